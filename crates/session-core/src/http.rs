@@ -1,0 +1,808 @@
+//! HTTP rules shared by every provider.
+//!
+//! One client factory ([`HttpClient::builder`]) sets connect, read and total timeouts, never
+//! follows redirects, accepts only `https://` (with an explicit opt-out that is honoured only for
+//! loopback hosts), caps response bodies and sends `Accept: application/json` unless the request
+//! says otherwise. Providers build requests as plain [`http::Request`]s in pure functions and parse
+//! [`HttpResponse`]s; the I/O in between is [`HttpClient::send`].
+//!
+//! Nothing here logs a URL, a header or a body, and no error carries one: the transport is
+//! `hyper` directly (rather than `reqwest`, which logs every response's full URL at debug level,
+//! and URLs here can hold CAS tickets or a documented query-string password).
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
+use http::{HeaderMap, HeaderValue, Request, StatusCode, Uri};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::error::{Error, ErrorKind, HttpFailure, Result};
+
+/// The default cap on a response body: 1 MiB, far above any session API's answer.
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+
+/// Checks that `url` may be used: `https://`, or `http://` to a loopback host when
+/// `allow_insecure_loopback` is set. Providers call this when they are built, so a bad base URL
+/// fails at configuration time.
+pub fn check_url(provider: &'static str, url: &Url, allow_insecure_loopback: bool) -> Result<()> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if allow_insecure_loopback && is_loopback(url) => Ok(()),
+        "http" if allow_insecure_loopback => Err(Error::configuration(
+            provider,
+            "http:// is allowed only for loopback hosts",
+        )),
+        "http" => Err(Error::configuration(
+            provider,
+            "http:// is refused; use https:// (loopback hosts may opt out)",
+        )),
+        _ => Err(Error::configuration(provider, "unsupported url scheme")),
+    }
+}
+
+/// Parses a base URL and checks it with [`check_url`]. The parse error is not echoed (a URL may
+/// hold credentials).
+pub fn parse_base_url(
+    provider: &'static str,
+    url: &str,
+    allow_insecure_loopback: bool,
+) -> Result<Url> {
+    let url = Url::parse(url).map_err(|_| Error::configuration(provider, "invalid base url"))?;
+    if url.cannot_be_a_base() || url.host().is_none() {
+        return Err(Error::configuration(provider, "invalid base url"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::configuration(
+            provider,
+            "base url must not contain credentials",
+        ));
+    }
+    check_url(provider, &url, allow_insecure_loopback)?;
+    Ok(url)
+}
+
+/// Appends path segments to a base URL, percent-encoding each segment (so a ticket containing `/`
+/// or `?` stays one segment).
+pub fn join_segments(base: &Url, segments: &[&str]) -> Url {
+    let mut url = base.clone();
+    {
+        let mut path = url
+            .path_segments_mut()
+            .expect("base urls are checked to be bases");
+        path.pop_if_empty();
+        for s in segments {
+            path.push(s);
+        }
+    }
+    url
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+fn uri_is_loopback(uri: &Uri) -> bool {
+    match uri.host() {
+        Some(h) if h.eq_ignore_ascii_case("localhost") => true,
+        Some(h) => h
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false),
+        None => false,
+    }
+}
+
+/// Builds an [`HttpClient`].
+pub struct HttpClientBuilder {
+    provider: &'static str,
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    timeout: Duration,
+    max_body: usize,
+    allow_insecure_loopback: bool,
+    extra_roots: Vec<CertificateDer<'static>>,
+    identity: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+    user_agent: HeaderValue,
+}
+
+impl fmt::Debug for HttpClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClientBuilder")
+            .field("provider", &self.provider)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("timeout", &self.timeout)
+            .field("max_body", &self.max_body)
+            .field("allow_insecure_loopback", &self.allow_insecure_loopback)
+            .field("extra_roots", &self.extra_roots.len())
+            .field("client_identity", &self.identity.is_some())
+            .finish()
+    }
+}
+
+impl HttpClientBuilder {
+    /// Connect timeout (default 10 s).
+    #[must_use]
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+
+    /// Longest wait for the response head and between body chunks (default 30 s).
+    #[must_use]
+    pub fn read_timeout(mut self, d: Duration) -> Self {
+        self.read_timeout = d;
+        self
+    }
+
+    /// Whole-request timeout, from sending to the last body byte (default 30 s).
+    #[must_use]
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = d;
+        self
+    }
+
+    /// Response body cap in bytes (default [`DEFAULT_MAX_BODY`]).
+    #[must_use]
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// Allows `http://` to loopback hosts (127.0.0.0/8, `::1`, `localhost`) for tests and local
+    /// simulators. `http://` to any other host is refused even with this set.
+    #[must_use]
+    pub fn allow_insecure_loopback(mut self, allow: bool) -> Self {
+        self.allow_insecure_loopback = allow;
+        self
+    }
+
+    /// Also trusts the root certificates in `pem` (in addition to the bundled Mozilla roots).
+    pub fn add_root_pem(mut self, pem: &[u8]) -> Result<Self> {
+        let mut found = false;
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            let cert = cert.map_err(|_| {
+                Error::configuration(self.provider, "unreadable root certificate pem")
+            })?;
+            self.extra_roots.push(cert);
+            found = true;
+        }
+        if !found {
+            return Err(Error::configuration(
+                self.provider,
+                "no certificate in root pem",
+            ));
+        }
+        Ok(self)
+    }
+
+    /// Presents a client certificate (mutual TLS): a PEM certificate chain and a PEM private key.
+    pub fn client_identity_pem(self, cert_chain_pem: &[u8], key_pem: &[u8]) -> Result<Self> {
+        let provider = self.provider;
+        let certs = CertificateDer::pem_slice_iter(cert_chain_pem)
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|_| Error::configuration(provider, "unreadable client certificate pem"))?;
+        if certs.is_empty() {
+            return Err(Error::configuration(
+                provider,
+                "no certificate in client certificate pem",
+            ));
+        }
+        let key = PrivateKeyDer::from_pem_slice(key_pem)
+            .map_err(|_| Error::configuration(provider, "unreadable client private key pem"))?;
+        Ok(self.client_identity_der(certs, key))
+    }
+
+    /// Presents a client certificate (mutual TLS) already in DER form.
+    #[must_use]
+    pub fn client_identity_der(
+        mut self,
+        cert_chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+    ) -> Self {
+        self.identity = Some((cert_chain, key));
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<HttpClient> {
+        let provider = self.provider;
+        let crypto = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        for cert in self.extra_roots {
+            roots
+                .add(cert)
+                .map_err(|_| Error::configuration(provider, "unusable root certificate"))?;
+        }
+        let builder = rustls::ClientConfig::builder_with_provider(crypto)
+            .with_safe_default_protocol_versions()
+            .map_err(|_| Error::configuration(provider, "tls setup failed"))?
+            .with_root_certificates(roots);
+        let tls = match self.identity {
+            Some((certs, key)) => builder.with_client_auth_cert(certs, key).map_err(|_| {
+                Error::configuration(provider, "unusable client certificate or key")
+            })?,
+            None => builder.with_no_client_auth(),
+        };
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(self.connect_timeout));
+        http.set_nodelay(true);
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build(connector);
+        Ok(HttpClient {
+            inner: Arc::new(ClientInner {
+                provider,
+                client,
+                read_timeout: self.read_timeout,
+                timeout: self.timeout,
+                max_body: self.max_body,
+                allow_insecure_loopback: self.allow_insecure_loopback,
+                user_agent: self.user_agent,
+            }),
+        })
+    }
+}
+
+type HyperClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// The one HTTP client every provider uses. Cheap to clone.
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: Arc<ClientInner>,
+}
+
+struct ClientInner {
+    provider: &'static str,
+    client: HyperClient,
+    read_timeout: Duration,
+    timeout: Duration,
+    max_body: usize,
+    allow_insecure_loopback: bool,
+    user_agent: HeaderValue,
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("provider", &self.inner.provider)
+            .field("timeout", &self.inner.timeout)
+            .field("max_body", &self.inner.max_body)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpClient {
+    /// A builder for `provider`'s client with the defaults described on [`HttpClientBuilder`].
+    pub fn builder(provider: &'static str) -> HttpClientBuilder {
+        HttpClientBuilder {
+            provider,
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(30),
+            timeout: Duration::from_secs(30),
+            max_body: DEFAULT_MAX_BODY,
+            allow_insecure_loopback: false,
+            extra_roots: Vec::new(),
+            identity: None,
+            user_agent: HeaderValue::from_static(concat!(
+                "session-clients/",
+                env!("CARGO_PKG_VERSION")
+            )),
+        }
+    }
+
+    /// The provider name errors carry.
+    pub fn provider(&self) -> &'static str {
+        self.inner.provider
+    }
+
+    fn err(&self, kind: ErrorKind, message: &'static str, failure: HttpFailure) -> Error {
+        Error::new(kind, self.inner.provider, message).with_http_failure(failure)
+    }
+
+    /// Sends `request` and reads the whole response under the client's rules.
+    ///
+    /// Redirect statuses (301, 302, 303, 307, 308) become [`ErrorKind::UnexpectedResponse`] with
+    /// [`HttpFailure::Redirect`]; every other status is returned for the provider to interpret.
+    #[tracing::instrument(name = "http.send", skip_all, fields(provider = self.inner.provider))]
+    pub async fn send(&self, request: Request<Vec<u8>>) -> Result<HttpResponse> {
+        let uri = request.uri();
+        match uri.scheme_str() {
+            Some("https") => {}
+            Some("http") if self.inner.allow_insecure_loopback && uri_is_loopback(uri) => {}
+            _ => {
+                return Err(Error::configuration(
+                    self.inner.provider,
+                    "refusing a request that is not https (loopback hosts may opt out)",
+                ));
+            }
+        }
+        let (mut parts, body) = request.into_parts();
+        if !parts.headers.contains_key(ACCEPT) {
+            parts
+                .headers
+                .insert(ACCEPT, HeaderValue::from_static("application/json"));
+        }
+        if !parts.headers.contains_key(USER_AGENT) {
+            parts
+                .headers
+                .insert(USER_AGENT, self.inner.user_agent.clone());
+        }
+        let request = Request::from_parts(parts, Full::new(Bytes::from(body)));
+        match tokio::time::timeout(self.inner.timeout, self.exchange(request)).await {
+            Ok(result) => result,
+            Err(_) => Err(self.err(
+                ErrorKind::Timeout,
+                "request timed out",
+                HttpFailure::Timeout,
+            )),
+        }
+    }
+
+    async fn exchange(&self, request: Request<Full<Bytes>>) -> Result<HttpResponse> {
+        let response =
+            match tokio::time::timeout(self.inner.read_timeout, self.inner.client.request(request))
+                .await
+            {
+                Err(_) => {
+                    return Err(self.err(
+                        ErrorKind::Timeout,
+                        "timed out waiting for the response",
+                        HttpFailure::Timeout,
+                    ));
+                }
+                Ok(Err(e)) => return Err(self.transport_error(&e)),
+                Ok(Ok(r)) => r,
+            };
+        let (parts, mut body) = response.into_parts();
+        if matches!(parts.status.as_u16(), 301 | 302 | 303 | 307 | 308) {
+            return Err(self.err(
+                ErrorKind::UnexpectedResponse,
+                "redirect not followed",
+                HttpFailure::Redirect,
+            ));
+        }
+        let declared = parts
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > self.inner.max_body as u64) {
+            return Err(self.body_too_large());
+        }
+        let mut buf = BytesMut::with_capacity(declared.unwrap_or(0).min(64 * 1024) as usize);
+        loop {
+            let frame = match tokio::time::timeout(self.inner.read_timeout, body.frame()).await {
+                Err(_) => {
+                    return Err(self.err(
+                        ErrorKind::Timeout,
+                        "timed out reading the response body",
+                        HttpFailure::Timeout,
+                    ));
+                }
+                Ok(None) => break,
+                Ok(Some(Err(_))) => {
+                    return Err(self.err(
+                        ErrorKind::Unavailable,
+                        "response body truncated",
+                        HttpFailure::TruncatedBody,
+                    ));
+                }
+                Ok(Some(Ok(frame))) => frame,
+            };
+            if let Ok(data) = frame.into_data() {
+                if buf.len() + data.len() > self.inner.max_body {
+                    return Err(self.body_too_large());
+                }
+                buf.extend_from_slice(&data);
+            }
+        }
+        Ok(HttpResponse {
+            provider: self.inner.provider,
+            status: parts.status,
+            headers: parts.headers,
+            body: buf.freeze(),
+        })
+    }
+
+    fn body_too_large(&self) -> Error {
+        self.err(
+            ErrorKind::UnexpectedResponse,
+            "response body over the size cap",
+            HttpFailure::BodyTooLarge,
+        )
+    }
+
+    fn transport_error(&self, e: &hyper_util::client::legacy::Error) -> Error {
+        let mut source: Option<&(dyn StdError + 'static)> = e.source();
+        let mut tls = false;
+        let mut timed_out = false;
+        while let Some(s) = source {
+            if s.is::<rustls::Error>() {
+                tls = true;
+            }
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                if io.kind() == std::io::ErrorKind::TimedOut {
+                    timed_out = true;
+                }
+                if io
+                    .get_ref()
+                    .is_some_and(|inner| inner.is::<rustls::Error>())
+                {
+                    tls = true;
+                }
+            }
+            source = s.source();
+        }
+        if tls {
+            self.err(
+                ErrorKind::Unavailable,
+                "tls handshake failed",
+                HttpFailure::Tls,
+            )
+        } else if timed_out {
+            self.err(
+                ErrorKind::Timeout,
+                "connect timed out",
+                HttpFailure::Timeout,
+            )
+        } else if e.is_connect() {
+            self.err(
+                ErrorKind::Unavailable,
+                "connection failed",
+                HttpFailure::Connect,
+            )
+        } else {
+            self.err(
+                ErrorKind::Unavailable,
+                "connection closed before a complete response",
+                HttpFailure::TruncatedBody,
+            )
+        }
+    }
+}
+
+/// A complete response: status, headers and the (capped) body.
+#[derive(Clone)]
+pub struct HttpResponse {
+    provider: &'static str,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpResponse {
+    /// A response built by hand (simulators, unit tests of parsers).
+    pub fn new(
+        provider: &'static str,
+        status: StatusCode,
+        headers: HeaderMap,
+        body: impl Into<Bytes>,
+    ) -> Self {
+        Self {
+            provider,
+            status,
+            headers,
+            body: body.into(),
+        }
+    }
+
+    /// A JSON response built by hand, with `Content-Type: application/json`.
+    pub fn json_body(provider: &'static str, status: u16, body: impl Into<Bytes>) -> Self {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        Self::new(
+            provider,
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            headers,
+            body,
+        )
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The raw body.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The provider this response belongs to.
+    pub fn provider(&self) -> &'static str {
+        self.provider
+    }
+
+    fn content_type(&self) -> &str {
+        self.headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// Whether the body is an HTML page (by content type or by its first bytes).
+    pub fn is_html(&self) -> bool {
+        let ct = self.content_type().to_ascii_lowercase();
+        if ct.contains("html") {
+            return true;
+        }
+        let head: Vec<u8> = self
+            .body
+            .iter()
+            .skip_while(|b| b.is_ascii_whitespace())
+            .take(15)
+            .map(u8::to_ascii_lowercase)
+            .collect();
+        head.starts_with(b"<!doctype html") || head.starts_with(b"<html")
+    }
+
+    /// Whether the content type names JSON (or is absent).
+    pub fn is_json_type(&self) -> bool {
+        let ct = self.content_type().to_ascii_lowercase();
+        ct.is_empty() || ct.contains("json")
+    }
+
+    /// The `Retry-After` header in seconds, when present.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.headers
+            .get(RETRY_AFTER)?
+            .to_str()
+            .ok()?
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .map(Duration::from_secs)
+    }
+
+    fn err(&self, kind: ErrorKind, message: &'static str, failure: HttpFailure) -> Error {
+        Error::new(kind, self.provider, message).with_http_failure(failure)
+    }
+
+    /// Parses the body as JSON after ruling out an HTML page. A gateway page is
+    /// [`ErrorKind::Unavailable`], a body that ends early is [`ErrorKind::Unavailable`] with
+    /// [`HttpFailure::TruncatedBody`], and anything else that is not the expected JSON is
+    /// [`ErrorKind::UnexpectedResponse`]. The body and serde's message are never echoed.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        if self.is_html() {
+            return Err(self.err(
+                ErrorKind::Unavailable,
+                "html page instead of an api response",
+                HttpFailure::GatewayPage,
+            ));
+        }
+        match serde_json::from_slice::<T>(&self.body) {
+            Ok(v) => Ok(v),
+            Err(e) if e.is_eof() && !self.body.is_empty() => Err(self.err(
+                ErrorKind::Unavailable,
+                "response body truncated",
+                HttpFailure::TruncatedBody,
+            )),
+            Err(_) if !self.is_json_type() => Err(self.err(
+                ErrorKind::UnexpectedResponse,
+                "unexpected content type",
+                HttpFailure::UnexpectedContentType,
+            )),
+            Err(_) => Err(self.err(
+                ErrorKind::UnexpectedResponse,
+                "malformed response body",
+                HttpFailure::MalformedBody,
+            )),
+        }
+    }
+
+    /// The body as UTF-8 text (for plain-text APIs such as a CAS service ticket).
+    pub fn text(&self) -> Result<&str> {
+        if self.is_html() {
+            return Err(self.err(
+                ErrorKind::Unavailable,
+                "html page instead of an api response",
+                HttpFailure::GatewayPage,
+            ));
+        }
+        std::str::from_utf8(&self.body).map_err(|_| {
+            self.err(
+                ErrorKind::UnexpectedResponse,
+                "malformed response body",
+                HttpFailure::MalformedBody,
+            )
+        })
+    }
+
+    /// The error for a status the operation did not expect: 429 is
+    /// [`ErrorKind::RateLimited`] (with `Retry-After`), 5xx and gateway pages are
+    /// [`ErrorKind::Unavailable`], anything else is [`ErrorKind::UnexpectedResponse`].
+    pub fn unexpected_status(&self) -> Error {
+        let code = self.status.as_u16();
+        let failure = HttpFailure::Status(code);
+        if code == 429 {
+            let e = self.err(ErrorKind::RateLimited, "rate limited", failure);
+            return match self.retry_after() {
+                Some(after) => e.with_retry_after(after),
+                None => e,
+            };
+        }
+        if self.status.is_server_error() {
+            if self.is_html() {
+                return self.err(
+                    ErrorKind::Unavailable,
+                    "html page instead of an api response",
+                    HttpFailure::GatewayPage,
+                );
+            }
+            return self.err(ErrorKind::Unavailable, "upstream unavailable", failure);
+        }
+        self.err(ErrorKind::UnexpectedResponse, "unexpected status", failure)
+    }
+}
+
+/// Encodes `pairs` as `application/x-www-form-urlencoded`.
+pub fn form_encode<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+/// Starts a request with the given method and URL.
+pub fn request(method: http::Method, url: &Url) -> http::request::Builder {
+    Request::builder().method(method).uri(url.as_str())
+}
+
+/// Finishes a request builder, turning a builder error (an invalid header value) into a
+/// configuration error that does not echo the value.
+pub fn finish(
+    provider: &'static str,
+    builder: http::request::Builder,
+    body: Vec<u8>,
+) -> Result<Request<Vec<u8>>> {
+    builder
+        .body(body)
+        .map_err(|_| Error::configuration(provider, "invalid request header value"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_is_accepted_and_http_only_for_loopback_with_opt_out() {
+        let ok = |u: &str, allow| parse_base_url("p", u, allow).map(|_| ());
+        assert!(ok("https://api.example.com/v2", false).is_ok());
+        assert_eq!(
+            ok("http://api.example.com", false).unwrap_err().kind(),
+            ErrorKind::Configuration
+        );
+        assert_eq!(
+            ok("http://api.example.com", true).unwrap_err().kind(),
+            ErrorKind::Configuration
+        );
+        assert!(ok("http://127.0.0.1:8080", false).is_err());
+        assert!(ok("http://127.0.0.1:8080", true).is_ok());
+        assert!(ok("http://127.8.9.10", true).is_ok());
+        assert!(ok("http://[::1]:9", true).is_ok());
+        assert!(ok("http://localhost:9", true).is_ok());
+        assert!(ok("http://localhost.evil.com", true).is_err());
+        assert!(ok("ftp://x", true).is_err());
+        let e = ok("https://user:pw@api.example.com", false).unwrap_err();
+        assert!(!e.to_string().contains("pw"));
+    }
+
+    #[test]
+    fn join_percent_encodes_each_segment() {
+        let base = Url::parse("https://h/v2/sessions/").unwrap();
+        let url = join_segments(&base, &["tickets", "TGT-1/x?y"]);
+        assert_eq!(url.as_str(), "https://h/v2/sessions/tickets/TGT-1%2Fx%3Fy");
+    }
+
+    #[test]
+    fn json_errors_are_distinct_and_never_echo_the_body() {
+        #[derive(serde::Deserialize, Debug)]
+        struct T {
+            #[allow(dead_code)]
+            a: u32,
+        }
+        let html = HttpResponse::new(
+            "p",
+            StatusCode::OK,
+            HeaderMap::new(),
+            "<!DOCTYPE html><p>secret</p>",
+        );
+        let e = html.json::<T>().unwrap_err();
+        assert_eq!(
+            (e.kind(), e.http_failure()),
+            (ErrorKind::Unavailable, Some(HttpFailure::GatewayPage))
+        );
+
+        let trunc = HttpResponse::json_body("p", 200, r#"{"a": 1, "b": "secret"#);
+        let e = trunc.json::<T>().unwrap_err();
+        assert_eq!(
+            (e.kind(), e.http_failure()),
+            (ErrorKind::Unavailable, Some(HttpFailure::TruncatedBody))
+        );
+
+        let bad = HttpResponse::json_body("p", 200, r#"{"a": "secret"}"#);
+        let e = bad.json::<T>().unwrap_err();
+        assert_eq!(
+            (e.kind(), e.http_failure()),
+            (
+                ErrorKind::UnexpectedResponse,
+                Some(HttpFailure::MalformedBody)
+            )
+        );
+        for e in [
+            html.json::<T>().unwrap_err(),
+            trunc.json::<T>().unwrap_err(),
+            bad.json::<T>().unwrap_err(),
+        ] {
+            assert!(!format!("{e} {e:?}").contains("secret"));
+        }
+    }
+
+    #[test]
+    fn unexpected_status_maps_429_and_5xx() {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_static("120"));
+        let r = HttpResponse::new("p", StatusCode::TOO_MANY_REQUESTS, h, "");
+        let e = r.unexpected_status();
+        assert_eq!(e.kind(), ErrorKind::RateLimited);
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(120)));
+        let r = HttpResponse::json_body("p", 503, "{}");
+        assert_eq!(r.unexpected_status().kind(), ErrorKind::Unavailable);
+        let r = HttpResponse::json_body("p", 418, "{}");
+        assert_eq!(
+            r.unexpected_status().http_failure(),
+            Some(HttpFailure::Status(418))
+        );
+    }
+
+    #[test]
+    fn form_encoding_escapes_reserved_characters() {
+        assert_eq!(
+            form_encode([("password", "a&b=c+d e\u{e9}")]),
+            "password=a%26b%3Dc%2Bd+e%C3%A9"
+        );
+    }
+}

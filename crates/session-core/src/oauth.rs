@@ -1,0 +1,662 @@
+//! OAuth 2 pieces shared by providers: token request builders for the password,
+//! client-credentials, refresh-token and authorization-code grants (parameters in the query string
+//! or the form body), lenient token-response parsing, RFC 6749 error parsing, an [`OAuthSession`],
+//! and a ready [`ClientCredentialsProvider`].
+//!
+//! Leniency: `expires_in` may be a number or a string, `token_type` is compared
+//! case-insensitively, camelCase keys (`accessToken`, `expiresIn`) are accepted, unknown fields are
+//! ignored. `error_description` is never kept: some servers echo tokens in it.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use http::{HeaderMap, Method};
+use serde::{Deserialize, Deserializer};
+use url::Url;
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::{HttpClient, HttpResponse, finish, form_encode, request};
+use crate::provider::{SessionProvider, sensitive_value};
+use crate::secret::{AccessToken, ClientCredentials, Password, RefreshToken};
+use crate::session::{Expiry, PersistedSession, RenewPolicy, SecretState, Session};
+use std::sync::Arc;
+
+/// Where token request parameters travel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Placement {
+    /// In the URL's query string with an empty body (as Seaware documents it). URLs built this way
+    /// hold secrets; this workspace never logs or displays them.
+    Query,
+    /// In an `application/x-www-form-urlencoded` body (RFC 6749's form).
+    #[default]
+    Form,
+}
+
+/// How the client authenticates to the token endpoint.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// `client_id` and `client_secret` as parameters (beside the grant's own).
+    #[default]
+    Params,
+    /// HTTP Basic with the URL-encoded id and secret (RFC 6749 §2.3.1).
+    Basic,
+}
+
+/// An OAuth grant and its parameters.
+#[derive(Clone, Copy)]
+pub enum Grant<'a> {
+    /// `grant_type=password`.
+    Password {
+        /// The resource owner's username.
+        username: &'a str,
+        /// The resource owner's password.
+        password: &'a Password,
+    },
+    /// `grant_type=client_credentials`.
+    ClientCredentials,
+    /// `grant_type=refresh_token`.
+    RefreshToken(&'a RefreshToken),
+    /// `grant_type=authorization_code`.
+    AuthorizationCode {
+        /// The one-time code.
+        code: &'a AccessToken,
+        /// The redirect URI registered for the client, when the server wants it repeated.
+        redirect_uri: Option<&'a str>,
+    },
+}
+
+impl fmt::Debug for Grant<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.grant_type())
+    }
+}
+
+impl Grant<'_> {
+    /// The `grant_type` value.
+    pub fn grant_type(&self) -> &'static str {
+        match self {
+            Self::Password { .. } => "password",
+            Self::ClientCredentials => "client_credentials",
+            Self::RefreshToken(_) => "refresh_token",
+            Self::AuthorizationCode { .. } => "authorization_code",
+        }
+    }
+}
+
+/// A token request, built without I/O by [`TokenRequest::build`].
+#[derive(Debug)]
+pub struct TokenRequest<'a> {
+    /// The token endpoint.
+    pub url: &'a Url,
+    /// The grant.
+    pub grant: Grant<'a>,
+    /// The client's id and secret, when the server wants them.
+    pub client: Option<&'a ClientCredentials>,
+    /// How the client authenticates.
+    pub client_auth: ClientAuth,
+    /// The `scope` parameter.
+    pub scope: Option<&'a str>,
+    /// Where the parameters go.
+    pub placement: Placement,
+}
+
+impl<'a> TokenRequest<'a> {
+    /// A request for `grant` at `url`, parameters in the form body, no client, no scope.
+    pub fn new(url: &'a Url, grant: Grant<'a>) -> Self {
+        Self {
+            url,
+            grant,
+            client: None,
+            client_auth: ClientAuth::Params,
+            scope: None,
+            placement: Placement::Form,
+        }
+    }
+
+    /// Builds the `POST` request.
+    pub fn build(&self, provider: &'static str) -> Result<http::Request<Vec<u8>>> {
+        let mut params: Vec<(&str, &str)> = Vec::with_capacity(7);
+        match self.grant {
+            Grant::Password { username, password } => {
+                params.push(("username", username));
+                params.push(("password", password.expose_secret()));
+            }
+            Grant::ClientCredentials => {}
+            Grant::RefreshToken(token) => params.push(("refresh_token", token.expose_secret())),
+            Grant::AuthorizationCode { code, redirect_uri } => {
+                params.push(("code", code.expose_secret()));
+                if let Some(uri) = redirect_uri {
+                    params.push(("redirect_uri", uri));
+                }
+            }
+        }
+        let mut basic = None;
+        if let Some(client) = self.client {
+            match self.client_auth {
+                ClientAuth::Params => {
+                    params.push(("client_id", client.client_id.as_str()));
+                    params.push(("client_secret", client.client_secret.expose_secret()));
+                }
+                ClientAuth::Basic => basic = Some(basic_auth_value(client)),
+            }
+        }
+        params.push(("grant_type", self.grant.grant_type()));
+        if let Some(scope) = self.scope {
+            params.push(("scope", scope));
+        }
+        let encoded = form_encode(params.iter().copied());
+        let (url, body) = match self.placement {
+            Placement::Query => {
+                let mut url = self.url.clone();
+                let query = match url.query() {
+                    Some(q) if !q.is_empty() => format!("{q}&{encoded}"),
+                    _ => encoded,
+                };
+                url.set_query(Some(&query));
+                (url, Vec::new())
+            }
+            Placement::Form => (self.url.clone(), encoded.into_bytes()),
+        };
+        let mut builder = request(Method::POST, &url);
+        if self.placement == Placement::Form {
+            builder = builder.header(
+                http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            );
+        }
+        if let Some(value) = basic {
+            let value = sensitive_value(&value)
+                .ok_or_else(|| Error::configuration(provider, "invalid client credentials"))?;
+            builder = builder.header(http::header::AUTHORIZATION, value);
+        }
+        finish(provider, builder, body)
+    }
+}
+
+fn basic_auth_value(client: &ClientCredentials) -> String {
+    let id = form_encode([("", client.client_id.as_str())]);
+    let secret = form_encode([("", client.client_secret.expose_secret())]);
+    let raw = format!("{}:{}", &id[1..], &secret[1..]);
+    format!("Basic {}", base64_encode(raw.as_bytes()))
+}
+
+fn base64_encode(input: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        out.push(T[(n >> 18) as usize & 63] as char);
+        out.push(T[(n >> 12) as usize & 63] as char);
+        out.push(if chunk.len() > 1 {
+            T[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            T[n as usize & 63] as char
+        } else {
+            '='
+        });
+    }
+    out
+}
+
+/// Deserializes a number of seconds sent as a number or a string (`900`, `"900"`, `900.0`).
+pub fn lenient_seconds<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum N {
+        U(u64),
+        F(f64),
+        S(String),
+    }
+    Ok(match Option::<N>::deserialize(d)? {
+        None => None,
+        Some(N::U(n)) => Some(n),
+        Some(N::F(f)) if f.is_finite() && f >= 0.0 => Some(f as u64),
+        Some(N::F(_)) => None,
+        Some(N::S(s)) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite() && *f >= 0.0)
+            .map(|f| f as u64),
+    })
+}
+
+/// A successful token response.
+#[derive(Deserialize)]
+pub struct TokenResponse {
+    /// The access token.
+    #[serde(alias = "accessToken")]
+    pub access_token: AccessToken,
+    /// The token type, lowercased (`"bearer"`); empty when absent.
+    #[serde(default, alias = "tokenType", deserialize_with = "lowercase")]
+    pub token_type: String,
+    /// The refresh token, when issued.
+    #[serde(default, alias = "refreshToken")]
+    pub refresh_token: Option<RefreshToken>,
+    /// Seconds until the access token expires, when given.
+    #[serde(default, alias = "expiresIn", deserialize_with = "lenient_seconds")]
+    pub expires_in: Option<u64>,
+    /// The granted scope, when given.
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+fn lowercase<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?
+        .unwrap_or_default()
+        .to_ascii_lowercase())
+}
+
+impl fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &self.access_token)
+            .field("token_type", &self.token_type)
+            .field("refresh_token", &self.refresh_token)
+            .field("expires_in", &self.expires_in)
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+/// An RFC 6749 §5.2 error body. `error_description` is deliberately not kept.
+#[derive(Debug, Deserialize)]
+struct ErrorBody {
+    error: String,
+}
+
+/// The [`ErrorKind`] for an RFC 6749 error code, given the grant that was attempted:
+/// `invalid_grant` means bad credentials for a password grant, but a dead refresh token (session
+/// rejected) for a refresh grant.
+pub fn error_kind(code: &str, grant_type: &str) -> ErrorKind {
+    match code {
+        "invalid_grant" if grant_type == "refresh_token" => ErrorKind::SessionRejected,
+        "invalid_grant" => ErrorKind::InvalidCredentials,
+        "invalid_client"
+        | "unauthorized_client"
+        | "unsupported_grant_type"
+        | "invalid_scope"
+        | "invalid_request"
+        | "unsupported_response_type" => ErrorKind::Configuration,
+        "invalid_token" => ErrorKind::SessionRejected,
+        "access_denied" => ErrorKind::AccountRestricted,
+        "temporarily_unavailable" | "server_error" => ErrorKind::Unavailable,
+        "slow_down" => ErrorKind::RateLimited,
+        _ => ErrorKind::UnexpectedResponse,
+    }
+}
+
+/// Parses a token endpoint's response to `grant_type`: a 2xx token body, an RFC 6749 error body
+/// (any status), or the core's mapping for anything else.
+pub fn parse_token_response(response: &HttpResponse, grant_type: &str) -> Result<TokenResponse> {
+    let provider = response.provider();
+    if response.status().is_success() {
+        return response.json::<TokenResponse>();
+    }
+    if !response.is_html() {
+        if let Ok(body) = serde_json::from_slice::<ErrorBody>(response.body()) {
+            let kind = error_kind(&body.error, grant_type);
+            let message = match kind {
+                ErrorKind::InvalidCredentials => "login rejected",
+                ErrorKind::SessionRejected => "token rejected",
+                ErrorKind::Configuration => "token request refused",
+                ErrorKind::AccountRestricted => "access denied",
+                ErrorKind::RateLimited => "rate limited",
+                ErrorKind::Unavailable => "token endpoint unavailable",
+                _ => "token request failed",
+            };
+            let mut e = Error::new(kind, provider, message).with_code(&body.error);
+            if let Some(after) = response.retry_after() {
+                e = e.with_retry_after(after);
+            }
+            return Err(e);
+        }
+    }
+    Err(response.unexpected_status())
+}
+
+/// An OAuth bearer session: access token, optional refresh token, expiry.
+#[derive(Clone)]
+pub struct OAuthSession {
+    /// The access token.
+    pub access_token: AccessToken,
+    /// The refresh token, when one was issued.
+    pub refresh_token: Option<RefreshToken>,
+    /// The granted scope, when given.
+    pub scope: Option<String>,
+    /// When the access token expires.
+    pub expiry: Expiry,
+}
+
+impl OAuthSession {
+    /// Builds a session from a token response received at `now`; `default_ttl` applies when the
+    /// response has no `expires_in`.
+    pub fn from_response(response: TokenResponse, now: SystemTime, default_ttl: Duration) -> Self {
+        let ttl = response
+            .expires_in
+            .map(Duration::from_secs)
+            .unwrap_or(default_ttl);
+        Self {
+            access_token: response.access_token,
+            refresh_token: response.refresh_token,
+            scope: response.scope,
+            expiry: Expiry::after(now, ttl),
+        }
+    }
+
+    /// Serializes for a session store.
+    pub fn persist(&self) -> PersistedSession {
+        let state = serde_json::json!({
+            "access_token": self.access_token.expose_secret(),
+            "refresh_token": self.refresh_token.as_ref().map(|t| t.expose_secret()),
+            "scope": self.scope,
+        });
+        let expires_at = match self.expiry {
+            Expiry::At(t) => Some(t),
+            Expiry::Unknown | Expiry::Never => None,
+        };
+        PersistedSession {
+            state: SecretState::new(state.to_string()),
+            expires_at,
+        }
+    }
+
+    /// Rebuilds a session stored by [`OAuthSession::persist`].
+    pub fn restore(provider: &'static str, persisted: &PersistedSession) -> Result<Self> {
+        #[derive(Deserialize)]
+        struct Stored {
+            access_token: AccessToken,
+            refresh_token: Option<RefreshToken>,
+            scope: Option<String>,
+        }
+        let stored: Stored = serde_json::from_str(persisted.state.expose_secret())
+            .map_err(|_| Error::configuration(provider, "unreadable stored session"))?;
+        Ok(Self {
+            access_token: stored.access_token,
+            refresh_token: stored.refresh_token,
+            scope: stored.scope,
+            expiry: persisted.expires_at.map_or(Expiry::Never, Expiry::At),
+        })
+    }
+}
+
+impl fmt::Debug for OAuthSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuthSession")
+            .field("access_token", &self.access_token)
+            .field("refresh_token", &self.refresh_token)
+            .field("scope", &self.scope)
+            .field("expiry", &self.expiry)
+            .finish()
+    }
+}
+
+impl Session for OAuthSession {
+    fn expiry(&self) -> Expiry {
+        self.expiry
+    }
+
+    fn authenticate(&self, headers: &mut HeaderMap) {
+        if let Some(v) = sensitive_value(&format!("Bearer {}", self.access_token.expose_secret())) {
+            headers.insert(http::header::AUTHORIZATION, v);
+        }
+    }
+}
+
+/// Obtains bearer tokens with the client-credentials grant (for example the Pagos token source).
+#[derive(Clone)]
+pub struct ClientCredentialsProvider {
+    name: &'static str,
+    http: HttpClient,
+    token_url: Url,
+    client: ClientCredentials,
+    client_auth: ClientAuth,
+    scope: Option<String>,
+    policy: RenewPolicy,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for ClientCredentialsProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCredentialsProvider")
+            .field("name", &self.name)
+            .field("client", &self.client)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientCredentialsProvider {
+    /// A provider named `name` posting `client` to `token_url` (checked with the client's rules when
+    /// sent). The id and secret go in the form body; see
+    /// [`with_client_auth`](Self::with_client_auth).
+    pub fn new(
+        name: &'static str,
+        http: HttpClient,
+        token_url: Url,
+        client: ClientCredentials,
+    ) -> Self {
+        Self {
+            name,
+            http,
+            token_url,
+            client,
+            client_auth: ClientAuth::Params,
+            scope: None,
+            policy: RenewPolicy::default().with_default_ttl(Duration::from_secs(3600)),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Sends the client credentials as HTTP Basic instead of form parameters.
+    #[must_use]
+    pub fn with_client_auth(mut self, auth: ClientAuth) -> Self {
+        self.client_auth = auth;
+        self
+    }
+
+    /// Requests `scope`.
+    #[must_use]
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Uses `clock` to compute expiry.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Sets the renewal policy (the default assumes one hour when `expires_in` is missing).
+    #[must_use]
+    pub fn with_policy(mut self, policy: RenewPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+}
+
+#[async_trait]
+impl SessionProvider for ClientCredentialsProvider {
+    type Session = OAuthSession;
+
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    #[tracing::instrument(name = "oauth.client_credentials", skip_all, fields(provider = self.name))]
+    async fn login(&self) -> Result<OAuthSession> {
+        let mut req = TokenRequest::new(&self.token_url, Grant::ClientCredentials);
+        req.client = Some(&self.client);
+        req.client_auth = self.client_auth;
+        req.scope = self.scope.as_deref();
+        let response = self.http.send(req.build(self.name)?).await?;
+        let token = parse_token_response(&response, "client_credentials")?;
+        Ok(OAuthSession::from_response(
+            token,
+            self.clock.now(),
+            self.policy.default_ttl,
+        ))
+    }
+
+    fn policy(&self) -> RenewPolicy {
+        self.policy
+    }
+
+    fn store_key(&self) -> String {
+        format!("{}:{}:{}", self.name, self.token_url, self.client.client_id)
+    }
+
+    fn persist(&self, session: &OAuthSession) -> Option<PersistedSession> {
+        Some(session.persist())
+    }
+
+    fn restore(&self, persisted: &PersistedSession) -> Result<OAuthSession> {
+        OAuthSession::restore(self.name, persisted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url() -> Url {
+        Url::parse("https://h/ota/oauth/token").unwrap()
+    }
+
+    #[test]
+    fn password_grant_in_query_has_empty_body() {
+        let u = url();
+        let pw = Password::new("p&w=1 +");
+        let client = ClientCredentials::new("ota", "cs");
+        let mut r = TokenRequest::new(
+            &u,
+            Grant::Password {
+                username: "ann",
+                password: &pw,
+            },
+        );
+        r.client = Some(&client);
+        r.scope = Some("travelagent");
+        r.placement = Placement::Query;
+        let req = r.build("seaware").unwrap();
+        assert_eq!(req.method(), Method::POST);
+        assert_eq!(
+            req.uri().to_string(),
+            "https://h/ota/oauth/token?username=ann&password=p%26w%3D1+%2B&client_id=ota&client_secret=cs&grant_type=password&scope=travelagent"
+        );
+        assert!(req.body().is_empty());
+        assert!(req.headers().get(http::header::CONTENT_TYPE).is_none());
+    }
+
+    #[test]
+    fn client_credentials_in_form_body() {
+        let u = url();
+        let client = ClientCredentials::new("id 1", "s&2");
+        let mut r = TokenRequest::new(&u, Grant::ClientCredentials);
+        r.client = Some(&client);
+        let req = r.build("pagos").unwrap();
+        assert_eq!(req.uri().to_string(), "https://h/ota/oauth/token");
+        assert_eq!(
+            String::from_utf8(req.body().clone()).unwrap(),
+            "client_id=id+1&client_secret=s%262&grant_type=client_credentials"
+        );
+        assert_eq!(
+            req.headers()[http::header::CONTENT_TYPE],
+            "application/x-www-form-urlencoded"
+        );
+    }
+
+    #[test]
+    fn basic_client_auth_is_sensitive() {
+        let u = url();
+        let client = ClientCredentials::new("Aladdin", "open sesame");
+        let mut r = TokenRequest::new(&u, Grant::ClientCredentials);
+        r.client = Some(&client);
+        r.client_auth = ClientAuth::Basic;
+        let req = r.build("p").unwrap();
+        let v = &req.headers()[http::header::AUTHORIZATION];
+        assert_eq!(v, "Basic QWxhZGRpbjpvcGVuK3Nlc2FtZQ==");
+        assert!(v.is_sensitive());
+    }
+
+    #[test]
+    fn token_response_is_lenient() {
+        for body in [
+            r#"{"access_token":"A","token_type":"bearer","refresh_token":"R","expires_in":900,"scope":"travelagent"}"#,
+            r#"{"access_token":"A","token_type":"Bearer","refresh_token":"R","expires_in":"900","extra":1}"#,
+            r#"{"accessToken":"A","tokenType":"BEARER","refreshToken":"R","expiresIn":900.0}"#,
+        ] {
+            let t =
+                parse_token_response(&HttpResponse::json_body("p", 200, body), "password").unwrap();
+            assert_eq!(t.access_token.expose_secret(), "A");
+            assert_eq!(t.refresh_token.unwrap().expose_secret(), "R");
+            assert_eq!(t.expires_in, Some(900));
+            assert_eq!(t.token_type, "bearer");
+        }
+        let t = parse_token_response(
+            &HttpResponse::json_body("p", 200, r#"{"access_token":"A"}"#),
+            "password",
+        )
+        .unwrap();
+        assert_eq!(t.expires_in, None);
+    }
+
+    #[test]
+    fn rfc6749_errors_map_by_grant_and_drop_the_description() {
+        let body =
+            r#"{"error":"invalid_grant","error_description":"Bad credentials for TOKEN-SECRET"}"#;
+        let e =
+            parse_token_response(&HttpResponse::json_body("p", 400, body), "password").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidCredentials);
+        assert_eq!(e.code(), Some("invalid_grant"));
+        assert!(!format!("{e} {e:?}").contains("TOKEN-SECRET"));
+        let e = parse_token_response(&HttpResponse::json_body("p", 400, body), "refresh_token")
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::SessionRejected);
+        let e = parse_token_response(
+            &HttpResponse::json_body("p", 401, r#"{"error":"invalid_client"}"#),
+            "password",
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Configuration);
+        let e = parse_token_response(
+            &HttpResponse::json_body("p", 401, r#"{"error":"invalid_token"}"#),
+            "password",
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::SessionRejected);
+        let e = parse_token_response(&HttpResponse::json_body("p", 502, "not json"), "password")
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unavailable);
+    }
+
+    #[test]
+    fn oauth_session_round_trips_through_persistence() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(2_000_000_000);
+        let s = OAuthSession {
+            access_token: AccessToken::new("A"),
+            refresh_token: Some(RefreshToken::new("R")),
+            scope: Some("s".into()),
+            expiry: Expiry::At(t0),
+        };
+        let back = OAuthSession::restore("p", &s.persist()).unwrap();
+        assert_eq!(back.access_token.expose_secret(), "A");
+        assert_eq!(back.refresh_token.unwrap().expose_secret(), "R");
+        assert_eq!(back.expiry, Expiry::At(t0));
+        assert!(!format!("{:?}", s.persist()).contains("\"A\""));
+    }
+}
