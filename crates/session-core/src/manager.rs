@@ -1,0 +1,1023 @@
+//! The session manager: one cached session per provider account, single-flight login and
+//! renewal, generation-checked invalidation, a login guard, lifecycle events, stores and an
+//! opt-in keep-alive supervisor.
+//!
+//! # Hot path
+//! [`SessionManager::get`] on a fresh cached session is an `arc-swap` load, one atomic flag check
+//! and a reference-count increment on a per-thread shard; it takes no lock and does not read the
+//! clock. Freshness is pushed, not polled: when a session is installed the manager asks the
+//! [`Clock`] to flip the entry's `stale` flag at its renewal deadline (and its `expired` flag at its
+//! expiry), so the hot path only reads a flag.
+
+use std::fmt;
+use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, SystemTime};
+
+use arc_swap::{ArcSwap, ArcSwapOption};
+use tokio::sync::{broadcast, watch};
+
+use crate::clock::{Clock, SystemClock, Timer};
+use crate::error::{Error, ErrorKind, Result};
+use crate::provider::SessionProvider;
+use crate::session::{Expiry, RenewPolicy, Renewal, Session};
+use crate::store::{SessionStore, StoredRecord};
+
+/// Something that happened to the managed session. Subscribe with [`SessionManager::subscribe`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A new session was obtained by logging in (`restored: false`) or from the store
+    /// (`restored: true`).
+    Acquired {
+        /// The new session's generation.
+        generation: u64,
+        /// Whether it came from the store rather than a login.
+        restored: bool,
+    },
+    /// The session was renewed (new token or extended expiry).
+    Renewed {
+        /// The generation after renewal (unchanged for an extension).
+        generation: u64,
+    },
+    /// The session was dropped because a caller or the provider said it was rejected.
+    Invalidated {
+        /// The dropped generation.
+        generation: u64,
+    },
+    /// The cached session reached its expiry.
+    Expired {
+        /// The expired generation.
+        generation: u64,
+    },
+    /// The session was logged out.
+    LoggedOut {
+        /// The logged-out generation.
+        generation: u64,
+    },
+    /// A renewal or a login failed.
+    RenewFailed {
+        /// The failure's kind.
+        kind: ErrorKind,
+        /// How many attempts in a row have failed.
+        consecutive_failures: u32,
+    },
+    /// The session store failed; the manager carried on with local single-flight login.
+    StoreUnavailable {
+        /// The failure's kind.
+        kind: ErrorKind,
+    },
+}
+
+/// A snapshot of the manager's state, for health checks and dashboards.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct Health {
+    /// Whether a session is cached.
+    pub has_session: bool,
+    /// The cached session's generation.
+    pub generation: Option<u64>,
+    /// When the cached session expires.
+    pub expires_at: Option<SystemTime>,
+    /// When the cached session will next be renewed.
+    pub next_renewal: Option<SystemTime>,
+    /// When a login or renewal last succeeded.
+    pub last_success: Option<SystemTime>,
+    /// Failed logins or renewals since the last success.
+    pub consecutive_failures: u32,
+    /// The last failure's kind.
+    pub last_error: Option<ErrorKind>,
+    /// Until when logins are refused locally because of a rate-limit ban.
+    pub banned_until: Option<SystemTime>,
+    /// Whether the last store operation failed (the manager then works without the store).
+    pub store_degraded: bool,
+    /// Whether a keep-alive supervisor is running.
+    pub keep_alive_running: bool,
+}
+
+/// Manager settings. Build with [`SessionManager::builder`].
+pub struct ManagerBuilder<P> {
+    provider: P,
+    clock: Arc<dyn Clock>,
+    store: Option<Arc<dyn SessionStore>>,
+    default_ban: Duration,
+    backoff_base: Duration,
+    backoff_max: Duration,
+    store_timeout: Duration,
+    lock_ttl: Duration,
+}
+
+impl<P: SessionProvider> ManagerBuilder<P> {
+    /// The clock (default [`SystemClock`]).
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// A store to resume sessions from and share them through.
+    #[must_use]
+    pub fn store(mut self, store: Arc<dyn SessionStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// How long to refuse logins after a rate-limit error that gives no `retry_after`
+    /// (default 60 s).
+    #[must_use]
+    pub fn default_ban(mut self, d: Duration) -> Self {
+        self.default_ban = d;
+        self
+    }
+
+    /// Keep-alive retry backoff: first delay and cap (default 1 s and 5 min; each delay gets up to
+    /// 25 % random jitter).
+    #[must_use]
+    pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.backoff_base = base;
+        self.backoff_max = max;
+        self
+    }
+
+    /// Timeout for each store operation (default 2 s); a store slower than this is treated as down.
+    #[must_use]
+    pub fn store_timeout(mut self, d: Duration) -> Self {
+        self.store_timeout = d;
+        self
+    }
+
+    /// How long a store login lock lives if its holder dies (default 30 s).
+    #[must_use]
+    pub fn lock_ttl(mut self, d: Duration) -> Self {
+        self.lock_ttl = d;
+        self
+    }
+
+    /// Builds the manager. No request is made until the first [`SessionManager::get`].
+    pub fn build(self) -> SessionManager<P> {
+        let (events, _) = broadcast::channel(1024);
+        let policy = self.provider.policy();
+        SessionManager {
+            inner: Arc::new(Inner {
+                key: self.provider.store_key(),
+                provider: ArcSwap::from_pointee(self.provider),
+                clock: self.clock,
+                policy,
+                store: self.store,
+                default_ban: self.default_ban,
+                backoff_base: self.backoff_base,
+                backoff_max: self.backoff_max,
+                store_timeout: self.store_timeout,
+                lock_ttl: self.lock_ttl,
+                cache: ArcSwapOption::empty(),
+                flight: Mutex::new(None),
+                state: Mutex::new(State::default()),
+                generation: AtomicU64::new(0),
+                min_store_generation: AtomicU64::new(0),
+                events,
+                keep_alive: AtomicUsize::new(0),
+            }),
+        }
+    }
+}
+
+/// Owns one cached session for one provider account and decides when to call the provider.
+///
+/// Cheap to clone: clones share the session. See the [crate docs](crate) for a walk-through.
+pub struct SessionManager<P: SessionProvider> {
+    inner: Arc<Inner<P>>,
+}
+
+impl<P: SessionProvider> Clone for SessionManager<P> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<P: SessionProvider> fmt::Debug for SessionManager<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionManager")
+            .field("provider", &self.inner.provider.load().name())
+            .field(
+                "generation",
+                &self.inner.cache.load().as_ref().map(|e| e.generation),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+struct Inner<P: SessionProvider> {
+    provider: ArcSwap<P>,
+    key: String,
+    clock: Arc<dyn Clock>,
+    policy: RenewPolicy,
+    store: Option<Arc<dyn SessionStore>>,
+    default_ban: Duration,
+    backoff_base: Duration,
+    backoff_max: Duration,
+    store_timeout: Duration,
+    lock_ttl: Duration,
+    cache: ArcSwapOption<Entry<P::Session>>,
+    flight: Mutex<Option<Flight<P::Session>>>,
+    state: Mutex<State>,
+    generation: AtomicU64,
+    min_store_generation: AtomicU64,
+    events: broadcast::Sender<Event>,
+    keep_alive: AtomicUsize,
+}
+
+#[derive(Default)]
+struct State {
+    remembered: Option<Error>,
+    banned_until: Option<SystemTime>,
+    last_success: Option<SystemTime>,
+    last_renewal: Option<SystemTime>,
+    consecutive_failures: u32,
+    last_error: Option<ErrorKind>,
+    store_degraded: bool,
+}
+
+type FlightResult<S> = Option<Result<Lease<S>>>;
+type Flight<S> = watch::Receiver<FlightResult<S>>;
+
+const SHARDS: usize = 16;
+
+std::thread_local! {
+    static SHARD: usize = next_shard();
+}
+
+fn next_shard() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS
+}
+
+/// What a lease points at. Aligned to two cache lines so that each shard's reference count lives
+/// on its own line and threads cloning leases do not contend.
+#[repr(align(128))]
+struct LeaseInner<S> {
+    session: Arc<S>,
+    generation: u64,
+    expires_at: Option<SystemTime>,
+}
+
+struct Entry<S> {
+    shards: Box<[Arc<LeaseInner<S>>]>,
+    session: Arc<S>,
+    generation: u64,
+    expires_at: Option<SystemTime>,
+    renew_at: Option<SystemTime>,
+    stale: Arc<AtomicBool>,
+    expired: Arc<AtomicBool>,
+    _timers: Vec<Timer>,
+}
+
+impl<S> Entry<S> {
+    fn lease(&self) -> Lease<S> {
+        let shard = SHARD.with(|s| *s);
+        Lease {
+            inner: self.shards[shard].clone(),
+        }
+    }
+}
+
+/// A session handed out by [`SessionManager::get`], tagged with its generation.
+///
+/// Dereferences to the provider's session. Pass it back to [`SessionManager::invalidate`] when the
+/// upstream rejects it.
+pub struct Lease<S> {
+    inner: Arc<LeaseInner<S>>,
+}
+
+impl<S> Clone for Lease<S> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<S> Lease<S> {
+    /// The generation: every login or renewal that produces a new session increments it.
+    pub fn generation(&self) -> u64 {
+        self.inner.generation
+    }
+
+    /// When this session expires, as the manager computed it.
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.inner.expires_at
+    }
+
+    /// The session, shared.
+    pub fn session(&self) -> &Arc<S> {
+        &self.inner.session
+    }
+}
+
+impl<S> Deref for Lease<S> {
+    type Target = S;
+    fn deref(&self) -> &S {
+        &self.inner.session
+    }
+}
+
+impl<S> fmt::Debug for Lease<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lease")
+            .field("generation", &self.inner.generation)
+            .field("expires_at", &self.inner.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Return the cached session if fresh; otherwise renew or log in.
+    Get,
+    /// Renew now even if fresh (keep-alive, explicit refresh).
+    Refresh,
+}
+
+impl<P: SessionProvider> SessionManager<P> {
+    /// Starts building a manager for `provider`.
+    pub fn builder(provider: P) -> ManagerBuilder<P> {
+        ManagerBuilder {
+            provider,
+            clock: Arc::new(SystemClock),
+            store: None,
+            default_ban: Duration::from_secs(60),
+            backoff_base: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(300),
+            store_timeout: Duration::from_secs(2),
+            lock_ttl: Duration::from_secs(30),
+        }
+    }
+
+    /// A manager with default settings.
+    pub fn new(provider: P) -> Self {
+        Self::builder(provider).build()
+    }
+
+    /// The provider.
+    pub fn provider(&self) -> Arc<P> {
+        self.inner.provider.load_full()
+    }
+
+    /// Replaces the provider (for example with new credentials), drops the cached session and
+    /// clears the login guard.
+    pub fn set_provider(&self, provider: P) {
+        self.inner.provider.store(Arc::new(provider));
+        self.inner.cache.store(None);
+        self.reset();
+    }
+
+    /// Clears the login guard: a remembered invalid-credentials or account-state error and a
+    /// rate-limit ban. The next [`get`](Self::get) will try to log in again.
+    pub fn reset(&self) {
+        let mut st = self.inner.lock_state();
+        st.remembered = None;
+        st.banned_until = None;
+    }
+
+    /// The cached session if it is fresh, without waiting and without any I/O.
+    pub fn cached(&self) -> Option<Lease<P::Session>> {
+        let guard = self.inner.cache.load();
+        let entry = guard.as_ref()?;
+        if entry.stale.load(Ordering::Acquire) {
+            return None;
+        }
+        Some(entry.lease())
+    }
+
+    /// A usable session: the cached one if fresh, otherwise the result of the one renewal or login
+    /// that all concurrent callers share.
+    pub async fn get(&self) -> Result<Lease<P::Session>> {
+        if let Some(lease) = self.cached() {
+            return Ok(lease);
+        }
+        self.inner.clone().fly(Mode::Get).await
+    }
+
+    /// Renews the session now (or logs in when there is none or it cannot be renewed), shared with
+    /// concurrent callers.
+    pub async fn refresh(&self) -> Result<Lease<P::Session>> {
+        self.inner.clone().fly(Mode::Refresh).await
+    }
+
+    /// Drops the cached session if it is still the one `lease` came from, and reports whether it
+    /// did. Many callers invalidating the same lease cause one re-login.
+    pub fn invalidate(&self, lease: &Lease<P::Session>) -> bool {
+        let generation = lease.generation();
+        self.inner.drop_generation(generation)
+    }
+
+    /// Logs the cached session out upstream, drops it, and deletes it from the store.
+    /// Without a session this does nothing.
+    pub async fn logout(&self) -> Result<()> {
+        let Some(entry) = self.inner.cache.swap(None) else {
+            return Ok(());
+        };
+        self.inner
+            .min_store_generation
+            .fetch_max(entry.generation + 1, Ordering::AcqRel);
+        let provider = self.inner.provider.load_full();
+        let result = provider.logout(&entry.session).await;
+        if let Some(store) = &self.inner.store {
+            let _ = self
+                .inner
+                .store_op(store.delete(&self.inner.key, Some(entry.generation)))
+                .await;
+        }
+        self.inner.emit(Event::LoggedOut {
+            generation: entry.generation,
+        });
+        result
+    }
+
+    /// Subscribes to lifecycle events.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.inner.events.subscribe()
+    }
+
+    /// A snapshot of the manager's state.
+    pub fn health(&self) -> Health {
+        let entry = self.inner.cache.load_full();
+        let st = self.inner.lock_state();
+        let now = self.inner.clock.now();
+        Health {
+            has_session: entry.is_some(),
+            generation: entry.as_ref().map(|e| e.generation),
+            expires_at: entry.as_ref().and_then(|e| e.expires_at),
+            next_renewal: entry.as_ref().and_then(|e| {
+                let keep_alive = self
+                    .inner
+                    .policy
+                    .keep_alive
+                    .and_then(|k| st.last_renewal.map(|t| t + k));
+                match (e.renew_at, keep_alive) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                }
+            }),
+            last_success: st.last_success,
+            consecutive_failures: st.consecutive_failures,
+            last_error: st.last_error,
+            banned_until: st.banned_until.filter(|t| *t > now),
+            store_degraded: st.store_degraded,
+            keep_alive_running: self.inner.keep_alive.load(Ordering::Acquire) > 0,
+        }
+    }
+
+    /// Starts the keep-alive supervisor: a background task that logs in if needed, renews on the
+    /// provider's keep-alive cadence and before expiry, retries failures with exponential backoff
+    /// and jitter (reporting each in [`health`](Self::health) and as [`Event::RenewFailed`]), and
+    /// re-logs in when renewal says the session is gone. It stops when the returned handle is
+    /// dropped or shut down, or when every manager handle is gone. Needs a Tokio runtime.
+    pub fn spawn_keep_alive(&self) -> KeepAlive {
+        let weak = Arc::downgrade(&self.inner);
+        let (stop, stopped) = watch::channel(false);
+        self.inner.keep_alive.fetch_add(1, Ordering::AcqRel);
+        let task = tokio::spawn(supervise(weak, stopped));
+        KeepAlive {
+            stop,
+            task: Some(task),
+        }
+    }
+}
+
+/// The keep-alive supervisor's handle; dropping it stops the supervisor.
+#[derive(Debug)]
+pub struct KeepAlive {
+    stop: watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl KeepAlive {
+    /// Stops the supervisor and waits for it to finish.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Whether the supervisor task is still running.
+    pub fn is_running(&self) -> bool {
+        self.task.as_ref().is_some_and(|t| !t.is_finished())
+    }
+}
+
+impl Drop for KeepAlive {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+struct KeepAliveCount<P: SessionProvider>(Weak<Inner<P>>);
+
+impl<P: SessionProvider> Drop for KeepAliveCount<P> {
+    fn drop(&mut self) {
+        if let Some(inner) = self.0.upgrade() {
+            inner.keep_alive.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+async fn supervise<P: SessionProvider>(weak: Weak<Inner<P>>, mut stopped: watch::Receiver<bool>) {
+    let _count = KeepAliveCount(weak.clone());
+    let mut failures: u32 = 0;
+    loop {
+        let (sleep, mode) = {
+            let Some(inner) = weak.upgrade() else { return };
+            let now = inner.clock.now();
+            let (at, mode) = if failures > 0 {
+                (now + inner.backoff(failures), Mode::Refresh)
+            } else {
+                inner.next_wake(now)
+            };
+            (inner.clock.sleep_until(at), mode)
+        };
+        tokio::select! {
+            () = sleep => {}
+            _ = stopped.changed() => return,
+        }
+        let Some(inner) = weak.upgrade() else { return };
+        let result = tokio::select! {
+            r = inner.clone().fly(mode) => r,
+            _ = stopped.changed() => return,
+        };
+        match result {
+            Ok(_) => failures = 0,
+            Err(_) => failures = failures.saturating_add(1),
+        }
+    }
+}
+
+impl<P: SessionProvider> Inner<P> {
+    fn lock_state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn emit(&self, event: Event) {
+        let _ = self.events.send(event);
+    }
+
+    fn name(&self) -> &'static str {
+        self.provider.load().name()
+    }
+
+    fn backoff(&self, failures: u32) -> Duration {
+        let exp = failures.saturating_sub(1).min(20);
+        let base = self
+            .backoff_base
+            .saturating_mul(1u32 << exp)
+            .min(self.backoff_max);
+        base + base.mul_f64(0.25 * fastrand::f64())
+    }
+
+    /// When the supervisor should next act, and how.
+    fn next_wake(&self, now: SystemTime) -> (SystemTime, Mode) {
+        let Some(entry) = self.cache.load_full() else {
+            return (now, Mode::Get);
+        };
+        let renew_at = entry.renew_at;
+        let keep_alive_at = self.policy.keep_alive.map(|k| {
+            let last = self.lock_state().last_renewal.unwrap_or(now);
+            last + k
+        });
+        match (renew_at, keep_alive_at) {
+            (Some(r), Some(k)) if k < r => (k, Mode::Refresh),
+            (Some(r), _) => (r, Mode::Get),
+            (None, Some(k)) => (k, Mode::Refresh),
+            // Never expires and no keep-alive: wake rarely to see whether that changed.
+            (None, None) => (now + Duration::from_secs(3600), Mode::Get),
+        }
+    }
+
+    fn drop_generation(&self, generation: u64) -> bool {
+        let current = self.cache.load();
+        let Some(entry) = current.as_ref() else {
+            return false;
+        };
+        if entry.generation != generation {
+            return false;
+        }
+        let prev = self.cache.compare_and_swap(&*current, None);
+        let dropped = match (prev.as_ref(), current.as_ref()) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        if dropped {
+            self.min_store_generation
+                .fetch_max(generation + 1, Ordering::AcqRel);
+            self.emit(Event::Invalidated { generation });
+            if let Some(store) = self.store.clone() {
+                let key = self.key.clone();
+                let timeout = self.store_timeout;
+                if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                    rt.spawn(async move {
+                        let _ = tokio::time::timeout(timeout, store.delete(&key, Some(generation)))
+                            .await;
+                    });
+                }
+            }
+        }
+        dropped
+    }
+
+    /// Joins the flight in progress or starts one, then waits for its result.
+    async fn fly(self: Arc<Self>, mode: Mode) -> Result<Lease<P::Session>> {
+        let mut rx = {
+            let mut slot = self.flight.lock().unwrap_or_else(|p| p.into_inner());
+            match slot.as_ref() {
+                Some(rx) => rx.clone(),
+                None => {
+                    if mode == Mode::Get {
+                        if let Some(entry) = self.cache.load().as_ref() {
+                            if !entry.stale.load(Ordering::Acquire) {
+                                return Ok(entry.lease());
+                            }
+                        }
+                    }
+                    let (tx, rx) = watch::channel(None);
+                    *slot = Some(rx.clone());
+                    let inner = self.clone();
+                    tokio::spawn(async move {
+                        let result = inner.acquire(mode).await;
+                        *inner.flight.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                        let _ = tx.send(Some(result));
+                    });
+                    rx
+                }
+            }
+        };
+        match rx.wait_for(Option::is_some).await {
+            Ok(v) => v.clone().unwrap_or_else(|| Err(self.flight_lost())),
+            Err(_) => Err(self.flight_lost()),
+        }
+    }
+
+    fn flight_lost(&self) -> Error {
+        Error::new(
+            ErrorKind::Unavailable,
+            self.name(),
+            "login task ended without a result",
+        )
+    }
+
+    /// The work of one flight.
+    async fn acquire(self: &Arc<Self>, mode: Mode) -> Result<Lease<P::Session>> {
+        let provider = self.provider.load_full();
+        let now = self.clock.now();
+        let current = self.cache.load_full();
+        if let Some(entry) = &current {
+            let expired = entry.expired.load(Ordering::Acquire);
+            let stale = entry.stale.load(Ordering::Acquire);
+            if mode == Mode::Get && !stale {
+                return Ok(entry.lease());
+            }
+            if !expired {
+                match provider.renew(&entry.session).await {
+                    Ok(Renewal::Renewed(session)) => {
+                        let generation = self.next_generation();
+                        let lease = self.install(Arc::new(session), generation, now);
+                        self.succeeded(now, true);
+                        self.save_to_store(&provider, &lease).await;
+                        self.emit(Event::Renewed { generation });
+                        return Ok(lease);
+                    }
+                    Ok(Renewal::Extended(expiry)) => {
+                        let lease =
+                            self.install_with(entry.session.clone(), entry.generation, now, expiry);
+                        self.succeeded(now, true);
+                        self.save_to_store(&provider, &lease).await;
+                        self.emit(Event::Renewed {
+                            generation: entry.generation,
+                        });
+                        return Ok(lease);
+                    }
+                    Ok(Renewal::Unsupported) => {}
+                    Err(e) if e.kind() == ErrorKind::SessionRejected => {
+                        self.drop_generation(entry.generation);
+                    }
+                    Err(e) => {
+                        self.failed(&e);
+                        // Still valid: a Get caller keeps working with it while renewal is retried.
+                        if mode == Mode::Get {
+                            return Ok(entry.lease());
+                        }
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        let result = self.login(&provider).await;
+        match &result {
+            Ok(_) => {}
+            Err(e) => self.failed(e),
+        }
+        result
+    }
+
+    fn next_generation(&self) -> u64 {
+        self.generation.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    fn succeeded(&self, now: SystemTime, renewal: bool) {
+        let mut st = self.lock_state();
+        st.last_success = Some(now);
+        st.consecutive_failures = 0;
+        st.last_error = None;
+        if renewal || st.last_renewal.is_none() {
+            st.last_renewal = Some(now);
+        }
+    }
+
+    fn failed(&self, e: &Error) {
+        let consecutive_failures = {
+            let mut st = self.lock_state();
+            st.consecutive_failures = st.consecutive_failures.saturating_add(1);
+            st.last_error = Some(e.kind());
+            st.consecutive_failures
+        };
+        tracing::debug!(provider = self.name(), kind = %e.kind(), "session acquisition failed");
+        self.emit(Event::RenewFailed {
+            kind: e.kind(),
+            consecutive_failures,
+        });
+    }
+
+    /// The guard: a remembered final failure or an active ban fails locally, without a request.
+    fn check_guard(&self, now: SystemTime) -> Result<()> {
+        let st = self.lock_state();
+        if let Some(e) = &st.remembered {
+            return Err(e.clone());
+        }
+        if let Some(until) = st.banned_until {
+            if until > now {
+                let left = until.duration_since(now).unwrap_or_default();
+                return Err(Error::new(
+                    ErrorKind::RateLimited,
+                    self.name(),
+                    "login refused locally during a rate-limit ban",
+                )
+                .with_retry_after(left));
+            }
+        }
+        Ok(())
+    }
+
+    /// Records what a failed login means for later logins.
+    async fn guard_after(&self, e: &Error, now: SystemTime) {
+        if e.kind().is_login_final() {
+            self.lock_state().remembered = Some(e.clone());
+        } else if e.kind() == ErrorKind::RateLimited {
+            let until = now + e.retry_after().unwrap_or(self.default_ban);
+            self.lock_state().banned_until = Some(until);
+            if let Some(store) = &self.store {
+                let record = StoredRecord {
+                    key: self.key.clone(),
+                    provider: self.name().to_owned(),
+                    generation: self.generation.load(Ordering::Acquire),
+                    session: None,
+                    banned_until: Some(until),
+                };
+                let _ = self.store_op(store.save(&self.key, &record)).await;
+            }
+        }
+    }
+
+    async fn store_op<T>(&self, op: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+        let result = match tokio::time::timeout(self.store_timeout, op).await {
+            Ok(r) => r,
+            Err(_) => Err(Error::new(
+                ErrorKind::Timeout,
+                "store",
+                "session store timed out",
+            )),
+        };
+        let degraded = result.is_err();
+        let was = std::mem::replace(&mut self.lock_state().store_degraded, degraded);
+        if let Err(e) = &result {
+            if !was {
+                tracing::warn!(provider = self.name(), kind = %e.kind(), "session store unavailable; using local login");
+            }
+            self.emit(Event::StoreUnavailable { kind: e.kind() });
+        }
+        result
+    }
+
+    /// Adopts a stored session if it is usable: same key and provider, newer than any generation
+    /// this process dropped, and not expired. Also adopts a stored ban.
+    fn adopt(
+        &self,
+        provider: &P,
+        record: Option<StoredRecord>,
+        now: SystemTime,
+    ) -> Result<Option<Lease<P::Session>>> {
+        let Some(record) = record else {
+            return Ok(None);
+        };
+        if record.provider != provider.name() || record.key != self.key {
+            return Err(Error::configuration(
+                provider.name(),
+                "stored session belongs to another provider or account",
+            ));
+        }
+        if let Some(until) = record.banned_until {
+            if until > now {
+                let mut st = self.lock_state();
+                if st.banned_until.is_none_or(|t| t < until) {
+                    st.banned_until = Some(until);
+                }
+            }
+        }
+        let Some(persisted) = record.session else {
+            return Ok(None);
+        };
+        if record.generation < self.min_store_generation.load(Ordering::Acquire) {
+            return Ok(None);
+        }
+        if persisted.expires_at.is_some_and(|t| t <= now) {
+            return Ok(None);
+        }
+        let session = provider.restore(&persisted)?;
+        self.generation
+            .fetch_max(record.generation, Ordering::AcqRel);
+        let lease = self.install(Arc::new(session), record.generation, now);
+        self.succeeded(now, false);
+        self.emit(Event::Acquired {
+            generation: record.generation,
+            restored: true,
+        });
+        Ok(Some(lease))
+    }
+
+    async fn load_and_adopt(
+        &self,
+        provider: &P,
+        store: &Arc<dyn SessionStore>,
+        now: SystemTime,
+    ) -> Result<Option<Lease<P::Session>>> {
+        match self.store_op(store.load(&self.key)).await {
+            Ok(record) => self.adopt(provider, record, now),
+            Err(_) => Ok(None),
+        }
+    }
+
+    async fn login(self: &Arc<Self>, provider: &Arc<P>) -> Result<Lease<P::Session>> {
+        let now = self.clock.now();
+        let mut lock = None;
+        if let Some(store) = &self.store {
+            if let Some(lease) = self.load_and_adopt(provider, store, now).await? {
+                return Ok(lease);
+            }
+            self.check_guard(now)?;
+            let ttl = self.lock_ttl;
+            // Waiting for another process's login can take as long as that login.
+            match tokio::time::timeout(ttl + self.store_timeout, store.lock(&self.key, ttl)).await {
+                Ok(Ok(guard)) => {
+                    self.lock_state().store_degraded = false;
+                    lock = Some(guard);
+                    if let Some(lease) = self
+                        .load_and_adopt(provider, store, self.clock.now())
+                        .await?
+                    {
+                        if let Some(l) = lock.take() {
+                            let _ = self.store_op(l.release()).await;
+                        }
+                        return Ok(lease);
+                    }
+                }
+                Ok(Err(e)) => {
+                    self.lock_state().store_degraded = true;
+                    self.emit(Event::StoreUnavailable { kind: e.kind() });
+                }
+                Err(_) => {
+                    self.lock_state().store_degraded = true;
+                    self.emit(Event::StoreUnavailable {
+                        kind: ErrorKind::Timeout,
+                    });
+                }
+            }
+        }
+        let result = self.login_now(provider).await;
+        if let Some(l) = lock {
+            let _ = self.store_op(l.release()).await;
+        }
+        result
+    }
+
+    async fn login_now(self: &Arc<Self>, provider: &Arc<P>) -> Result<Lease<P::Session>> {
+        let now = self.clock.now();
+        self.check_guard(now)?;
+        match provider.login().await {
+            Ok(session) => {
+                let now = self.clock.now();
+                let generation = self.next_generation();
+                let lease = self.install(Arc::new(session), generation, now);
+                {
+                    let mut st = self.lock_state();
+                    st.last_renewal = Some(now);
+                }
+                self.succeeded(now, false);
+                self.save_to_store(provider, &lease).await;
+                self.emit(Event::Acquired {
+                    generation,
+                    restored: false,
+                });
+                Ok(lease)
+            }
+            Err(e) => {
+                self.guard_after(&e, self.clock.now()).await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn save_to_store(&self, provider: &P, lease: &Lease<P::Session>) {
+        let Some(store) = &self.store else { return };
+        let Some(persisted) = provider.persist(lease.session()) else {
+            return;
+        };
+        let record = StoredRecord {
+            key: self.key.clone(),
+            provider: provider.name().to_owned(),
+            generation: lease.generation(),
+            session: Some(persisted),
+            banned_until: None,
+        };
+        let _ = self.store_op(store.save(&self.key, &record)).await;
+    }
+
+    fn install(
+        &self,
+        session: Arc<P::Session>,
+        generation: u64,
+        now: SystemTime,
+    ) -> Lease<P::Session> {
+        let expiry = session.expiry();
+        self.install_with(session, generation, now, expiry)
+    }
+
+    fn install_with(
+        &self,
+        session: Arc<P::Session>,
+        generation: u64,
+        now: SystemTime,
+        expiry: Expiry,
+    ) -> Lease<P::Session> {
+        let expires_at = expiry.resolve(now, self.policy.default_ttl);
+        let renew_at = expires_at.map(|deadline| self.policy.renew_at(now, deadline));
+        let stale = Arc::new(AtomicBool::new(false));
+        let expired = Arc::new(AtomicBool::new(false));
+        let mut timers = Vec::with_capacity(2);
+        if let Some(at) = renew_at {
+            let flag = stale.clone();
+            timers.push(
+                self.clock
+                    .call_at(at, Box::new(move || flag.store(true, Ordering::Release))),
+            );
+        }
+        if let Some(at) = expires_at {
+            let stale = stale.clone();
+            let flag = expired.clone();
+            let events = self.events.clone();
+            timers.push(self.clock.call_at(
+                at,
+                Box::new(move || {
+                    stale.store(true, Ordering::Release);
+                    flag.store(true, Ordering::Release);
+                    let _ = events.send(Event::Expired { generation });
+                }),
+            ));
+        }
+        let shards = (0..SHARDS)
+            .map(|_| {
+                Arc::new(LeaseInner {
+                    session: session.clone(),
+                    generation,
+                    expires_at,
+                })
+            })
+            .collect();
+        let entry = Arc::new(Entry {
+            shards,
+            session,
+            generation,
+            expires_at,
+            renew_at,
+            stale,
+            expired,
+            _timers: timers,
+        });
+        let lease = entry.lease();
+        self.cache.store(Some(entry));
+        lease
+    }
+}
