@@ -66,6 +66,11 @@ impl ManualClock {
         }
     }
 
+    /// The current time (also available through [`Clock::now`]).
+    pub fn now(&self) -> SystemTime {
+        self.inner.lock().expect("clock lock").now
+    }
+
     /// This clock as an `Arc<dyn Clock>`, sharing the time line.
     pub fn shared(&self) -> Arc<dyn Clock> {
         Arc::new(self.clone())
@@ -126,7 +131,7 @@ impl ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> SystemTime {
-        self.inner.lock().expect("clock lock").now
+        ManualClock::now(self)
     }
 
     fn sleep_until(&self, deadline: SystemTime) -> BoxFuture<'static, ()> {

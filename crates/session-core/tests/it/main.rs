@@ -1,1 +1,9 @@
-//! tmp
+//! Integration tests of session-core: the manager against a scripted provider and a manual
+//! clock, the HTTP rules against loopback servers, the stores, and the conformance suite.
+
+mod conformance;
+mod http_rules;
+mod keep_alive;
+mod leaks;
+mod manager;
+mod stores;

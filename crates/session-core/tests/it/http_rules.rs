@@ -1,0 +1,257 @@
+//! The HTTP rules against real loopback servers: redirects, schemes, gateway pages, truncated,
+//! oversized and slow bodies, connection failures, default headers.
+
+use std::time::Duration;
+
+use httpmock::prelude::*;
+use session_core::http::{HttpClient, parse_base_url};
+use session_core::{ErrorKind, HttpFailure};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+fn client() -> HttpClient {
+    HttpClient::builder("test")
+        .allow_insecure_loopback(true)
+        .read_timeout(Duration::from_millis(300))
+        .timeout(Duration::from_secs(3))
+        .build()
+        .unwrap()
+}
+
+fn get(url: &str) -> http::Request<Vec<u8>> {
+    http::Request::get(url).body(Vec::new()).unwrap()
+}
+
+/// A server that answers one connection with `head` + `body`, then waits `hold` before closing.
+async fn raw_server(response: Vec<u8>, hold: Duration) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let mut buf = vec![0u8; 4096];
+        let _ = sock.read(&mut buf).await;
+        let _ = sock.write_all(&response).await;
+        tokio::time::sleep(hold).await;
+    });
+    format!("http://{addr}/")
+}
+
+fn kinds(e: &session_core::Error) -> (ErrorKind, Option<HttpFailure>) {
+    (e.kind(), e.http_failure())
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_followed() {
+    let target = MockServer::start_async().await;
+    let target_mock = target
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200).body("{}");
+        })
+        .await;
+    let origin = MockServer::start_async().await;
+    let location = target.url("/tickets");
+    let origin_mock = origin
+        .mock_async(move |when, then| {
+            when.method(GET).path("/tickets");
+            then.status(302).header("Location", location.as_str());
+        })
+        .await;
+    let e = client()
+        .send(get(&origin.url("/tickets")))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        kinds(&e),
+        (ErrorKind::UnexpectedResponse, Some(HttpFailure::Redirect))
+    );
+    assert_eq!(origin_mock.calls_async().await, 1);
+    assert_eq!(
+        target_mock.calls_async().await,
+        0,
+        "the redirect target must see no request"
+    );
+}
+
+#[tokio::test]
+async fn http_to_a_non_loopback_host_fails_at_build_and_at_send() {
+    let e = parse_base_url("test", "http://api.example.com/v2", true).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Configuration);
+    let e = client()
+        .send(get("http://api.example.com/x"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Configuration);
+    // Without the opt-out even loopback is refused.
+    let strict = HttpClient::builder("test").build().unwrap();
+    assert_eq!(
+        strict
+            .send(get("http://127.0.0.1:9/"))
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Configuration
+    );
+}
+
+#[tokio::test]
+async fn the_four_body_failures_are_distinct() {
+    // An HTML 503 gateway page.
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(503)
+                .header("content-type", "text/html")
+                .body("<html><body>Service Unavailable</body></html>");
+        })
+        .await;
+    let resp = client().send(get(&server.url("/x"))).await.unwrap();
+    let gateway = resp.json::<serde_json::Value>().unwrap_err();
+    assert_eq!(
+        kinds(&gateway),
+        (ErrorKind::Unavailable, Some(HttpFailure::GatewayPage))
+    );
+    assert_eq!(
+        kinds(&resp.unexpected_status()),
+        (ErrorKind::Unavailable, Some(HttpFailure::GatewayPage))
+    );
+
+    // A body shorter than its Content-Length.
+    let url = raw_server(
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"ticket\":".to_vec(),
+        Duration::ZERO,
+    )
+    .await;
+    let truncated = client().send(get(&url)).await.unwrap_err();
+    assert_eq!(
+        kinds(&truncated),
+        (ErrorKind::Unavailable, Some(HttpFailure::TruncatedBody))
+    );
+
+    // 10 MB, over the 1 MiB default cap.
+    let big = MockServer::start_async().await;
+    big.mock_async(|when, then| {
+        when.any_request();
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(vec![b' '; 10 * 1024 * 1024]);
+    })
+    .await;
+    let too_large = client().send(get(&big.url("/x"))).await.unwrap_err();
+    assert_eq!(
+        kinds(&too_large),
+        (
+            ErrorKind::UnexpectedResponse,
+            Some(HttpFailure::BodyTooLarge)
+        )
+    );
+
+    // A body that stalls past the read timeout.
+    let url = raw_server(
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"a\":"
+            .to_vec(),
+        Duration::from_secs(5),
+    )
+    .await;
+    let slow = client().send(get(&url)).await.unwrap_err();
+    assert_eq!(
+        kinds(&slow),
+        (ErrorKind::Timeout, Some(HttpFailure::Timeout))
+    );
+
+    let all = [
+        kinds(&gateway),
+        kinds(&truncated),
+        kinds(&too_large),
+        kinds(&slow),
+    ];
+    for (i, a) in all.iter().enumerate() {
+        for b in &all[i + 1..] {
+            assert_ne!(a, b);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_chunked_body_over_the_cap_is_cut_off() {
+    let mut response = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n".to_vec();
+    for _ in 0..3 {
+        response.extend_from_slice(b"400\r\n");
+        response.extend_from_slice(&[b'x'; 1024]);
+        response.extend_from_slice(b"\r\n");
+    }
+    response.extend_from_slice(b"0\r\n\r\n");
+    let url = raw_server(response, Duration::ZERO).await;
+    let small = HttpClient::builder("test")
+        .allow_insecure_loopback(true)
+        .max_body(2048)
+        .build()
+        .unwrap();
+    let e = small.send(get(&url)).await.unwrap_err();
+    assert_eq!(
+        kinds(&e),
+        (
+            ErrorKind::UnexpectedResponse,
+            Some(HttpFailure::BodyTooLarge)
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_slow_head_hits_the_total_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (_sock, _) = listener.accept().await.unwrap();
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    });
+    let c = HttpClient::builder("test")
+        .allow_insecure_loopback(true)
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let e = c.send(get(&format!("http://{addr}/"))).await.unwrap_err();
+    assert_eq!(kinds(&e), (ErrorKind::Timeout, Some(HttpFailure::Timeout)));
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_unavailable() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let e = client()
+        .send(get(&format!("http://{addr}/")))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        kinds(&e),
+        (ErrorKind::Unavailable, Some(HttpFailure::Connect))
+    );
+    assert!(e.is_retryable());
+}
+
+#[tokio::test]
+async fn requests_carry_accept_json_and_a_user_agent_by_default() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/login")
+                .header("accept", "application/json")
+                .header_exists("user-agent")
+                .header("x-application", "APP")
+                .body("a=1");
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(r#"{"ok":true}"#);
+        })
+        .await;
+    let req = http::Request::post(server.url("/login"))
+        .header("x-application", "APP")
+        .body(b"a=1".to_vec())
+        .unwrap();
+    let resp = client().send(req).await.unwrap();
+    assert_eq!(resp.json::<serde_json::Value>().unwrap()["ok"], true);
+    assert_eq!(m.calls_async().await, 1);
+}

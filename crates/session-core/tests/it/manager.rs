@@ -1,0 +1,345 @@
+//! Single flight, expiry, invalidation, the login guard, logout and events.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use session_core::test_util::{FakeProvider, FakeRenewal, ManualClock};
+use session_core::{ErrorKind, Event, RenewPolicy, SessionManager};
+
+fn setup(ttl: u64) -> (ManualClock, FakeProvider, SessionManager<FakeProvider>) {
+    let clock = ManualClock::new();
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(ttl));
+    let manager = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .build();
+    (clock, provider, manager)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousand_concurrent_gets_on_an_empty_manager_cause_one_login() {
+    let (_clock, provider, manager) = setup(900);
+    provider.close_gate();
+    let mut tasks = Vec::new();
+    for _ in 0..1000 {
+        let m = manager.clone();
+        tasks.push(tokio::spawn(async move { m.get().await }));
+    }
+    tokio::task::yield_now().await;
+    provider.open_gate();
+    let mut generations = Vec::new();
+    for t in tasks {
+        let lease = t.await.unwrap().unwrap();
+        assert_eq!(lease.token.expose_secret(), "FAKE-TOKEN-1");
+        generations.push(lease.generation());
+    }
+    assert_eq!(provider.logins(), 1);
+    assert!(generations.iter().all(|g| *g == generations[0]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_first_caller_does_not_poison_the_others() {
+    let (_clock, provider, manager) = setup(900);
+    provider.close_gate();
+    let m = manager.clone();
+    let first = tokio::spawn(async move { m.get().await });
+    tokio::task::yield_now().await;
+    let mut others = Vec::new();
+    for _ in 0..10 {
+        let m = manager.clone();
+        others.push(tokio::spawn(async move { m.get().await }));
+    }
+    first.abort();
+    assert!(first.await.unwrap_err().is_cancelled());
+    provider.open_gate();
+    for t in others {
+        assert_eq!(t.await.unwrap().unwrap().serial, 1);
+    }
+    assert_eq!(provider.logins(), 1);
+    // The cache holds the session: later callers need no login.
+    assert!(manager.cached().is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_not_cached_for_transient_failures() {
+    let (_clock, provider, manager) = setup(900);
+    provider.fail_logins(1, ErrorKind::Unavailable, None);
+    assert_eq!(
+        manager.get().await.unwrap_err().kind(),
+        ErrorKind::Unavailable
+    );
+    assert_eq!(manager.get().await.unwrap().serial, 1);
+    assert_eq!(provider.logins(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_session_is_served_without_calling_the_provider() {
+    let (clock, provider, manager) = setup(900);
+    let a = manager.get().await.unwrap();
+    clock.advance(Duration::from_secs(800));
+    let b = manager.get().await.unwrap();
+    assert_eq!(a.generation(), b.generation());
+    assert_eq!(provider.logins(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expiring_session_is_renewed_once_for_many_callers() {
+    let clock = ManualClock::new();
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(900))
+        .with_renewal(FakeRenewal::NewToken);
+    let manager = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .build();
+    let first = manager.get().await.unwrap();
+    // Default buffer is 60 s: at 850 s the session is inside its renewal window.
+    clock.advance(Duration::from_secs(850));
+    assert!(
+        manager.cached().is_none(),
+        "stale sessions are not served from the hot path"
+    );
+    let mut tasks = Vec::new();
+    for _ in 0..100 {
+        let m = manager.clone();
+        tasks.push(tokio::spawn(
+            async move { m.get().await.unwrap().generation() },
+        ));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), first.generation() + 1);
+    }
+    assert_eq!(provider.renewals(), 1);
+    assert_eq!(provider.logins(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_session_is_replaced_by_one_login_without_renewal() {
+    let clock = ManualClock::new();
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(900))
+        .with_renewal(FakeRenewal::Extend);
+    let manager = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .build();
+    let mut events = manager.subscribe();
+    manager.get().await.unwrap();
+    clock.advance(Duration::from_secs(901));
+    assert_eq!(manager.get().await.unwrap().serial, 2);
+    assert_eq!((provider.logins(), provider.renewals()), (2, 0));
+    let mut seen = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        seen.push(e);
+    }
+    assert!(seen.contains(&Event::Expired { generation: 1 }), "{seen:?}");
+    assert!(seen.contains(&Event::Acquired {
+        generation: 2,
+        restored: false
+    }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transient_renewal_failure_keeps_serving_the_still_valid_session() {
+    let clock = ManualClock::new();
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(900))
+        .with_renewal(FakeRenewal::Extend);
+    let manager = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .build();
+    manager.get().await.unwrap();
+    provider.fail_renewals(1, ErrorKind::Unavailable);
+    clock.advance(Duration::from_secs(850));
+    assert_eq!(manager.get().await.unwrap().serial, 1);
+    assert_eq!(manager.health().consecutive_failures, 1);
+    assert_eq!(manager.get().await.unwrap().serial, 1);
+    assert_eq!(provider.renewals(), 2);
+    assert_eq!(manager.health().consecutive_failures, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renewal_that_says_the_session_is_gone_logs_in_again() {
+    let clock = ManualClock::new();
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(900))
+        .with_renewal(FakeRenewal::Extend);
+    let manager = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .build();
+    manager.get().await.unwrap();
+    provider.fail_renewals(1, ErrorKind::SessionRejected);
+    clock.advance(Duration::from_secs(850));
+    assert_eq!(manager.get().await.unwrap().serial, 2);
+    assert_eq!((provider.logins(), provider.renewals()), (2, 1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_invalidations_of_one_lease_cause_one_relogin() {
+    let (_clock, provider, manager) = setup(900);
+    let lease = manager.get().await.unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let m = manager.clone();
+        let l = lease.clone();
+        tasks.push(tokio::spawn(async move {
+            m.invalidate(&l);
+            m.get().await.unwrap().generation()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 2);
+    }
+    assert_eq!(provider.logins(), 2);
+    assert!(
+        !manager.invalidate(&lease),
+        "an old lease cannot drop the new session"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_credentials_are_remembered_until_reset() {
+    let (_clock, provider, manager) = setup(900);
+    provider.fail_logins(10, ErrorKind::InvalidCredentials, None);
+    assert_eq!(
+        manager.get().await.unwrap_err().kind(),
+        ErrorKind::InvalidCredentials
+    );
+    assert_eq!(provider.logins(), 1);
+    for _ in 0..5 {
+        let e = manager.get().await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidCredentials);
+        assert_eq!(e.code(), Some("FAKE_FAILURE"));
+    }
+    assert_eq!(
+        provider.logins(),
+        1,
+        "the remembered error is returned without a request"
+    );
+    manager.reset();
+    assert_eq!(
+        manager.get().await.unwrap_err().kind(),
+        ErrorKind::InvalidCredentials
+    );
+    assert_eq!(provider.logins(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_restrictions_are_remembered_and_new_credentials_clear_them() {
+    let (clock, provider, manager) = setup(900);
+    provider.fail_logins(1, ErrorKind::AccountRestricted, None);
+    assert_eq!(
+        manager.get().await.unwrap_err().kind(),
+        ErrorKind::AccountRestricted
+    );
+    assert_eq!(
+        manager.get().await.unwrap_err().kind(),
+        ErrorKind::AccountRestricted
+    );
+    assert_eq!(provider.logins(), 1);
+    let replacement = FakeProvider::new(clock.shared(), Duration::from_secs(900));
+    manager.set_provider(replacement.clone());
+    assert!(manager.get().await.is_ok());
+    assert_eq!(replacement.logins(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limit_window_sends_no_request_until_it_ends() {
+    let (clock, provider, manager) = setup(900);
+    provider.fail_logins(1, ErrorKind::RateLimited, Some(Duration::from_secs(1200)));
+    assert_eq!(
+        manager.get().await.unwrap_err().kind(),
+        ErrorKind::RateLimited
+    );
+    for step in [60, 600, 500] {
+        clock.advance(Duration::from_secs(step));
+        let e = manager.get().await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::RateLimited);
+        assert!(e.retry_after().unwrap() <= Duration::from_secs(1200 - step));
+    }
+    assert_eq!(provider.logins(), 1);
+    assert!(manager.health().banned_until.is_some());
+    clock.advance(Duration::from_secs(41));
+    assert!(manager.get().await.is_ok());
+    assert_eq!(provider.logins(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limit_without_retry_after_uses_the_default_ban() {
+    let clock = ManualClock::new();
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(900));
+    let manager = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .default_ban(Duration::from_secs(30))
+        .build();
+    provider.fail_logins(1, ErrorKind::RateLimited, None);
+    assert!(manager.get().await.is_err());
+    clock.advance(Duration::from_secs(29));
+    assert!(manager.get().await.is_err());
+    assert_eq!(provider.logins(), 1);
+    clock.advance(Duration::from_secs(2));
+    assert!(manager.get().await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_ends_the_session_upstream_and_the_next_get_logs_in() {
+    let (_clock, provider, manager) = setup(900);
+    let mut events = manager.subscribe();
+    manager.get().await.unwrap();
+    manager.logout().await.unwrap();
+    assert_eq!(provider.logouts(), 1);
+    assert!(manager.cached().is_none());
+    manager.logout().await.unwrap();
+    assert_eq!(
+        provider.logouts(),
+        1,
+        "logout without a session does nothing"
+    );
+    assert_eq!(manager.get().await.unwrap().serial, 2);
+    let mut seen = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        seen.push(e);
+    }
+    assert!(seen.contains(&Event::LoggedOut { generation: 1 }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_expiry_uses_the_policy_default_ttl() {
+    let clock = ManualClock::new();
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(1))
+        .with_unknown_expiry()
+        .with_policy(
+            RenewPolicy::default()
+                .with_default_ttl(Duration::from_secs(600))
+                .with_jitter(Duration::ZERO),
+        );
+    let manager = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .build();
+    let lease = manager.get().await.unwrap();
+    assert_eq!(
+        lease.expires_at(),
+        Some(clock.now() + Duration::from_secs(600))
+    );
+    clock.advance(Duration::from_secs(539));
+    assert!(manager.cached().is_some());
+    clock.advance(Duration::from_secs(1));
+    assert!(
+        manager.cached().is_none(),
+        "renewal is due buffer (60 s) before the default TTL ends"
+    );
+    assert_eq!(manager.health().generation, Some(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_renews_a_fresh_session_now() {
+    let clock = ManualClock::new();
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(900))
+        .with_renewal(FakeRenewal::Extend);
+    let manager = SessionManager::builder(Arc::new(provider.clone()))
+        .clock(clock.shared())
+        .build();
+    let a = manager.get().await.unwrap();
+    clock.advance(Duration::from_secs(100));
+    let b = manager.refresh().await.unwrap();
+    assert_eq!(provider.renewals(), 1);
+    assert_eq!(
+        a.generation(),
+        b.generation(),
+        "an extension keeps the generation"
+    );
+    assert_eq!(b.expires_at(), Some(clock.now() + Duration::from_secs(900)));
+}

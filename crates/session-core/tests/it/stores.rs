@@ -1,0 +1,192 @@
+//! Resuming and sharing sessions through stores.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use session_core::test_util::{FakeProvider, ManualClock};
+use session_core::{ErrorKind, Event, FileStore, MemoryStore, SessionManager, SessionStore};
+
+fn temp_path(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("session-core-it-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("session.json");
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_resumes_a_stored_unexpired_session_instead_of_logging_in() {
+    let clock = ManualClock::new();
+    let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::new());
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(900));
+    let first = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .store(store.clone())
+        .build();
+    let lease = first.get().await.unwrap();
+    drop(first);
+
+    let second = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .store(store.clone())
+        .build();
+    let mut events = second.subscribe();
+    let resumed = second.get().await.unwrap();
+    assert_eq!(provider.logins(), 1);
+    assert_eq!(resumed.token.expose_secret(), lease.token.expose_secret());
+    assert_eq!(resumed.generation(), lease.generation());
+    assert_eq!(
+        events.try_recv().unwrap(),
+        Event::Acquired {
+            generation: 1,
+            restored: true
+        }
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_stored_session_is_not_resumed() {
+    let clock = ManualClock::new();
+    let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::new());
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(900));
+    let first = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .store(store.clone())
+        .build();
+    first.get().await.unwrap();
+    clock.advance(Duration::from_secs(1000));
+    let second = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .store(store)
+        .build();
+    assert_eq!(second.get().await.unwrap().serial, 2);
+    assert_eq!(provider.logins(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_session_refuses_to_load_into_another_provider() {
+    let path = temp_path("other");
+    let clock = ManualClock::new();
+    let fake = FakeProvider::new(clock.shared(), Duration::from_secs(900));
+    let m = SessionManager::builder(fake)
+        .clock(clock.shared())
+        .store(Arc::new(FileStore::new(&path)))
+        .build();
+    m.get().await.unwrap();
+
+    let other = session_core::StaticTokenProvider::new(
+        "other",
+        session_core::StaticToken::bearer(session_core::AccessToken::new("x")),
+    );
+    let m2 = SessionManager::builder(other)
+        .clock(clock.shared())
+        .store(Arc::new(FileStore::new(&path)))
+        .build();
+    let e = m2.get().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Configuration);
+    assert!(e.to_string().contains("another provider"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_managers_with_separate_file_store_handles_cause_one_login() {
+    let path = temp_path("shared");
+    let clock = ManualClock::new();
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(900));
+    provider.close_gate();
+    let a = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .store(Arc::new(FileStore::new(&path)))
+        .build();
+    let b = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .store(Arc::new(FileStore::new(&path)))
+        .build();
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let m = if i % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move { m.get().await.map(|l| l.serial) }));
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    provider.open_gate();
+    for t in tasks {
+        assert_eq!(t.await.unwrap().unwrap(), 1);
+    }
+    assert_eq!(
+        provider.logins(),
+        1,
+        "the second manager must take the first one's session"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalidation_is_not_undone_by_the_store() {
+    let clock = ManualClock::new();
+    let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::new());
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(900));
+    let m = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .store(store)
+        .build();
+    let lease = m.get().await.unwrap();
+    assert!(m.invalidate(&lease));
+    assert_eq!(
+        m.get().await.unwrap().serial,
+        2,
+        "the rejected session must not come back from the store"
+    );
+    assert_eq!(provider.logins(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ban_is_remembered_in_the_store_across_managers() {
+    let path = temp_path("ban");
+    let clock = ManualClock::new();
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(900));
+    provider.fail_logins(1, ErrorKind::RateLimited, Some(Duration::from_secs(1200)));
+    let a = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .store(Arc::new(FileStore::new(&path)))
+        .build();
+    assert_eq!(a.get().await.unwrap_err().kind(), ErrorKind::RateLimited);
+    drop(a);
+    let b = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .store(Arc::new(FileStore::new(&path)))
+        .build();
+    let e = b.get().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::RateLimited);
+    assert_eq!(
+        provider.logins(),
+        1,
+        "a fresh manager learns the ban from the store and sends nothing"
+    );
+    clock.advance(Duration::from_secs(1201));
+    assert!(b.get().await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unwritable_store_degrades_to_local_login() {
+    let clock = ManualClock::new();
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(900));
+    let store = FileStore::new("/proc/definitely/not/writable/session.json");
+    let m = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .store(Arc::new(store))
+        .build();
+    let mut events = m.subscribe();
+    assert!(m.get().await.is_ok());
+    assert!(m.health().store_degraded);
+    let mut saw = false;
+    while let Ok(e) = events.try_recv() {
+        saw |= matches!(e, Event::StoreUnavailable { .. });
+    }
+    assert!(saw);
+}
