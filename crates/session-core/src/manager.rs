@@ -12,11 +12,11 @@
 use std::fmt;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, SystemTime};
 
 use arc_swap::{ArcSwap, ArcSwapOption};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{Notify, broadcast, watch};
 
 use crate::clock::{Clock, SystemClock, Timer};
 use crate::error::{Error, ErrorKind, Result};
@@ -221,7 +221,7 @@ struct Inner<P: SessionProvider> {
     store_timeout: Duration,
     lock_ttl: Duration,
     cache: ArcSwapOption<Entry<P::Session>>,
-    flight: Mutex<Option<Flight<P::Session>>>,
+    flight: Mutex<Option<Arc<Flight<P::Session>>>>,
     state: Mutex<State>,
     generation: AtomicU64,
     min_store_generation: AtomicU64,
@@ -240,8 +240,46 @@ struct State {
     store_degraded: bool,
 }
 
-type FlightResult<S> = Option<Result<Lease<S>>>;
-type Flight<S> = watch::Receiver<FlightResult<S>>;
+/// One login or renewal in progress: its result, once known, and the waiters' wake-up.
+struct Flight<S> {
+    result: OnceLock<Result<Lease<S>>>,
+    done: Notify,
+}
+
+impl<S> Flight<S> {
+    async fn wait(&self) -> Option<Result<Lease<S>>> {
+        loop {
+            let notified = self.done.notified();
+            let mut notified = std::pin::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(r) = self.result.get() {
+                return Some(r.clone());
+            }
+            notified.await;
+        }
+    }
+}
+
+/// Completes a flight, also when its task is aborted: first clears the slot (so that a caller who
+/// has seen the result and calls again starts a new flight), then publishes the result and wakes
+/// every waiter.
+struct FlightGuard<P: SessionProvider> {
+    inner: Arc<Inner<P>>,
+    flight: Arc<Flight<P::Session>>,
+    result: Option<Result<Lease<P::Session>>>,
+}
+
+impl<P: SessionProvider> Drop for FlightGuard<P> {
+    fn drop(&mut self) {
+        *self.inner.flight.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let result = self
+            .result
+            .take()
+            .unwrap_or_else(|| Err(self.inner.flight_lost()));
+        let _ = self.flight.result.set(result);
+        self.flight.done.notify_waiters();
+    }
+}
 
 const SHARDS: usize = 16;
 
@@ -632,10 +670,10 @@ impl<P: SessionProvider> Inner<P> {
 
     /// Joins the flight in progress or starts one, then waits for its result.
     async fn fly(self: Arc<Self>, mode: Mode) -> Result<Lease<P::Session>> {
-        let mut rx = {
+        let flight = {
             let mut slot = self.flight.lock().unwrap_or_else(|p| p.into_inner());
             match slot.as_ref() {
-                Some(rx) => rx.clone(),
+                Some(flight) => flight.clone(),
                 None => {
                     if mode == Mode::Get {
                         if let Some(entry) = self.cache.load().as_ref() {
@@ -644,22 +682,30 @@ impl<P: SessionProvider> Inner<P> {
                             }
                         }
                     }
-                    let (tx, rx) = watch::channel(None);
-                    *slot = Some(rx.clone());
-                    let inner = self.clone();
-                    tokio::spawn(async move {
-                        let result = inner.acquire(mode).await;
-                        *inner.flight.lock().unwrap_or_else(|p| p.into_inner()) = None;
-                        let _ = tx.send(Some(result));
+                    let flight = Arc::new(Flight {
+                        result: OnceLock::new(),
+                        done: Notify::new(),
                     });
-                    rx
+                    *slot = Some(flight.clone());
+                    let mut guard = FlightGuard {
+                        inner: self.clone(),
+                        flight: flight.clone(),
+                        result: None,
+                    };
+                    // The flight runs on its own task, so a caller that gives up (is cancelled)
+                    // cannot cancel the login the other callers are waiting for.
+                    tokio::spawn(async move {
+                        guard.result = Some(guard.inner.acquire(mode).await);
+                        drop(guard);
+                    });
+                    flight
                 }
             }
         };
-        match rx.wait_for(Option::is_some).await {
-            Ok(v) => v.clone().unwrap_or_else(|| Err(self.flight_lost())),
-            Err(_) => Err(self.flight_lost()),
-        }
+        flight
+            .wait()
+            .await
+            .unwrap_or_else(|| Err(self.flight_lost()))
     }
 
     fn flight_lost(&self) -> Error {
