@@ -1,4 +1,107 @@
-//! tmp
+//! Secret-safe session management for HTTP APIs: the traits every provider crate implements,
+//! secret-holding types, one error model, the session manager, HTTP rules, stores and a test kit.
+//!
+//! Most users depend on one provider crate (`session-cas`, `session-betfair`,
+//! `session-seaware`, `session-pagos`), which re-exports what it needs from here. Depend on
+//! `session-core` directly to write a provider of your own.
+//!
+//! # Vocabulary
+//! - **Credentials**: long-lived input — username/password ([`UsernamePassword`]), API key and
+//!   secret ([`ApiKeySecret`]), OAuth client id and secret ([`ClientCredentials`]), a certificate.
+//! - **Session**: the short-lived proof a login returns (a ticket, an SSO token, an access token, a
+//!   session id) and its [`Expiry`]; see [`Session`].
+//! - **Provider**: knows one upstream: how to log in, renew, log out, and how a response says the
+//!   session is no longer accepted; see [`SessionProvider`].
+//! - **Manager**: owns one cached session for one provider account and decides when to call the
+//!   provider; see [`SessionManager`].
+//!
+//! # Quick start
+//! ```
+//! use std::time::Duration;
+//! use session_core::{provider_fn, AccessToken, Expiry, SessionManager, StaticToken, SystemClock, Clock};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> session_core::Result<()> {
+//! // A provider: here a closure; real ones come from the provider crates.
+//! let provider = provider_fn("example", || async {
+//!     let expires = Expiry::after(SystemClock.now(), Duration::from_secs(900));
+//!     Ok(StaticToken::bearer(AccessToken::new("token-from-login")).with_expiry(expires))
+//! });
+//! let manager = SessionManager::new(provider);
+//!
+//! // Every request: take a lease (one login for any number of concurrent callers; renewed
+//! // before expiry), let the session authenticate the request.
+//! let lease = manager.get().await?;
+//! let mut headers = http::HeaderMap::new();
+//! use session_core::Session as _;
+//! lease.authenticate(&mut headers);
+//! assert!(headers["authorization"].is_sensitive());
+//!
+//! // If the upstream rejects the session: drop exactly that session; the next get() logs in once.
+//! manager.invalidate(&lease);
+//! manager.logout().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # What the manager does
+//! - **Hot path without locks**: `get()` on a fresh session is an `arc-swap` load and a flag
+//!   check; it does not read the clock (a timer flips the flag at the renewal deadline).
+//! - **Single flight**: when the session is missing or due, one task logs in or renews and all
+//!   callers wait for its result. The flight runs on its own task, so a cancelled caller does not
+//!   cancel it; errors are handed to that flight's waiters and not cached.
+//! - **Expiry**: renewal is due [`RenewPolicy::buffer`] (plus random jitter) before the deadline;
+//!   [`RenewPolicy::default_ttl`] applies when the upstream gives no lifetime. A stale session
+//!   whose renewal fails transiently is still served until it expires.
+//! - **Invalidation by generation**: [`SessionManager::invalidate`] drops the session only if it
+//!   is still the one the lease came from, so N concurrent rejections cause one re-login.
+//! - **Login guard**: [`ErrorKind::InvalidCredentials`] and [`ErrorKind::AccountRestricted`] are
+//!   remembered and returned without a request until [`SessionManager::reset`] or
+//!   [`SessionManager::set_provider`]; a [`ErrorKind::RateLimited`] ban is enforced locally for its
+//!   `retry_after` (or the manager's default ban) with no request.
+//! - **Keep-alive** ([`SessionManager::spawn_keep_alive`]): renews on the provider's cadence,
+//!   retries with exponential backoff and jitter, re-logs in when renewal says the session is
+//!   gone, reports in [`SessionManager::health`] and [`Event`]s, and stops with its handle.
+//! - **Stores** ([`MemoryStore`], [`FileStore`], Redis in `session-redis`): resume a stored
+//!   session instead of logging in; share one login between processes; remember a ban.
+//!
+//! Time comes from an injected [`Clock`]; only this crate's clock module reads the system clock.
+//! The manager needs a Tokio runtime with timers enabled.
+//!
+//! # Features
+//! - `test-util`: the [`test_util`] kit — `ManualClock`, a loopback simulator server, a scripted
+//!   provider, the leak harness and the provider conformance suite.
+//!
+//! # Security
+//! - Every secret is a [`secrecy`]-backed newtype ([`Password`], [`SessionToken`], [`Ticket`],
+//!   ...): `Debug` prints `Name([REDACTED])`; there is no `Display`, `Serialize` or `==`; memory is
+//!   zeroized on drop. `expose_secret()` is the one accessor and is called only where a request is
+//!   built. Make your own with [`secret_type!`].
+//! - Secret headers are marked sensitive ([`sensitive_value`]).
+//! - [`Error`]'s `Display` and `Debug` never hold a body, a URL, a serde message or a secret;
+//!   upstream codes are kept only when they look like codes.
+//! - The HTTP layer ([`http`]) is `hyper` with `rustls`: redirects are never followed, only
+//!   `https://` is accepted (an opt-out exists for loopback hosts only), bodies are capped and
+//!   timeouts are always set. It logs no URL, header or body — unlike `reqwest`, which logs every
+//!   response's URL at debug level; here URLs can hold CAS tickets or a documented query-string
+//!   password. The test kit's leak harness captures `tracing` and `log` output at TRACE to prove it.
+//! - A [`FileStore`] file is written with mode 0600 and replaced atomically.
+//!
+//! # Errors
+//! Callers match on [`Error::kind`]:
+//!
+//! | [`ErrorKind`] | meaning | retried automatically |
+//! |---|---|---|
+//! | `InvalidCredentials` | the upstream refused the credentials | never; remembered until reset |
+//! | `AccountRestricted` | the account cannot log in now (locked, suspended, location...) | never; remembered until reset |
+//! | `RateLimited` | too many requests; see [`Error::retry_after`] | not inside the ban window |
+//! | `SessionRejected` | the upstream no longer accepts the session | the manager logs in again |
+//! | `Timeout` | connect, read or total timeout | yes ([`Error::is_retryable`]) |
+//! | `Unavailable` | connection failure, 5xx, gateway page, truncated body | yes ([`Error::is_retryable`]) |
+//! | `UnexpectedResponse` | a body or status this client does not understand, a redirect, an oversized body | no |
+//! | `Configuration` | bad URL or scheme, unusable certificate, mismatched stored session | no |
+//!
+//! [`Error::http_failure`] tells transport failures of the same kind apart ([`HttpFailure`]),
+//! [`Error::code`] carries the upstream's own code and [`Error::provider`] the provider name.
 mod clock;
 mod error;
 pub mod http;

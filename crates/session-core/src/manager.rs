@@ -675,12 +675,11 @@ impl<P: SessionProvider> Inner<P> {
             match slot.as_ref() {
                 Some(flight) => flight.clone(),
                 None => {
-                    if mode == Mode::Get {
-                        if let Some(entry) = self.cache.load().as_ref() {
-                            if !entry.stale.load(Ordering::Acquire) {
-                                return Ok(entry.lease());
-                            }
-                        }
+                    if mode == Mode::Get
+                        && let Some(entry) = self.cache.load().as_ref()
+                        && !entry.stale.load(Ordering::Acquire)
+                    {
+                        return Ok(entry.lease());
                     }
                     let flight = Arc::new(Flight {
                         result: OnceLock::new(),
@@ -804,16 +803,16 @@ impl<P: SessionProvider> Inner<P> {
         if let Some(e) = &st.remembered {
             return Err(e.clone());
         }
-        if let Some(until) = st.banned_until {
-            if until > now {
-                let left = until.duration_since(now).unwrap_or_default();
-                return Err(Error::new(
-                    ErrorKind::RateLimited,
-                    self.name(),
-                    "login refused locally during a rate-limit ban",
-                )
-                .with_retry_after(left));
-            }
+        if let Some(until) = st.banned_until
+            && until > now
+        {
+            let left = until.duration_since(now).unwrap_or_default();
+            return Err(Error::new(
+                ErrorKind::RateLimited,
+                self.name(),
+                "login refused locally during a rate-limit ban",
+            )
+            .with_retry_after(left));
         }
         Ok(())
     }
@@ -875,12 +874,12 @@ impl<P: SessionProvider> Inner<P> {
                 "stored session belongs to another provider or account",
             ));
         }
-        if let Some(until) = record.banned_until {
-            if until > now {
-                let mut st = self.lock_state();
-                if st.banned_until.is_none_or(|t| t < until) {
-                    st.banned_until = Some(until);
-                }
+        if let Some(until) = record.banned_until
+            && until > now
+        {
+            let mut st = self.lock_state();
+            if st.banned_until.is_none_or(|t| t < until) {
+                st.banned_until = Some(until);
             }
         }
         let Some(persisted) = record.session else {

@@ -305,24 +305,24 @@ pub fn parse_token_response(response: &HttpResponse, grant_type: &str) -> Result
     if response.status().is_success() {
         return response.json::<TokenResponse>();
     }
-    if !response.is_html() {
-        if let Ok(body) = serde_json::from_slice::<ErrorBody>(response.body()) {
-            let kind = error_kind(&body.error, grant_type);
-            let message = match kind {
-                ErrorKind::InvalidCredentials => "login rejected",
-                ErrorKind::SessionRejected => "token rejected",
-                ErrorKind::Configuration => "token request refused",
-                ErrorKind::AccountRestricted => "access denied",
-                ErrorKind::RateLimited => "rate limited",
-                ErrorKind::Unavailable => "token endpoint unavailable",
-                _ => "token request failed",
-            };
-            let mut e = Error::new(kind, provider, message).with_code(&body.error);
-            if let Some(after) = response.retry_after() {
-                e = e.with_retry_after(after);
-            }
-            return Err(e);
+    if !response.is_html()
+        && let Ok(body) = serde_json::from_slice::<ErrorBody>(response.body())
+    {
+        let kind = error_kind(&body.error, grant_type);
+        let message = match kind {
+            ErrorKind::InvalidCredentials => "login rejected",
+            ErrorKind::SessionRejected => "token rejected",
+            ErrorKind::Configuration => "token request refused",
+            ErrorKind::AccountRestricted => "access denied",
+            ErrorKind::RateLimited => "rate limited",
+            ErrorKind::Unavailable => "token endpoint unavailable",
+            _ => "token request failed",
+        };
+        let mut e = Error::new(kind, provider, message).with_code(&body.error);
+        if let Some(after) = response.retry_after() {
+            e = e.with_retry_after(after);
         }
+        return Err(e);
     }
     Err(response.unexpected_status())
 }

@@ -7,7 +7,9 @@
 //! #[async_trait::async_trait]
 //! impl Harness for MyHarness {
 //!     type Provider = MyProvider;
-//!     async fn fixture(&self, scenario: Scenario, clock: ManualClock) -> Fixture<MyProvider> { todo!() }
+//!     async fn fixture(&self, scenario: Scenario, clock: ManualClock) -> Fixture<MyProvider> {
+//!         /* start a fresh upstream for `scenario`; point a provider using `clock` at it */
+//!     }
 //! }
 //! #[tokio::test(flavor = "multi_thread")]
 //! async fn conformance_suite() { conformance::run(MyHarness).await; }

@@ -75,7 +75,7 @@ impl SimRequest {
         self.path
             .split('/')
             .filter(|s| !s.is_empty())
-            .map(|s| percent_decode(s))
+            .map(percent_decode)
             .collect()
     }
 }
