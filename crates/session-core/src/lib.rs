@@ -68,6 +68,8 @@
 //! The manager needs a Tokio runtime with timers enabled.
 //!
 //! # Features
+//! - `middleware`: [`middleware::SessionMiddleware`], which authenticates `reqwest-middleware`
+//!   requests and resends once after a rejection.
 //! - `test-util`: the [`test_util`] kit — `ManualClock`, a loopback simulator server, a scripted
 //!   provider, the leak harness and the provider conformance suite.
 //!
@@ -106,6 +108,8 @@ mod clock;
 mod error;
 pub mod http;
 mod manager;
+#[cfg(feature = "middleware")]
+pub mod middleware;
 pub mod oauth;
 mod provider;
 mod secret;

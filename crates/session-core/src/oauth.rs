@@ -305,6 +305,9 @@ pub fn parse_token_response(response: &HttpResponse, grant_type: &str) -> Result
     if response.status().is_success() {
         return response.json::<TokenResponse>();
     }
+    if response.status() == http::StatusCode::TOO_MANY_REQUESTS {
+        return Err(response.unexpected_status());
+    }
     if !response.is_html()
         && let Ok(body) = serde_json::from_slice::<ErrorBody>(response.body())
     {

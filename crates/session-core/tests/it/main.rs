@@ -6,4 +6,5 @@ mod http_rules;
 mod keep_alive;
 mod leaks;
 mod manager;
+mod middleware;
 mod stores;

@@ -1,0 +1,226 @@
+//! `SessionMiddleware` against a loopback server that expires sessions on command.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use session_core::http::HttpResponse;
+use session_core::middleware::{Repeatable, SessionMiddleware};
+use session_core::test_util::{SimResponse, SimServer, capture_logs};
+use session_core::{AccessToken, ErrorKind, SessionManager, SessionProvider, StaticToken};
+
+/// The upstream's state: which token it accepts, how many logins and requests it has seen.
+#[derive(Default)]
+struct Upstream {
+    valid: Mutex<Option<String>>,
+    logins: AtomicUsize,
+    requests: AtomicUsize,
+}
+
+struct Provider(Arc<Upstream>);
+
+#[async_trait]
+impl SessionProvider for Provider {
+    type Session = StaticToken;
+    fn name(&self) -> &'static str {
+        "mw-test"
+    }
+    async fn login(&self) -> session_core::Result<StaticToken> {
+        let n = self.0.logins.fetch_add(1, Ordering::SeqCst) + 1;
+        let token = format!("MW-TOKEN-SENTINEL-{n}");
+        *self.0.valid.lock().unwrap() = Some(token.clone());
+        Ok(StaticToken::bearer(AccessToken::new(token)))
+    }
+    fn is_rejection(&self, response: &HttpResponse) -> bool {
+        response.status() == 401 || response.body().windows(10).any(|w| w == b"NO_SESSION")
+    }
+}
+
+async fn start() -> (
+    Arc<Upstream>,
+    SimServer,
+    reqwest_middleware::ClientWithMiddleware,
+    SessionManager<Provider>,
+) {
+    let upstream = Arc::new(Upstream::default());
+    let state = upstream.clone();
+    let server = SimServer::start(move |req| {
+        state.requests.fetch_add(1, Ordering::SeqCst);
+        let valid = state.valid.lock().unwrap().clone();
+        let presented = req
+            .header("authorization")
+            .map(|v| v.trim_start_matches("Bearer ").to_owned());
+        let ok = valid.is_some() && presented == valid;
+        match (req.path.as_str(), ok) {
+            ("/soft", false) => SimResponse::json(200, serde_json::json!({"error": "NO_SESSION"})),
+            (_, false) => SimResponse::json(401, serde_json::json!({"error": "unauthorized"})),
+            (_, true) => SimResponse::json(
+                200,
+                serde_json::json!({"data": "payload", "path": req.path}),
+            ),
+        }
+    })
+    .await
+    .unwrap();
+    let manager = SessionManager::new(Provider(upstream.clone()));
+    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(SessionMiddleware::new(manager.clone()))
+        .build();
+    (upstream, server, client, manager)
+}
+
+fn expire(upstream: &Upstream) {
+    *upstream.valid.lock().unwrap() = None;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_requests_on_a_just_expired_session_cause_one_relogin_and_all_succeed() {
+    let capture = capture_logs();
+    let (upstream, server, client, _manager) = start().await;
+    let first = client.get(server.url("/data")).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    expire(&upstream);
+    let mut tasks = Vec::new();
+    for i in 0..100 {
+        let client = client.clone();
+        let url = server.url(&format!("/data/{i}"));
+        tasks.push(tokio::spawn(async move {
+            let resp = client.get(url).send().await.unwrap();
+            (
+                resp.status(),
+                resp.bytes()
+                    .await
+                    .map(|b| serde_json::from_slice::<serde_json::Value>(&b).unwrap())
+                    .unwrap(),
+            )
+        }));
+    }
+    for (i, t) in tasks.into_iter().enumerate() {
+        let (status, body) = t.await.unwrap();
+        assert_eq!(status, 200);
+        assert_eq!(
+            body["path"],
+            format!("/data/{i}"),
+            "the caller reads the resent response's body"
+        );
+    }
+    assert_eq!(
+        upstream.logins.load(Ordering::SeqCst),
+        2,
+        "one initial login and one re-login"
+    );
+    assert!(upstream.requests.load(Ordering::SeqCst) <= 201);
+    capture.assert_clean(&["MW-TOKEN-SENTINEL-1", "MW-TOKEN-SENTINEL-2"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_non_repeatable_request_returns_session_rejected_after_one_request() {
+    let (upstream, server, client, manager) = start().await;
+    client.get(server.url("/warm")).send().await.unwrap();
+    expire(&upstream);
+    let before = upstream.requests.load(Ordering::SeqCst);
+    let err = client
+        .post(server.url("/orders"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        upstream.requests.load(Ordering::SeqCst) - before,
+        1,
+        "a POST is sent once"
+    );
+    let reqwest_middleware::Error::Middleware(inner) = err else {
+        panic!("expected a middleware error")
+    };
+    let core = inner
+        .downcast_ref::<session_core::Error>()
+        .expect("a session_core::Error");
+    assert_eq!(core.kind(), ErrorKind::SessionRejected);
+    assert!(
+        manager.cached().is_none(),
+        "the rejected session was invalidated"
+    );
+    // The next request logs in again and succeeds.
+    assert_eq!(
+        client
+            .get(server.url("/data"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(upstream.logins.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_marked_repeatable_is_resent_once() {
+    let (upstream, server, client, _manager) = start().await;
+    client.get(server.url("/warm")).send().await.unwrap();
+    expire(&upstream);
+    let before = upstream.requests.load(Ordering::SeqCst);
+    let resp = client
+        .post(server.url("/search"))
+        .with_extension(Repeatable)
+        .body("q")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(upstream.requests.load(Ordering::SeqCst) - before, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejection_inside_a_200_body_is_detected_without_consuming_the_body() {
+    let (upstream, server, client, _manager) = start().await;
+    let ok = client.get(server.url("/soft")).send().await.unwrap();
+    assert_eq!(
+        ok.bytes()
+            .await
+            .map(|b| serde_json::from_slice::<serde_json::Value>(&b).unwrap())
+            .unwrap()["data"],
+        "payload"
+    );
+    expire(&upstream);
+    let resent = client.get(server.url("/soft")).send().await.unwrap();
+    assert_eq!(
+        resent
+            .bytes()
+            .await
+            .map(|b| serde_json::from_slice::<serde_json::Value>(&b).unwrap())
+            .unwrap()["data"],
+        "payload"
+    );
+    assert_eq!(upstream.logins.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_header_is_sent_marked_sensitive() {
+    let (_upstream, server, _client, manager) = start().await;
+    let seen = Arc::new(Mutex::new(None));
+    let s = seen.clone();
+    let mw = SessionMiddleware::new(manager);
+    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(mw)
+        .with(Inspect(s))
+        .build();
+    client.get(server.url("/data")).send().await.unwrap();
+    assert_eq!(*seen.lock().unwrap(), Some(true));
+}
+
+/// Records whether the authorization header is marked sensitive when it leaves the chain.
+struct Inspect(Arc<Mutex<Option<bool>>>);
+
+#[async_trait]
+impl reqwest_middleware::Middleware for Inspect {
+    async fn handle(
+        &self,
+        req: reqwest::Request,
+        ext: &mut http::Extensions,
+        next: reqwest_middleware::Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        *self.0.lock().unwrap() = req.headers().get("authorization").map(|v| v.is_sensitive());
+        next.run(req, ext).await
+    }
+}

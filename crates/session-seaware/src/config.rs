@@ -1,0 +1,370 @@
+//! Configuration: the builder, scopes, parameter placement, renewal and session modes, and the
+//! gateway layer.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use http::{HeaderMap, HeaderName};
+use session_core::oauth::Placement;
+use session_core::{
+    ClientCredentials, ClientSecret, Clock, Error, Password, Result, SessionManager,
+    SessionProvider, SystemClock, UsernamePassword,
+};
+
+use crate::error::NAME;
+use crate::provider::SeawareProvider;
+
+/// The travel-agent session scope (`scope=travelagent`), the one SwOTA's documentation shows.
+pub const TRAVELAGENT: &str = "travelagent";
+
+/// The reservation-agent (cruise-line staff, call centre) session scope (`scope=resagent`).
+pub const RESAGENT: &str = "resagent";
+
+/// The default OAuth client id, as documented by Versonix and used by every known client.
+pub const DEFAULT_CLIENT_ID: &str = "ota";
+
+/// The default OAuth client secret, as documented by Versonix. Override it with
+/// [`SeawareBuilder::client_secret`] when your deployment issued its own.
+pub const DEFAULT_CLIENT_SECRET: &str = "ota";
+
+/// The session lifetime assumed when the token response has no `expires_in` (SwOTA documents
+/// 900 s; some deployments issue 300 s and then say so in `expires_in`).
+pub const DEFAULT_TTL: Duration = Duration::from_secs(900);
+
+/// How the manager renews a session before it expires.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RenewalMode {
+    /// Try the `refresh_token` grant first. When the server answers `invalid_grant` or
+    /// `invalid_token` the session is reported rejected and the manager logs in again (once); when
+    /// it answers `unsupported_grant_type` the provider stops trying refresh and the manager logs
+    /// in instead, now and for every later renewal.
+    #[default]
+    RefreshThenLogin,
+    /// Never refresh: log in again before the session expires.
+    LoginOnly,
+}
+
+/// Whether this account works with a SwOTA session.
+///
+/// "Depending on your account configuration, sessions may be optional or required": with
+/// [`SessionMode::SessionLess`] the provider makes no login request and the client sends no bearer;
+/// every OTA message then identifies the user in its `<POS>`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SessionMode {
+    /// Log in, send `Authorization: Bearer <access_token>`, log out.
+    #[default]
+    Session,
+    /// No session: no login, no bearer, no logout.
+    SessionLess,
+}
+
+/// A hook that adds fixed headers to every request this crate sends and to every request
+/// [`authorize`](crate::authorize) prepares. It must not set a header the session or the gateway
+/// sets: a collision is a [`Configuration`](session_core::ErrorKind::Configuration) error, never a
+/// silent overwrite.
+pub type ExtraHeaders = Arc<dyn Fn(&mut HeaderMap) + Send + Sync>;
+
+#[async_trait]
+trait GatewaySource: Send + Sync {
+    fn name(&self) -> &'static str;
+    async fn headers(&self) -> Result<HeaderMap>;
+}
+
+#[async_trait]
+impl<P: SessionProvider> GatewaySource for SessionManager<P> {
+    fn name(&self) -> &'static str {
+        self.provider().name()
+    }
+
+    async fn headers(&self) -> Result<HeaderMap> {
+        let lease = self.get().await?;
+        let mut headers = HeaderMap::new();
+        session_core::Session::authenticate(&*lease, &mut headers);
+        Ok(headers)
+    }
+}
+
+/// A gateway bearer in front of Seaware (for example an Auth0 client-credentials token), managed
+/// as its own session and sent in its own header.
+///
+/// The gateway session's `Authorization` value is moved to [`header`](Gateway::header); any other
+/// header it sets is sent as is. The SwOTA session bearer keeps `Authorization`, so configuring the
+/// gateway into `Authorization` while sessions are on is refused when the provider is built
+/// ([`Configuration`](session_core::ErrorKind::Configuration)). In
+/// [`SessionMode::SessionLess`] the gateway may use `Authorization`.
+///
+/// ```
+/// # use session_seaware::{Gateway, SessionManager, StaticToken, StaticTokenProvider, AccessToken};
+/// let gateway_session = SessionManager::new(StaticTokenProvider::new(
+///     "auth0",
+///     StaticToken::bearer(AccessToken::new("gateway-token")),
+/// ));
+/// let gateway = Gateway::new(gateway_session, http::HeaderName::from_static("x-gateway-authorization"));
+/// # let _ = gateway;
+/// ```
+#[derive(Clone)]
+pub struct Gateway {
+    source: Arc<dyn GatewaySource>,
+    header: HeaderName,
+}
+
+impl fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Gateway")
+            .field("provider", &self.source.name())
+            .field("header", &self.header)
+            .finish()
+    }
+}
+
+impl Gateway {
+    /// The session managed by `manager` authenticates to the gateway; its `Authorization` value is
+    /// sent in `header`.
+    pub fn new<P: SessionProvider>(manager: SessionManager<P>, header: HeaderName) -> Self {
+        Self {
+            source: Arc::new(manager),
+            header,
+        }
+    }
+
+    /// The header the gateway credential travels in.
+    pub fn header(&self) -> &HeaderName {
+        &self.header
+    }
+
+    /// The gateway's headers for one request, from its (managed, cached) session.
+    pub async fn headers(&self) -> Result<HeaderMap> {
+        let mut out = HeaderMap::new();
+        let produced = self.source.headers().await?;
+        for (name, value) in &produced {
+            let target = if name == http::header::AUTHORIZATION {
+                self.header.clone()
+            } else {
+                name.clone()
+            };
+            if target == self.header && out.contains_key(&self.header) {
+                return Err(Error::configuration(
+                    NAME,
+                    "the gateway session sets its target header twice",
+                ));
+            }
+            let mut value = value.clone();
+            value.set_sensitive(true);
+            out.append(target, value);
+        }
+        Ok(out)
+    }
+}
+
+/// Builds a [`SeawareProvider`]. Start with [`SeawareProvider::builder`].
+pub struct SeawareBuilder {
+    pub(crate) base_url: String,
+    pub(crate) credentials: Option<UsernamePassword>,
+    pub(crate) client: ClientCredentials,
+    pub(crate) scope: Option<String>,
+    pub(crate) placement: Placement,
+    pub(crate) renewal: RenewalMode,
+    pub(crate) mode: SessionMode,
+    pub(crate) default_ttl: Duration,
+    pub(crate) renew_buffer: Duration,
+    pub(crate) renew_jitter: Duration,
+    pub(crate) gateway: Option<Gateway>,
+    pub(crate) extra_headers: Option<ExtraHeaders>,
+    pub(crate) allow_insecure_loopback: bool,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) root_pems: Vec<Vec<u8>>,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for SeawareBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SeawareBuilder")
+            .field("credentials", &self.credentials)
+            .field("client", &self.client)
+            .field("scope", &self.scope)
+            .field("placement", &self.placement)
+            .field("renewal", &self.renewal)
+            .field("mode", &self.mode)
+            .field("default_ttl", &self.default_ttl)
+            .field("gateway", &self.gateway)
+            .field("extra_headers", &self.extra_headers.is_some())
+            .field("allow_insecure_loopback", &self.allow_insecure_loopback)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SeawareBuilder {
+    pub(crate) fn new(base_url: String) -> Self {
+        Self {
+            base_url,
+            credentials: None,
+            client: ClientCredentials::new(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
+            scope: Some(TRAVELAGENT.to_owned()),
+            placement: Placement::Query,
+            renewal: RenewalMode::default(),
+            mode: SessionMode::default(),
+            default_ttl: DEFAULT_TTL,
+            renew_buffer: Duration::from_secs(60),
+            renew_jitter: Duration::from_secs(10),
+            gateway: None,
+            extra_headers: None,
+            allow_insecure_loopback: false,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            root_pems: Vec::new(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The Seaware user's name and password (required in [`SessionMode::Session`]).
+    #[must_use]
+    pub fn credentials(
+        mut self,
+        username: impl Into<String>,
+        password: impl Into<Password>,
+    ) -> Self {
+        self.credentials = Some(UsernamePassword::new(username, password));
+        self
+    }
+
+    /// The OAuth client id (default [`DEFAULT_CLIENT_ID`], `"ota"`).
+    #[must_use]
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client.client_id = client_id.into();
+        self
+    }
+
+    /// The OAuth client secret (default [`DEFAULT_CLIENT_SECRET`], `"ota"`).
+    #[must_use]
+    pub fn client_secret(mut self, client_secret: impl Into<ClientSecret>) -> Self {
+        self.client.client_secret = client_secret.into();
+        self
+    }
+
+    /// The session scope: a free string; [`TRAVELAGENT`] (the default) and [`RESAGENT`] are the
+    /// known values.
+    #[must_use]
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sends no `scope` parameter (the server then grants the client's default scope).
+    #[must_use]
+    pub fn no_scope(mut self) -> Self {
+        self.scope = None;
+        self
+    }
+
+    /// Where the token request's parameters go: [`Placement::Query`] (the default, the only
+    /// documented form; the URL then holds the password, which this crate never logs) or
+    /// [`Placement::Form`] (an `application/x-www-form-urlencoded` body, which Spring-based servers
+    /// also accept; prefer it once your deployment confirms it).
+    #[must_use]
+    pub fn placement(mut self, placement: Placement) -> Self {
+        self.placement = placement;
+        self
+    }
+
+    /// How sessions are renewed (default [`RenewalMode::RefreshThenLogin`]).
+    #[must_use]
+    pub fn renewal(mut self, renewal: RenewalMode) -> Self {
+        self.renewal = renewal;
+        self
+    }
+
+    /// Session or session-less (default [`SessionMode::Session`]).
+    #[must_use]
+    pub fn session_mode(mut self, mode: SessionMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The lifetime assumed when a token response has no `expires_in` (default [`DEFAULT_TTL`]).
+    #[must_use]
+    pub fn default_ttl(mut self, ttl: Duration) -> Self {
+        self.default_ttl = ttl;
+        self
+    }
+
+    /// Renew this long before the session expires (default 60 s; never earlier than half way
+    /// through a session's life).
+    #[must_use]
+    pub fn renew_buffer(mut self, buffer: Duration) -> Self {
+        self.renew_buffer = buffer;
+        self
+    }
+
+    /// Renew up to this much earlier still, at random per session (default 10 s).
+    #[must_use]
+    pub fn renew_jitter(mut self, jitter: Duration) -> Self {
+        self.renew_jitter = jitter;
+        self
+    }
+
+    /// A gateway bearer sent with every request (see [`Gateway`]).
+    #[must_use]
+    pub fn gateway(mut self, gateway: Gateway) -> Self {
+        self.gateway = Some(gateway);
+        self
+    }
+
+    /// Fixed extra headers for every request (see [`ExtraHeaders`]).
+    #[must_use]
+    pub fn extra_headers(mut self, hook: impl Fn(&mut HeaderMap) + Send + Sync + 'static) -> Self {
+        self.extra_headers = Some(Arc::new(hook));
+        self
+    }
+
+    /// Allows `http://` base URLs whose host is loopback (`127.0.0.0/8`, `::1`, `localhost`), for
+    /// tests and simulators. Other `http://` hosts are refused even with this set.
+    #[must_use]
+    pub fn allow_insecure_loopback(mut self, allow: bool) -> Self {
+        self.allow_insecure_loopback = allow;
+        self
+    }
+
+    /// Whole-request timeout (default 30 s), also used as the read timeout.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Connect timeout (default 10 s).
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Also trusts the root certificates in `pem` (checked by [`build`](Self::build)).
+    #[must_use]
+    pub fn add_root_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_pems.push(pem.into());
+        self
+    }
+
+    /// The clock expiry is computed with (default [`SystemClock`]).
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Checks the configuration and builds the provider.
+    ///
+    /// Fails with [`Configuration`](session_core::ErrorKind::Configuration) for an invalid base URL,
+    /// `http://` (unless loopback and [`allow_insecure_loopback`](Self::allow_insecure_loopback)),
+    /// missing credentials in session mode, an empty client id, a gateway configured into
+    /// `Authorization` while sessions are on, or an unusable root certificate.
+    pub fn build(self) -> Result<SeawareProvider> {
+        SeawareProvider::from_builder(self)
+    }
+}

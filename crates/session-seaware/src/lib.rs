@@ -1,0 +1,158 @@
+//! Secret-safe Seaware SwOTA OAuth sessions.
+//!
+//! Seaware (Versonix) SwOTA lets a REST client work inside a *session*: log in with
+//! `POST {base}/ota/oauth/token` (OAuth 2 password grant), send
+//! `Authorization: Bearer <access_token>` with every `POST {base}/ota/rest/{Message}`, and log out
+//! with `POST {base}/ota/oauth/logout`. This crate is the [`SessionProvider`] for that flow, built
+//! on `session-core`: the [`SessionManager`] caches the session, logs in once for all concurrent
+//! callers, renews it a buffer before it expires, and re-logs in when Seaware rejects it.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! use session_seaware::{SeawareProvider, SessionManager, SessionProvider, TRAVELAGENT, authorize};
+//!
+//! # async fn run() -> session_seaware::Result<()> {
+//! let provider = SeawareProvider::builder("https://bookings.example.com")
+//!     .credentials("JAMES", std::env::var("SEAWARE_PASSWORD").unwrap_or_default())
+//!     .scope(TRAVELAGENT)
+//!     .build()?;
+//! let manager = SessionManager::new(provider);
+//!
+//! // For each OTA request:
+//! let mut headers = http::HeaderMap::new();
+//! let lease = authorize(&manager, &mut headers).await?; // gateway headers + Bearer
+//! let url = manager.provider().rest_url("OTA_PingRQ");
+//! // ... send the XML with `headers` to `url`, then, if the answer says the session is gone:
+//! # let response = session_seaware::HttpResponse::json_body("seaware", 401, "{}");
+//! if manager.provider().is_rejection(&response) {
+//!     manager.invalidate(&lease); // the next `authorize` logs in again, once
+//! }
+//!
+//! manager.logout().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # What it does
+//!
+//! - **Login**: `username`, `password`, `client_id` (default `ota`), `client_secret` (default
+//!   `ota`), `grant_type=password` and `scope` (a free string; [`TRAVELAGENT`] by default,
+//!   [`RESAGENT`] known too). Parameters go in the **query string** with an empty body, the only
+//!   documented form ([`Placement::Query`], the default), or in an
+//!   `application/x-www-form-urlencoded` body ([`Placement::Form`]) by configuration.
+//! - **Token response**: `{access_token, token_type, refresh_token, expires_in, scope}`;
+//!   `expires_in` may be a number or a string, `token_type` is compared case-insensitively (and
+//!   must be `bearer` when present), a missing `expires_in` means [`DEFAULT_TTL`] (900 s, as
+//!   documented; configurable with [`SeawareBuilder::default_ttl`] — some deployments issue 300 s).
+//!   Expiry is computed when the response is received; renewal happens
+//!   [`renew_buffer`](SeawareBuilder::renew_buffer) (60 s) plus jitter before it.
+//! - **Renewal** ([`RenewalMode`]): `RefreshThenLogin` (default) tries the `refresh_token` grant;
+//!   `invalid_grant`/`invalid_token` make the session rejected, so the manager logs in again once;
+//!   `unsupported_grant_type` switches refresh off for this provider and the manager logs in
+//!   instead (now and later). `LoginOnly` never refreshes.
+//! - **Logout**: `POST {base}/ota/oauth/logout` with the bearer; 200 `{"status":"success"}` is
+//!   success, and so is 401 (the session was already gone). [`SessionManager::logout`] is explicit
+//!   and async; [`LogoutOnDrop`] adds an opt-in, best-effort background logout on drop, bounded
+//!   by a short timeout.
+//! - **Session-less accounts** ([`SessionMode::SessionLess`]): no login request, no bearer, no
+//!   logout.
+//! - **Gateway bearer** ([`Gateway`]): deployments that put a separate gateway token (for example
+//!   Auth0 client credentials, see [`ClientCredentialsProvider`]) in front of Seaware get it from a
+//!   second managed session, sent in a header of your choice. It can never silently collide with
+//!   the session bearer: configuring the gateway into `Authorization` while sessions are on is a
+//!   [`Configuration`](ErrorKind::Configuration) error, and so is an
+//!   [`extra_headers`](SeawareBuilder::extra_headers) hook that sets a header already set.
+//!   A 401 cannot say which layer refused a request: [`is_rejection`] treats it as the SwOTA
+//!   session's, so the manager logs in to Seaware again; if the gateway token itself was revoked
+//!   early, invalidate the gateway manager's lease too.
+//! - **Rejections**: [`is_rejection`] (also [`SessionProvider::is_rejection`]) recognises HTTP
+//!   401, an `invalid_token` body, and OTA `<Errors>` bodies that say the session expired
+//!   ([`ota_session_expired`]).
+//! - **Transport**: `https://` only; `http://` is refused unless the host is loopback *and*
+//!   [`allow_insecure_loopback`](SeawareBuilder::allow_insecure_loopback) is set. Redirects are
+//!   never followed.
+//!
+//! # Features
+//!
+//! - `test-util`: [`SeawareSim`], a stateful simulator of SwOTA's session endpoints (password
+//!   grant in query or form, expiry on an injected clock, refresh on/off, logout, Spring-style
+//!   error bodies, scripted faults, request counters), for your tests and `sessions demo`.
+//!
+//! # Security
+//!
+//! The documented login puts the **password and client secret in the URL**. That URL is built in
+//! one place, sent by `session-core`'s HTTP client (which logs no URL, header or body, and whose
+//! errors carry none), and never formatted: no log line, span field, error message or `Debug`
+//! output of this crate contains it. The tests prove it with sentinel secrets and captured
+//! `tracing` and `log` output at TRACE level. Proxies and access logs on the way can still record
+//! query strings: use [`Placement::Form`] once your deployment confirms it accepts form bodies.
+//!
+//! Passwords, client secrets and tokens live in redacting secret types
+//! ([`Password`], [`ClientSecret`], [`AccessToken`], [`RefreshToken`]); every `Debug` here is
+//! written by hand; the bearer header is marked sensitive. An RFC 6749 `error_description` is
+//! treated as secret-bearing (Spring Security OAuth up to 2.5.1 echoes tokens in it): it is read
+//! only to tell a locked account from a wrong password, and never kept or shown. OTA error bodies
+//! are never kept or shown either.
+//!
+//! # Upstream code → [`ErrorKind`]
+//!
+//! | upstream answer | grant / endpoint | kind |
+//! |---|---|---|
+//! | `invalid_grant` | password | `InvalidCredentials` (`AccountRestricted` when the server says the account is locked, disabled or expired) |
+//! | `invalid_grant`, `invalid_token` | refresh_token | `SessionRejected` → one new login |
+//! | `unsupported_grant_type` | refresh_token | refresh switched off → one new login (no error) |
+//! | `unsupported_grant_type` | password | `Configuration` |
+//! | `invalid_token` | any | `SessionRejected` |
+//! | `invalid_client`, `unauthorized`, `unauthorized_client`, `invalid_scope`, `invalid_request` | any | `Configuration` |
+//! | `access_denied` | any | `AccountRestricted` |
+//! | `server_error`, `temporarily_unavailable`, HTTP 5xx, HTML gateway page, truncated body | any | `Unavailable` |
+//! | `slow_down`, HTTP 429 | any | `RateLimited` (with `Retry-After`) |
+//! | malformed body, unknown code, `token_type` other than `bearer` | any | `UnexpectedResponse` |
+//! | HTTP 401, `invalid_token` | logout | success (already logged out) |
+//! | HTTP 401, `invalid_token`, OTA `<Errors>` "session expired" | `/ota/rest/*` | rejection ([`is_rejection`]) |
+//!
+//! The upstream code is kept as [`Error::code`]; the message is a fixed lowercase string.
+//!
+//! # Where the sources disagree or say nothing, and what this crate does
+//!
+//! - *Query string vs form body.* SwOTA documents only the query string, which RFC 6749 §2.3.1
+//!   forbids for client secrets. Default: query (documented); form by configuration.
+//! - *Refresh grant.* Not documented; the published responses carry a `refresh_token` equal to the
+//!   access token. Default: try it, fall back to login, remember `unsupported_grant_type`.
+//! - *Missing `expires_in`.* 900 s documented, 300 s seen: configurable default, 900 s.
+//! - *Token error bodies.* Not documented; the response shape matches Spring Security OAuth2, so
+//!   its RFC 6749 bodies and status codes are assumed (including `unauthorized` for a failed client
+//!   authentication).
+//! - *Expired session on `/ota/rest/*`.* Not documented: both Spring's 401 `invalid_token` and an
+//!   OTA `<Errors>` body are recognised.
+//! - *Two bearers (HX).* The HX docs put both an Auth0 token and the session token in
+//!   `Authorization` without saying how they coexist: the gateway goes in a header you choose, or
+//!   in `Authorization` only for session-less accounts.
+//! - *Base URL.* Each cruise line runs its own Seaware: the base URL is required and is the part
+//!   before `/ota`.
+
+mod config;
+mod error;
+mod provider;
+#[cfg(feature = "test-util")]
+mod sim;
+mod wire;
+
+pub use config::{
+    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TTL, ExtraHeaders, Gateway, RESAGENT,
+    RenewalMode, SeawareBuilder, SessionMode, TRAVELAGENT,
+};
+pub use provider::{LogoutOnDrop, SeawareProvider, SeawareSession, authorize};
+pub use session_core::http::HttpResponse;
+pub use session_core::oauth::{ClientCredentialsProvider, OAuthSession, Placement};
+pub use session_core::{
+    AccessToken, ClientCredentials, ClientSecret, Clock, Error, ErrorKind, Event, Expiry,
+    FileStore, Health, HttpFailure, KeepAlive, Lease, ManagerBuilder, MemoryStore, Password,
+    PersistedSession, RefreshToken, RenewPolicy, Renewal, Result, Session, SessionManager,
+    SessionProvider, SessionStore, StaticToken, StaticTokenProvider, SystemClock,
+};
+#[cfg(feature = "test-util")]
+pub use sim::{
+    ExpiresIn, RejectionStyle, SIM_TOKEN_PREFIX, SeawareSim, SeawareSimBuilder, SimFault, SimOp,
+};
+pub use wire::{is_rejection, ota_session_expired};

@@ -1,0 +1,353 @@
+//! Seaware's wire format, without I/O: the token, refresh and logout requests, and the parsing of
+//! their answers and of OTA `<Errors>` bodies.
+//!
+//! Requests built here can hold the password in their URL (the documented query-string
+//! placement), so they are never logged or formatted with `Debug`; they go straight to
+//! [`HttpClient::send`](session_core::http::HttpClient::send), which logs no URL either.
+
+use std::fmt;
+
+use http::{Method, Request};
+use serde::Deserialize;
+use session_core::http::{HttpResponse, finish, join_segments, request};
+use session_core::oauth::{ClientAuth, Grant, Placement, TokenRequest, TokenResponse};
+use session_core::{
+    ClientCredentials, Error, ErrorKind, HttpFailure, RefreshToken, Result, Session,
+    UsernamePassword,
+};
+use url::Url;
+
+use crate::error::{NAME, token_error_kind, token_message};
+
+#[cfg(test)]
+mod tests;
+
+/// `{base}/ota/oauth/token`.
+pub(crate) fn token_url(base: &Url) -> Url {
+    join_segments(base, &["ota", "oauth", "token"])
+}
+
+/// `{base}/ota/oauth/logout`.
+pub(crate) fn logout_url(base: &Url) -> Url {
+    join_segments(base, &["ota", "oauth", "logout"])
+}
+
+/// `{base}/ota/rest/{message}`.
+pub(crate) fn rest_url(base: &Url, message: &str) -> Url {
+    join_segments(base, &["ota", "rest", message])
+}
+
+/// The password-grant login: `username`, `password`, `client_id`, `client_secret`,
+/// `grant_type=password`, `scope`, in the query string (empty body) or a form body.
+pub(crate) fn login_request(
+    token_url: &Url,
+    credentials: &UsernamePassword,
+    client: &ClientCredentials,
+    scope: Option<&str>,
+    placement: Placement,
+) -> Result<Request<Vec<u8>>> {
+    let mut req = TokenRequest::new(
+        token_url,
+        Grant::Password {
+            username: &credentials.username,
+            password: &credentials.password,
+        },
+    );
+    req.client = Some(client);
+    req.client_auth = ClientAuth::Params;
+    req.scope = scope;
+    req.placement = placement;
+    req.build(NAME)
+}
+
+/// The refresh-token grant: `refresh_token`, `client_id`, `client_secret`,
+/// `grant_type=refresh_token`, placed like the login's parameters. No `scope`: RFC 6749 §6 keeps
+/// the original scope when it is omitted.
+pub(crate) fn refresh_request(
+    token_url: &Url,
+    refresh_token: &RefreshToken,
+    client: &ClientCredentials,
+    placement: Placement,
+) -> Result<Request<Vec<u8>>> {
+    let mut req = TokenRequest::new(token_url, Grant::RefreshToken(refresh_token));
+    req.client = Some(client);
+    req.client_auth = ClientAuth::Params;
+    req.placement = placement;
+    req.build(NAME)
+}
+
+/// `POST {base}/ota/oauth/logout` with `Authorization: Bearer <access token>` and no body.
+pub(crate) fn logout_request(logout_url: &Url, session: &impl Session) -> Result<Request<Vec<u8>>> {
+    let mut builder = request(Method::POST, logout_url);
+    if let Some(headers) = builder.headers_mut() {
+        session.authenticate(headers);
+    }
+    finish(NAME, builder, Vec::new())
+}
+
+/// An RFC 6749 §5.2 error body. The description is read only to classify the error.
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: String,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+impl fmt::Debug for ErrorBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ErrorBody")
+            .field("error", &self.error)
+            .field("error_description", &"[REDACTED]")
+            .finish()
+    }
+}
+
+fn error_body(response: &HttpResponse) -> Option<ErrorBody> {
+    if response.is_html() {
+        return None;
+    }
+    serde_json::from_slice::<ErrorBody>(response.body()).ok()
+}
+
+/// Parses the token endpoint's answer to `grant_type` (`"password"` or `"refresh_token"`).
+pub(crate) fn parse_token(response: &HttpResponse, grant_type: &str) -> Result<TokenResponse> {
+    let status = response.status();
+    if status.is_success() {
+        let token = response.json::<TokenResponse>()?;
+        if token.access_token.is_empty() {
+            return Err(Error::new(
+                ErrorKind::UnexpectedResponse,
+                NAME,
+                "token response without an access token",
+            ));
+        }
+        if !token.token_type.is_empty() && token.token_type != "bearer" {
+            return Err(Error::new(
+                ErrorKind::UnexpectedResponse,
+                NAME,
+                "token type is not bearer",
+            ));
+        }
+        return Ok(token);
+    }
+    if status == http::StatusCode::TOO_MANY_REQUESTS {
+        return Err(response.unexpected_status());
+    }
+    match error_body(response) {
+        Some(body) => {
+            let kind = token_error_kind(&body.error, grant_type, body.error_description.as_deref());
+            let mut e = Error::new(kind, NAME, token_message(kind, grant_type))
+                .with_code(&body.error)
+                .with_http_failure(HttpFailure::Status(status.as_u16()));
+            if let Some(after) = response.retry_after() {
+                e = e.with_retry_after(after);
+            }
+            Err(e)
+        }
+        None => Err(response.unexpected_status()),
+    }
+}
+
+/// Whether a token-endpoint error is one after which the refresh grant should not be tried again
+/// by this provider (`unsupported_grant_type`).
+pub(crate) fn refresh_unsupported(e: &Error) -> bool {
+    e.code() == Some("unsupported_grant_type")
+}
+
+#[derive(Deserialize)]
+struct LogoutBody {
+    #[serde(default)]
+    status: Option<String>,
+}
+
+/// Parses the logout answer: 2xx with `{"status":"success"}` (or an empty body) is success, and so
+/// is 401 or an `invalid_token` error: the session is already gone.
+pub(crate) fn parse_logout(response: &HttpResponse) -> Result<()> {
+    let status = response.status();
+    if status.is_success() {
+        if response.body().iter().all(u8::is_ascii_whitespace) {
+            return Ok(());
+        }
+        return match serde_json::from_slice::<LogoutBody>(response.body()) {
+            Ok(LogoutBody { status: None }) => Ok(()),
+            Ok(LogoutBody { status: Some(s) }) if s.eq_ignore_ascii_case("success") => Ok(()),
+            Ok(LogoutBody { status: Some(s) }) => {
+                Err(
+                    Error::new(ErrorKind::UnexpectedResponse, NAME, "logout not confirmed")
+                        .with_code(s),
+                )
+            }
+            Err(_) => Err(response.json::<LogoutBody>().err().unwrap_or_else(|| {
+                Error::new(
+                    ErrorKind::UnexpectedResponse,
+                    NAME,
+                    "malformed response body",
+                )
+            })),
+        };
+    }
+    if status == http::StatusCode::UNAUTHORIZED {
+        return Ok(());
+    }
+    if status == http::StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+        return Err(response.unexpected_status());
+    }
+    match error_body(response) {
+        Some(body) if body.error == "invalid_token" => Ok(()),
+        Some(body) => {
+            let kind = token_error_kind(&body.error, "logout", None);
+            Err(Error::new(kind, NAME, "logout refused")
+                .with_code(&body.error)
+                .with_http_failure(HttpFailure::Status(status.as_u16())))
+        }
+        None => Err(response.unexpected_status()),
+    }
+}
+
+/// Whether `response` to a request authenticated with a Seaware session says the session is no
+/// longer accepted: HTTP 401, an RFC 6750 `invalid_token` error body (any status), or an OTA
+/// `<Errors>` body saying the session expired (see [`ota_session_expired`]).
+pub fn is_rejection(response: &HttpResponse) -> bool {
+    if response.status() == http::StatusCode::UNAUTHORIZED {
+        return true;
+    }
+    if response.is_html() {
+        return false;
+    }
+    if let Some(body) = error_body(response) {
+        return body.error == "invalid_token";
+    }
+    let content_type = response
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let starts_with_tag = response
+        .body()
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'<');
+    (content_type.contains("xml") || starts_with_tag) && ota_session_expired(response.body())
+}
+
+/// Whether an OTA XML body reports that the session expired or is no longer valid.
+///
+/// Recognised, inside an `<Errors>` element (any namespace prefix) or on an `OTA_ErrorRS` root:
+/// - an `ErrorCode`/`Code` of `SessionFailure-101` ("session has expired") or `SessionFailure-102`
+///   ("session is already closed"), from OpenTravel's `OTA_ErrorRS`;
+/// - an `<Error Type="5">` (OpenTravel EWT 5, "Authentication timeout");
+/// - an error whose text or `ShortText` says the session (or token) expired, timed out, was closed,
+///   is invalid, unknown or not found.
+///
+/// Which of these SwOTA sends is not documented; the check is deliberately narrow (an `<Error>`
+/// must mention the session or token) so that business errors are never taken for rejections. The
+/// body is not kept or logged: servers may echo the token in it.
+pub fn ota_session_expired(body: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(body) else {
+        return false;
+    };
+    let mut in_errors = false;
+    let mut rest = text;
+    while let Some(open) = rest.find('<') {
+        rest = &rest[open + 1..];
+        let closing = rest.starts_with('/');
+        let tag_end = rest.find('>').unwrap_or(rest.len());
+        let tag = &rest[..tag_end];
+        let name_end = tag
+            .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
+            .unwrap_or(tag.len());
+        let name = tag[..name_end].trim_start_matches('/');
+        let local = name.rsplit(':').next().unwrap_or(name);
+        if closing {
+            if local == "Errors" {
+                in_errors = false;
+            }
+            continue;
+        }
+        let attrs = &tag[name_end..];
+        match local {
+            "Errors" => in_errors = true,
+            "Error" if in_errors => {
+                let self_closing = attrs.trim_end().ends_with('/');
+                let content = if self_closing {
+                    ""
+                } else {
+                    let after = &rest[(tag_end + 1).min(rest.len())..];
+                    let end = after.find("</").unwrap_or(after.len());
+                    &after[..end]
+                };
+                if error_says_session_gone(attrs, content) {
+                    return true;
+                }
+            }
+            l if l.ends_with("ErrorRS") && error_says_session_gone(attrs, "") => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Attribute `name="value"` pairs of a start tag.
+fn attributes(attrs: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    let mut rest = attrs;
+    while let Some(eq) = rest.find('=') {
+        let name = rest[..eq].trim().trim_start_matches('/').trim();
+        let after = rest[eq + 1..].trim_start();
+        let Some(quote) = after.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            break;
+        };
+        let value_start = &after[1..];
+        let Some(end) = value_start.find(quote) else {
+            break;
+        };
+        let name = name.rsplit(char::is_whitespace).next().unwrap_or(name);
+        out.push((name, &value_start[..end]));
+        rest = &value_start[end + 1..];
+    }
+    out
+}
+
+fn error_says_session_gone(attrs: &str, content: &str) -> bool {
+    let mut words = String::new();
+    for (name, value) in attributes(attrs) {
+        let local = name.rsplit(':').next().unwrap_or(name);
+        match local {
+            "Code" | "ErrorCode"
+                if value.eq_ignore_ascii_case("SessionFailure-101")
+                    || value.eq_ignore_ascii_case("SessionFailure-102") =>
+            {
+                return true;
+            }
+            "Type" if value.trim() == "5" => return true,
+            "ShortText" | "ErrorMessage" => {
+                words.push_str(value);
+                words.push(' ');
+            }
+            _ => {}
+        }
+    }
+    words.push_str(content);
+    text_says_session_gone(&words)
+}
+
+fn text_says_session_gone(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    let subject = t.contains("session") || t.contains("token");
+    subject
+        && [
+            "expired",
+            "timed out",
+            "timeout",
+            "time out",
+            "closed",
+            "invalid",
+            "not valid",
+            "unknown",
+            "not found",
+            "no longer",
+        ]
+        .iter()
+        .any(|w| t.contains(w))
+}

@@ -1,0 +1,14 @@
+//! Integration tests of session-seaware: exact requests against httpmock for both placements,
+//! flows against the simulator on a manual clock, leak checks with sentinel secrets, and the
+//! session-core conformance suite.
+
+mod common;
+mod configuration;
+mod conformance;
+mod gateway;
+mod leaks;
+mod login;
+mod logout;
+mod renewal;
+mod session_less;
+mod simulator;
