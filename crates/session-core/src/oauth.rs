@@ -279,11 +279,14 @@ struct ErrorBody {
 
 /// The [`ErrorKind`] for an RFC 6749 error code, given the grant that was attempted:
 /// `invalid_grant` means bad credentials for a password grant, but a dead refresh token (session
-/// rejected) for a refresh grant.
+/// rejected) for a refresh grant, and `invalid_client` means bad credentials for the
+/// client-credentials grant but a configuration error otherwise.
 pub fn error_kind(code: &str, grant_type: &str) -> ErrorKind {
     match code {
         "invalid_grant" if grant_type == "refresh_token" => ErrorKind::SessionRejected,
         "invalid_grant" => ErrorKind::InvalidCredentials,
+        // With the client-credentials grant the client's id and secret are the credentials.
+        "invalid_client" if grant_type == "client_credentials" => ErrorKind::InvalidCredentials,
         "invalid_client"
         | "unauthorized_client"
         | "unsupported_grant_type"

@@ -343,3 +343,37 @@ async fn refresh_renews_a_fresh_session_now() {
     );
     assert_eq!(b.expires_at(), Some(clock.now() + Duration::from_secs(900)));
 }
+
+/// A provider whose login needs another managed session (as Pagos needs a bearer token): awaiting
+/// `get()` inside an `async_trait` method must compile (the future is `Send`) and work.
+struct Composed {
+    inner: SessionManager<FakeProvider>,
+}
+
+#[async_trait::async_trait]
+impl session_core::SessionProvider for Composed {
+    type Session = session_core::StaticToken;
+    fn name(&self) -> &'static str {
+        "composed"
+    }
+    async fn login(&self) -> session_core::Result<session_core::StaticToken> {
+        let token = self.inner.get().await?;
+        let _ = self.inner.refresh().await?;
+        Ok(session_core::StaticToken::bearer(
+            session_core::AccessToken::new(format!("outer-{}", token.serial)),
+        ))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_can_build_on_another_managed_session() {
+    let (_clock, provider, inner) = setup(900);
+    let outer = SessionManager::new(Composed { inner });
+    let lease = outer.get().await.unwrap();
+    assert_eq!(lease.token().expose_secret(), "outer-1");
+    assert_eq!(
+        provider.logins(),
+        2,
+        "get() logs in, refresh() without renewal support logs in again"
+    );
+}

@@ -1,0 +1,119 @@
+//! [`PagosClient`]: a managed dedicated session plus the helper that sends later calls
+//! (`GetResult`, ...) with the `SessionId` in their JSON body.
+
+use std::fmt;
+
+use serde_json::Value;
+use session_core::{Lease, Result, SessionManager};
+
+use crate::error::{self, NAME};
+use crate::provider::PagosProvider;
+use crate::session::DedicatedSession;
+use crate::token::get_lease;
+use crate::wire::{self, CallOutcome, CallResponse, Redact};
+
+/// A dedicated session managed by a [`SessionManager`], and calls made with it.
+///
+/// Cheap to clone; clones share the session.
+#[derive(Clone)]
+pub struct PagosClient {
+    manager: SessionManager<PagosProvider>,
+}
+
+impl fmt::Debug for PagosClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PagosClient")
+            .field("manager", &self.manager)
+            .finish()
+    }
+}
+
+impl PagosClient {
+    /// A client whose manager uses the provider's clock.
+    pub fn new(provider: PagosProvider) -> Self {
+        let clock = provider.clock().clone();
+        Self {
+            manager: SessionManager::builder(provider).clock(clock).build(),
+        }
+    }
+
+    /// A client over an existing manager.
+    pub fn from_manager(manager: SessionManager<PagosProvider>) -> Self {
+        Self { manager }
+    }
+
+    /// The manager.
+    pub fn manager(&self) -> &SessionManager<PagosProvider> {
+        &self.manager
+    }
+
+    /// The current dedicated session, opening one if needed.
+    pub async fn session(&self) -> Result<Lease<DedicatedSession>> {
+        get_lease(&self.manager).await
+    }
+
+    /// Calls `GetResult` with `body` (a JSON object: `Inputs`, `Outputs`, ...); see
+    /// [`call`](Self::call).
+    pub async fn get_result(&self, body: Value) -> Result<CallResponse> {
+        self.call("GetResult", body).await
+    }
+
+    /// Posts `body` to `{base}/Api/Applications/{method}` with the session's bearer token, after
+    /// setting `"SessionId"` (and `"ApplicationKey"` when absent) in it.
+    ///
+    /// When Pagos answers `InvalidToken: true` (or HTTP 401), the token lease and the session are
+    /// invalidated, a new token and session are obtained, and the call is retried **once**; a
+    /// second refusal (or the first, with a fixed token) is `SessionRejected`. Any other answer is
+    /// returned as a [`CallResponse`], successful or not. HTTP errors and non-JSON replies map to
+    /// the core kinds. The call is sent at most twice, so only use this retry for calls that are
+    /// safe to repeat.
+    #[tracing::instrument(name = "pagos.call", skip_all, fields(provider = NAME))]
+    pub async fn call(&self, method: &str, body: Value) -> Result<CallResponse> {
+        let lease = get_lease(&self.manager).await?;
+        let failure = match self.call_once(&lease, method, &body).await? {
+            CallOutcome::Done(r) => return Ok(r),
+            CallOutcome::TokenRejected(f) => f,
+        };
+        let provider = self.manager.provider();
+        self.manager.invalidate(&lease);
+        provider.renew_token(lease.token(), failure).await?;
+        let lease = get_lease(&self.manager).await?;
+        match self.call_once(&lease, method, &body).await? {
+            CallOutcome::Done(r) => Ok(r),
+            CallOutcome::TokenRejected(f) => {
+                provider.token_manager().invalidate(lease.token());
+                self.manager.invalidate(&lease);
+                Err(error::token_rejected(f))
+            }
+        }
+    }
+
+    async fn call_once(
+        &self,
+        session: &DedicatedSession,
+        method: &str,
+        body: &Value,
+    ) -> Result<CallOutcome> {
+        let provider = self.manager.provider();
+        let request = wire::call_request(
+            provider.base_url(),
+            method,
+            &session.application_key,
+            &session.session_id,
+            &session.token,
+            body,
+        )?;
+        let response = provider.http().send(request).await?;
+        let redact = Redact {
+            token: &session.token,
+            application_key: &session.application_key,
+            session_id: Some(&session.session_id),
+        };
+        wire::parse_call(&response, &redact)
+    }
+
+    /// Closes the dedicated session (`CloseDedicatedSession`) and drops it.
+    pub async fn logout(&self) -> Result<()> {
+        self.manager.logout().await
+    }
+}

@@ -1,0 +1,165 @@
+//! Secret-safe Pagos SpreadsheetWEB dedicated sessions.
+//!
+//! A SpreadsheetWEB Server *dedicated session* is a `SessionId` (a GUID) that
+//! `POST {base}/Api/Applications/OpenDedicatedSession` issues for one web service application
+//! (`{"ApplicationKey": ".."}`, `Authorization: Bearer <token>`), that later calls such as
+//! `GetResult` carry **in their JSON body**, and that `CloseDedicatedSession`
+//! (`{"ApplicationKey", "SessionId"}`) ends. The bearer token is itself a managed session: a fixed,
+//! pre-issued token, or an OAuth client-credentials token fetched from a configurable token URL.
+//!
+//! This crate provides:
+//! - [`PagosProvider`], a [`SessionProvider`] whose sessions are [`DedicatedSession`]s, each bound
+//!   to the lease of the bearer token that opened it;
+//! - [`TokenSource`] / [`TokenManager`]: where the token comes from, and the
+//!   `SessionManager<Arc<dyn SessionProvider<Session = BearerToken>>>` that caches it, shareable by
+//!   several application keys;
+//! - [`PagosClient`], a managed session plus [`PagosClient::call`], which puts the `SessionId` into
+//!   the body of later calls and retries once when the token is refused;
+//! - with feature `test-util`, [`PagosSim`], a stateful simulator of the server and its token
+//!   endpoint.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! use session_pagos::{ClientCredentials, PagosClient, PagosConfig, TokenSource};
+//!
+//! # async fn run() -> session_pagos::Result<()> {
+//! let provider = PagosConfig::new(
+//!     "https://calc.example.com",
+//!     "a4dcfb4f0464453b928ce1d6bcfb6aa3",
+//!     TokenSource::client_credentials(
+//!         "https://calc.example.com/token",
+//!         ClientCredentials::new("api-key", "api-password"),
+//!     ),
+//! )
+//! .build()?;
+//! let client = PagosClient::new(provider);
+//! let reply = client
+//!     .get_result(serde_json::json!({ "Inputs": [], "Outputs": ["Total"] }))
+//!     .await?;
+//! assert!(reply.is_success());
+//! client.logout().await?; // CloseDedicatedSession
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Several application keys on one server share one bearer token:
+//!
+//! ```
+//! # use session_pagos::{PagosConfig, TokenSource, AccessToken};
+//! let first = PagosConfig::new("https://calc.example.com", "app-one", TokenSource::fixed(AccessToken::new("t")))
+//!     .build()?;
+//! let second = first.with_application_key("app-two")?;
+//! // or: PagosConfig::new(.., TokenSource::manager(first.token_manager().clone()))
+//! # let _ = second;
+//! # Ok::<(), session_pagos::Error>(())
+//! ```
+//!
+//! # Features
+//!
+//! - `test-util`: [`PagosSim`] (a loopback simulator: token endpoint, open/close, `GetResult`,
+//!   `InvalidToken` for wrong or expired tokens, unknown application keys, request counters and
+//!   scripted failures) and the session-core test kit.
+//!
+//! # Behaviour
+//!
+//! - **Success** needs HTTP 2xx, a JSON body, `Success: true`, and a `SessionId` that parses as a
+//!   GUID other than the nil GUID (checked here, without a GUID dependency). The id is kept exactly
+//!   as received and compared by value, so case does not matter ([`DedicatedSession::is_session`]).
+//! - **`InvalidToken: true`** (or HTTP 401): the token lease is invalidated, the token renewed and
+//!   the request retried **once**; a second refusal is [`ErrorKind::SessionRejected`]. A fixed token
+//!   cannot be renewed, so it fails with `SessionRejected` after the first refusal.
+//! - **Other `Success: false`** answers are errors carrying a [`PagosFailure`] (see below).
+//! - **Expiry**: a session is assumed to live [`DEFAULT_SESSION_TTL`] (configurable) and never
+//!   longer than its token. When it is due, the manager opens a new one; the old one is closed when
+//!   its last lease is dropped.
+//! - **Closing**: `SessionManager::logout` / [`PagosClient::logout`] close explicitly; a session
+//!   dropped without a logout is closed best-effort in the background (on the current Tokio
+//!   runtime, with a [`DEFAULT_CLOSE_ON_DROP_TIMEOUT`] timeout).
+//! - **Keys**: one provider is one (base URL, application key, token source); its `store_key` is
+//!   `pagos:<base>:<token source key>:app-<fingerprint of the application key>`. Dedicated sessions
+//!   are not written to session stores (each is bound to a token lease of this process, and would be
+//!   closed by whichever process dropped it); client-credentials tokens are.
+//!
+//! # Errors
+//!
+//! Pagos sends no error codes; the codes below are this crate's labels.
+//!
+//! | upstream answer | [`ErrorKind`] | code |
+//! |---|---|---|
+//! | `InvalidToken: true` or HTTP 401, after one renewal and retry (at once with a fixed token) | `SessionRejected` | `INVALID_TOKEN` |
+//! | open: `Success: false`, `InvalidToken: false` (e.g. "The requested application is invalid.") | `InvalidCredentials` | `OPEN_REFUSED` |
+//! | open: `Success: true` without a non-nil GUID `SessionId` | `UnexpectedResponse` | `INVALID_SESSION_ID` |
+//! | close: `Success: false`, `InvalidToken: false` | none: already closed | — |
+//! | later call: `Success: false`, `InvalidToken: false` | none: a [`CallResponse`] with `is_success() == false` | — |
+//! | token endpoint `invalid_client` | `InvalidCredentials` | `invalid_client` |
+//! | token endpoint, other RFC 6749 errors | as `session_core::oauth::error_kind` | the RFC code |
+//! | HTTP 429 | `RateLimited` (+ `retry_after`) | — |
+//! | HTTP 5xx, HTML page, truncated body | `Unavailable` | — |
+//! | other 4xx, malformed JSON, redirect | `UnexpectedResponse` | — |
+//!
+//! `InvalidCredentials` is never retried by the manager until `reset()`; note that the bearer
+//! token's own manager ([`PagosProvider::token_manager`]) remembers an `invalid_client` separately.
+//!
+//! **Upstream messages.** `Messages` are upstream free text, so they are kept out of every error's
+//! `Display` and `Debug` (core error messages are fixed strings). The error carries them in a
+//! [`PagosFailure`] in its source chain: `PagosFailure::of(&err).map(|f| f.messages())`. They are
+//! bounded ([`MAX_MESSAGES`] × [`MAX_MESSAGE_CHARS`]) and scrubbed of the token, application key and
+//! session id the request carried; whether they go into your logs is your decision.
+//!
+//! # Security
+//!
+//! - The bearer token, client secret, application key and session id live in secret newtypes
+//!   (`AccessToken`, `ClientSecret`, `AppKey`, `SessionId`): redacted `Debug`, no `Display`.
+//!   The `Authorization` header is marked sensitive.
+//! - Client id and secret travel in the token request's form body (or HTTP Basic), never in a URL.
+//! - HTTPS only; `http://` only for loopback hosts with
+//!   [`PagosConfig::allow_insecure_loopback`]. Redirects are never followed.
+//! - A refused token is renewed once, never in a loop (Pagos locks out clients that guess secrets);
+//!   an `invalid_client` answer is remembered by the token manager and not retried.
+//! - Logs (`tracing`) carry the provider name, token generations and outcomes; never URLs, bodies,
+//!   headers or secrets.
+//!
+//! # Where the documents are silent or conflict
+//!
+//! - The token endpoint path of SpreadsheetWEB Server is not documented: the token URL is its own
+//!   setting. Client credentials go in the form body, URL-encoded (a vendor sample concatenates them
+//!   unencoded).
+//! - The REST path of `CloseDedicatedSession` is inferred (`/Api/Applications/CloseDedicatedSession`,
+//!   beside the documented open).
+//! - Whether a session is bound to the token that opened it is unknown: this crate assumes it is,
+//!   and never keeps a session past its token's expiry.
+//! - The idle timeout of a dedicated session is unknown: [`DEFAULT_SESSION_TTL`] is an assumption.
+//! - The documents show failures only as HTTP 200; a 401 is treated like `InvalidToken: true`
+//!   (RFC 6750's `invalid_token`), other statuses map to the core kinds.
+//! - The success sample omits `InvalidToken`; it defaults to false.
+//! - What Pagos answers for a call with a closed or expired `SessionId` is unknown; such answers are
+//!   returned as they are.
+//!
+//! `serde_json::Value` (serde_json 1.x) appears in [`PagosClient::call`] and [`CallResponse`],
+//! because Pagos request and reply bodies are free-form JSON.
+
+mod client;
+mod config;
+mod error;
+mod provider;
+mod session;
+#[cfg(feature = "test-util")]
+mod sim;
+mod token;
+mod wire;
+
+pub use client::PagosClient;
+pub use config::{DEFAULT_CLOSE_ON_DROP_TIMEOUT, DEFAULT_SESSION_TTL, PagosConfig, TokenSource};
+pub use error::{MAX_MESSAGE_CHARS, MAX_MESSAGES, PagosFailure};
+pub use provider::PagosProvider;
+pub use session::DedicatedSession;
+pub use session_core::{
+    AccessToken, AppKey, ClientCredentials, ClientSecret, Clock, Error, ErrorKind, Event, Expiry,
+    Health, HttpFailure, KeepAlive, Lease, RenewPolicy, Result, Session, SessionId, SessionManager,
+    SessionProvider, StaticToken, StaticTokenProvider, SystemClock,
+};
+#[cfg(feature = "test-util")]
+pub use sim::{PagosSim, PagosSimBuilder, SimFailure, SimOp};
+pub use token::{BearerSource, BearerToken, TokenManager, TokenProvider};
+pub use wire::CallResponse;
