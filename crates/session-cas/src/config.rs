@@ -1,0 +1,422 @@
+//! Configuration: which CAS flavor to speak, where, as whom, and how long tickets live.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use session_core::{ApiKeySecret, Clock, SystemClock, UsernamePassword};
+
+/// The idle timeout of a normal ticket: 7,200 s (2 hours) without use.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(7_200);
+/// The hard cap of a normal ticket: 28,000 s. William Hill's docs say "28,000 seconds
+/// (8 hours)"; 8 hours would be 28,800 s (Apereo's default). The smaller value is used.
+pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(28_000);
+/// The lifetime of an extended (William Hill) ticket: 60 days, without idle expiry.
+pub const DEFAULT_EXTENDED_LIFETIME: Duration = Duration::from_secs(60 * 24 * 3_600);
+
+/// Which protocol the server speaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Flavor {
+    /// William Hill Sessions API v2 (`{base}` is for example `https://sandbox.whapi.com/v2/sessions`):
+    /// JSON bodies, `apiKey`/`apiSecret` headers, login answered with 200 and JSON.
+    #[default]
+    WhApi,
+    /// Apereo (Jasig) CAS REST protocol (`{base}` is the CAS prefix, for example
+    /// `https://cas.example.org/cas`): form bodies, login answered with 201 and `Location`.
+    Apereo,
+}
+
+impl Flavor {
+    /// `"wh_api"` or `"apereo"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::WhApi => "wh_api",
+            Self::Apereo => "apereo",
+        }
+    }
+}
+
+impl fmt::Display for Flavor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// William Hill's optional `territory` header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Territory {
+    /// `COM`.
+    Com,
+    /// `ES` (Spain).
+    Es,
+    /// `IT` (Italy).
+    It,
+}
+
+impl Territory {
+    /// The header value: `COM`, `ES` or `IT`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Com => "COM",
+            Self::Es => "ES",
+            Self::It => "IT",
+        }
+    }
+}
+
+/// How the `extended` login field is encoded (William Hill's spec types it as a boolean but
+/// describes the values `Y`/`N`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ExtendedEncoding {
+    /// JSON `true` / `false` (the v2 schema).
+    #[default]
+    Boolean,
+    /// JSON `"Y"` / `"N"` (the v2 description and the v1 API).
+    YesNo,
+}
+
+/// William Hill's `fields` / `include` / `exclude` query lists (comma-separated on the wire).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldSelection {
+    /// An absolute list of fields to return (`fields=`).
+    pub fields: Vec<String>,
+    /// Fields to return in addition to the default ones (`include=`).
+    pub include: Vec<String>,
+    /// Default fields to leave out (`exclude=`).
+    pub exclude: Vec<String>,
+}
+
+impl FieldSelection {
+    /// An empty selection: no query parameters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the absolute field list.
+    #[must_use]
+    pub fn fields<I, S>(mut self, fields: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.fields = fields.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the fields to add.
+    #[must_use]
+    pub fn include<I, S>(mut self, fields: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.include = fields.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the fields to leave out.
+    #[must_use]
+    pub fn exclude<I, S>(mut self, fields: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.exclude = fields.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Whether no list is set.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty() && self.include.is_empty() && self.exclude.is_empty()
+    }
+}
+
+/// How long tickets live, as tracked locally.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Lifetimes {
+    /// A normal ticket dies after this long without a successful use.
+    pub idle_timeout: Duration,
+    /// A normal ticket dies this long after it was issued, however it is used (further capped by
+    /// the server's `expiryDateTime` when given).
+    pub max_lifetime: Duration,
+    /// An extended ticket dies this long after it was issued; it has no idle timeout.
+    pub extended_lifetime: Duration,
+}
+
+impl Lifetimes {
+    /// Sets [`Lifetimes::idle_timeout`].
+    #[must_use]
+    pub fn with_idle_timeout(mut self, d: Duration) -> Self {
+        self.idle_timeout = d;
+        self
+    }
+
+    /// Sets [`Lifetimes::max_lifetime`].
+    #[must_use]
+    pub fn with_max_lifetime(mut self, d: Duration) -> Self {
+        self.max_lifetime = d;
+        self
+    }
+
+    /// Sets [`Lifetimes::extended_lifetime`].
+    #[must_use]
+    pub fn with_extended_lifetime(mut self, d: Duration) -> Self {
+        self.extended_lifetime = d;
+        self
+    }
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Self {
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_lifetime: DEFAULT_MAX_LIFETIME,
+            extended_lifetime: DEFAULT_EXTENDED_LIFETIME,
+        }
+    }
+}
+
+/// Everything a [`CasProvider`](crate::CasProvider) needs. Build with [`CasConfig::new`] and
+/// the chained setters, then call [`CasConfig::build`].
+///
+/// ```
+/// use session_cas::{ApiKeySecret, CasConfig, Territory, UsernamePassword};
+/// let provider = CasConfig::new(
+///     "https://sandbox.whapi.com/v2/sessions",
+///     UsernamePassword::new("punter_01", "hunter22"),
+/// )
+/// .api_credentials(ApiKeySecret::new("l7xxAPIKEYxxxxxxxxxxxx", "APISECRETxxxxxxxxxxxx"))
+/// .territory(Territory::Com)
+/// .build()
+/// .expect("valid configuration");
+/// # let _ = provider;
+/// ```
+#[derive(Clone)]
+pub struct CasConfig {
+    pub(crate) base_url: String,
+    pub(crate) flavor: Flavor,
+    pub(crate) credentials: UsernamePassword,
+    pub(crate) api: Option<ApiKeySecret>,
+    pub(crate) territory: Option<Territory>,
+    pub(crate) language_as_per_territory: Option<bool>,
+    pub(crate) extended: bool,
+    pub(crate) extended_encoding: ExtendedEncoding,
+    pub(crate) login_fields: FieldSelection,
+    pub(crate) service_ticket_fields: FieldSelection,
+    pub(crate) lifetimes: Lifetimes,
+    pub(crate) keep_alive: Option<Option<Duration>>,
+    pub(crate) renew_service: Option<String>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) allow_insecure_loopback: bool,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) root_pems: Vec<Vec<u8>>,
+}
+
+impl fmt::Debug for CasConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A base URL with user info is refused at build time; never print one.
+        let base_url = if self.base_url.contains('@') {
+            "[redacted]"
+        } else {
+            self.base_url.as_str()
+        };
+        f.debug_struct("CasConfig")
+            .field("base_url", &base_url)
+            .field("flavor", &self.flavor)
+            .field("credentials", &self.credentials)
+            .field("api", &self.api)
+            .field("territory", &self.territory)
+            .field("language_as_per_territory", &self.language_as_per_territory)
+            .field("extended", &self.extended)
+            .field("extended_encoding", &self.extended_encoding)
+            .field("login_fields", &self.login_fields)
+            .field("service_ticket_fields", &self.service_ticket_fields)
+            .field("lifetimes", &self.lifetimes)
+            .field("keep_alive", &self.keep_alive)
+            .field("renew_service", &self.renew_service.is_some())
+            .field("allow_insecure_loopback", &self.allow_insecure_loopback)
+            .field("timeout", &self.timeout)
+            .field("root_pems", &self.root_pems.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl CasConfig {
+    /// A configuration for the William Hill flavor at `base_url` (the Sessions API root, e.g.
+    /// `https://sandbox.whapi.com/v2/sessions`, or the CAS prefix for [`Flavor::Apereo`]),
+    /// logging in as `credentials`.
+    pub fn new(base_url: impl Into<String>, credentials: UsernamePassword) -> Self {
+        Self {
+            base_url: base_url.into(),
+            flavor: Flavor::default(),
+            credentials,
+            api: None,
+            territory: None,
+            language_as_per_territory: None,
+            extended: false,
+            extended_encoding: ExtendedEncoding::default(),
+            login_fields: FieldSelection::default(),
+            service_ticket_fields: FieldSelection::default(),
+            lifetimes: Lifetimes::default(),
+            keep_alive: None,
+            renew_service: None,
+            clock: Arc::new(SystemClock),
+            allow_insecure_loopback: false,
+            timeout: None,
+            connect_timeout: None,
+            root_pems: Vec::new(),
+        }
+    }
+
+    /// The protocol flavor (default [`Flavor::WhApi`]).
+    #[must_use]
+    pub fn flavor(mut self, flavor: Flavor) -> Self {
+        self.flavor = flavor;
+        self
+    }
+
+    /// William Hill's application credentials, sent as the `apiKey` and `apiSecret` headers on
+    /// every call. Required for [`Flavor::WhApi`].
+    #[must_use]
+    pub fn api_credentials(mut self, api: ApiKeySecret) -> Self {
+        self.api = Some(api);
+        self
+    }
+
+    /// William Hill's `territory` header (not sent by default).
+    #[must_use]
+    pub fn territory(mut self, territory: Territory) -> Self {
+        self.territory = Some(territory);
+        self
+    }
+
+    /// William Hill's `languageAsPerTerritory` query flag on every call (not sent by default;
+    /// the server's default is `true`).
+    #[must_use]
+    pub fn language_as_per_territory(mut self, value: bool) -> Self {
+        self.language_as_per_territory = Some(value);
+        self
+    }
+
+    /// Asks William Hill for an extended ticket: 60 days, no idle timeout (meant for mobile
+    /// applications). Not available with [`Flavor::Apereo`].
+    #[must_use]
+    pub fn extended(mut self, extended: bool) -> Self {
+        self.extended = extended;
+        self
+    }
+
+    /// How the `extended` field is encoded (default JSON boolean).
+    #[must_use]
+    pub fn extended_encoding(mut self, encoding: ExtendedEncoding) -> Self {
+        self.extended_encoding = encoding;
+        self
+    }
+
+    /// `fields` / `include` / `exclude` lists for the William Hill login call.
+    #[must_use]
+    pub fn login_fields(mut self, selection: FieldSelection) -> Self {
+        self.login_fields = selection;
+        self
+    }
+
+    /// `fields` / `include` / `exclude` lists for the William Hill service-ticket call.
+    #[must_use]
+    pub fn service_ticket_fields(mut self, selection: FieldSelection) -> Self {
+        self.service_ticket_fields = selection;
+        self
+    }
+
+    /// Local lifetime tracking (defaults: 7,200 s idle, 28,000 s hard cap, 60 days extended).
+    #[must_use]
+    pub fn lifetimes(mut self, lifetimes: Lifetimes) -> Self {
+        self.lifetimes = lifetimes;
+        self
+    }
+
+    /// The idle timeout of normal tickets (default 7,200 s).
+    #[must_use]
+    pub fn idle_timeout(mut self, d: Duration) -> Self {
+        self.lifetimes.idle_timeout = d;
+        self
+    }
+
+    /// The hard cap of normal tickets (default 28,000 s).
+    #[must_use]
+    pub fn max_lifetime(mut self, d: Duration) -> Self {
+        self.lifetimes.max_lifetime = d;
+        self
+    }
+
+    /// The lifetime of extended tickets (default 60 days).
+    #[must_use]
+    pub fn extended_lifetime(mut self, d: Duration) -> Self {
+        self.lifetimes.extended_lifetime = d;
+        self
+    }
+
+    /// How often the manager's keep-alive supervisor validates the ticket. Default: half the
+    /// idle timeout for normal tickets, never for extended ones. `None` turns it off.
+    #[must_use]
+    pub fn keep_alive(mut self, every: Option<Duration>) -> Self {
+        self.keep_alive = Some(every);
+        self
+    }
+
+    /// Renew by minting (and discarding) a service ticket for this service URL instead of
+    /// validating the ticket. Apereo's sliding expiration counts a service-ticket grant as use,
+    /// while a status read may not refresh the idle timer; use this when the server's idle
+    /// timeout must really be pushed back. The URL must be a registered CAS service.
+    #[must_use]
+    pub fn renew_service(mut self, service: impl Into<String>) -> Self {
+        self.renew_service = Some(service.into());
+        self
+    }
+
+    /// The clock used for every lifetime computation (default the system clock).
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Allows `http://` for loopback hosts (tests, simulators). Other hosts always need https.
+    #[must_use]
+    pub fn allow_insecure_loopback(mut self, allow: bool) -> Self {
+        self.allow_insecure_loopback = allow;
+        self
+    }
+
+    /// Whole-request timeout (default 30 s).
+    #[must_use]
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = Some(d);
+        self
+    }
+
+    /// Connect timeout (default 10 s).
+    #[must_use]
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = Some(d);
+        self
+    }
+
+    /// Also trusts the root certificates in `pem` (checked when the provider is built).
+    #[must_use]
+    pub fn add_root_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_pems.push(pem.into());
+        self
+    }
+
+    /// Builds the provider; fails with [`ErrorKind::Configuration`](session_core::ErrorKind)
+    /// for a bad base URL, missing William Hill API credentials, `extended` with Apereo, or an
+    /// unusable certificate.
+    pub fn build(self) -> session_core::Result<crate::CasProvider> {
+        crate::CasProvider::new(self)
+    }
+}

@@ -1,0 +1,202 @@
+//! Secret-safe CAS sessions: the **William Hill Sessions API v2** (a CAS front, the default
+//! flavor) and any **Apereo CAS REST** server, behind one [`SessionProvider`].
+//!
+//! A login yields a ticket-granting ticket (TGT) held in a [`CasSession`] together with its
+//! locally tracked lifetime. The [`SessionManager`] caches it, logs in once for many concurrent
+//! callers, renews it by validating it (which counts as use and pushes back the idle timeout),
+//! logs in again before the hard cap, and ends it on logout. One-time service tickets for
+//! CAS-enabled services come from [`CasProvider::service_ticket`].
+//!
+//! # Quick start (William Hill)
+//!
+//! ```no_run
+//! use session_cas::{ApiKeySecret, CasConfig, ErrorKind, SessionManager, UsernamePassword};
+//!
+//! # async fn run() -> session_cas::Result<()> {
+//! let provider = CasConfig::new(
+//!     "https://sandbox.whapi.com/v2/sessions",
+//!     UsernamePassword::new("punter_01", std::env::var("WH_PASSWORD").unwrap_or_default()),
+//! )
+//! .api_credentials(ApiKeySecret::new(
+//!     std::env::var("WH_API_KEY").unwrap_or_default(),
+//!     std::env::var("WH_API_SECRET").unwrap_or_default(),
+//! ))
+//! .build()?;
+//! let manager = SessionManager::new(provider);
+//! // Optional: validate the ticket every hour so the 2-hour idle timeout never fires.
+//! let _keep_alive = manager.spawn_keep_alive();
+//!
+//! let lease = manager.get().await?; // logs in once, then hands out the cached ticket
+//! // Other William Hill v2 APIs: `authenticate` adds apiKey, apiSecret and apiTicket headers.
+//! let mut headers = http::HeaderMap::new();
+//! session_cas::Session::authenticate(&*lease, &mut headers);
+//!
+//! // A CAS-enabled service: a fresh one-time service ticket per access, never cached.
+//! match manager.provider().service_ticket(&lease, "https://sports.williamhill.com/").await {
+//!     Ok(st) => { let _ = st; /* hand `st` to the service */ }
+//!     Err(e) if e.kind() == ErrorKind::SessionRejected => {
+//!         manager.invalidate(&lease); // the next get() logs in again, once
+//!     }
+//!     Err(e) => return Err(e),
+//! }
+//! manager.logout().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Quick start (Apereo CAS)
+//!
+//! ```no_run
+//! use session_cas::{CasConfig, Flavor, SessionManager, UsernamePassword};
+//! # async fn run() -> session_cas::Result<()> {
+//! let provider = CasConfig::new("https://cas.example.org/cas", UsernamePassword::new("ann", "pw"))
+//!     .flavor(Flavor::Apereo)
+//!     // Apereo counts service-ticket grants, not status reads, as use: renew with one.
+//!     .renew_service("https://app.example.org/keepalive")
+//!     .build()?;
+//! let manager = SessionManager::new(provider);
+//! let lease = manager.get().await?;
+//! let st = manager.provider().service_ticket(&lease, "https://app.example.org/login").await?;
+//! # let _ = st; Ok(()) }
+//! ```
+//!
+//! # The two flavors
+//!
+//! | | [`Flavor::WhApi`] (default) | [`Flavor::Apereo`] |
+//! |---|---|---|
+//! | base URL | `https://sandbox.whapi.com/v2/sessions` (no production host is published: configure it) | the CAS prefix, e.g. `https://cas.example.org/cas` |
+//! | every call | headers `apiKey`, `apiSecret` (secret, sensitive), `Accept: application/json`, optional `territory` (`COM`/`ES`/`IT`), optional query `languageAsPerTerritory` | `Accept: text/plain` |
+//! | log in | `POST {base}/tickets`, JSON `{username, password, extended}` → any 2xx JSON `{ticket, expiryDateTime, extended, ...}`; `fields`/`include`/`exclude` supported | `POST {base}/v1/tickets`, form `username`, `password` → 201 + `Location` |
+//! | validate (renew) | `GET {base}/tickets/{tgt}` → `{valid}` (or older `{success}`) | `GET {base}/v1/tickets/{tgt}` → 200 / 404 |
+//! | service ticket | `GET {base}/tickets/{tgt}/serviceTicket?target=<url>` → `{ticket, location}` | `POST {base}/v1/tickets/{tgt}`, form `service=` → text `ST-...` |
+//! | log out | `DELETE {base}/tickets/{tgt}` → `{success}`; 404 / 20511 = already out | `DELETE {base}/v1/tickets/{tgt}` → 200; 404 = already out |
+//! | [`Session::authenticate`] | `apiKey`, `apiSecret`, `apiTicket: <TGT>` | nothing (CAS services take service tickets) |
+//!
+//! The TGT is always one percent-encoded path segment of a URL built from the configured base
+//! (never from a server's `Location`, which behind a proxy may name an internal host).
+//!
+//! # Ticket lifetime
+//!
+//! Tracked locally per ticket ([`CasSession`]), from the local time the login request was sent:
+//!
+//! - **idle timeout** 7,200 s ([`DEFAULT_IDLE_TIMEOUT`]), pushed back by every successful use
+//!   through this crate (validation, renewal, service-ticket grant);
+//! - **hard cap** `min(28,000 s, server expiryDateTime)` ([`DEFAULT_MAX_LIFETIME`]);
+//! - **extended** William Hill tickets: 60 days ([`DEFAULT_EXTENDED_LIFETIME`]), no idle timeout.
+//!
+//! The session's [`Expiry`] is the earlier deadline. The provider's [`RenewPolicy`] asks the
+//! manager to validate every hour (half the idle timeout; none for extended tickets) when a
+//! keep-alive supervisor runs, and to renew 2 minutes (plus up to 30 s of jitter) before the
+//! deadline. Within that window of the hard cap no use can help, so renewal answers
+//! [`Renewal::Unsupported`] and the manager logs in again; a ticket past its deadline is treated
+//! as gone (no request is made with it). Lifetimes are configurable ([`CasConfig::lifetimes`]).
+//!
+//! # Features
+//!
+//! - `test-util`: [`CasSim`], a stateful simulator of both flavors on a loopback port (idle and
+//!   hard expiry against an injected clock, validation, single-use service tickets, scripted
+//!   failures, bans, account locking, request counters), for your tests and `sessions demo`.
+//!
+//! # Errors: upstream code → [`ErrorKind`]
+//!
+//! | upstream | kind |
+//! |---|---|
+//! | WH 20501 (401) on login | [`InvalidCredentials`](ErrorKind::InvalidCredentials) — never retried |
+//! | WH 20501 / 401 / 404 on a ticket call | [`SessionRejected`](ErrorKind::SessionRejected) |
+//! | WH 20503–20509, 20512–20514 (403) | [`AccountRestricted`](ErrorKind::AccountRestricted), code kept — never retried |
+//! | WH 20511 (404) | [`SessionRejected`](ErrorKind::SessionRejected); on logout: success |
+//! | WH 20510, 20502 (403), or 403 without code on the service-ticket call | [`Configuration`](ErrorKind::Configuration), "target service not established" ([`is_target_not_established`]) |
+//! | WH login 404 without a code ("application metadata not configured") | [`Configuration`](ErrorKind::Configuration) |
+//! | WH login 401 / 400 with another or no code (gateway) | [`InvalidCredentials`](ErrorKind::InvalidCredentials) |
+//! | WH login 403 with another or no code | [`AccountRestricted`](ErrorKind::AccountRestricted) |
+//! | WH `{"valid": false}` | [`SessionRejected`](ErrorKind::SessionRejected) |
+//! | Apereo login 401, 400 | [`InvalidCredentials`](ErrorKind::InvalidCredentials) |
+//! | Apereo login 401 naming `AccountLocked`/`AccountDisabled`/`AccountExpired`/`AccountPasswordMustChange`/`InvalidLoginLocation`/`InvalidLoginTime` | [`AccountRestricted`](ErrorKind::AccountRestricted), code = exception name |
+//! | Apereo login 415, 404, 405 | [`Configuration`](ErrorKind::Configuration) |
+//! | Apereo status / service ticket 404 | [`SessionRejected`](ErrorKind::SessionRejected) |
+//! | Apereo service ticket 400, or 500 "unspecified or unrecognized" | [`Configuration`](ErrorKind::Configuration), code `INVALID_SERVICE` ([`is_target_not_established`]) |
+//! | 2xx without a usable ticket / `Location` | [`UnexpectedResponse`](ErrorKind::UnexpectedResponse) |
+//! | 429 | [`RateLimited`](ErrorKind::RateLimited) with `Retry-After`; the manager refuses logins locally until then |
+//! | HTML page at any status, 5xx, truncated body | [`Unavailable`](ErrorKind::Unavailable) |
+//! | anything else | [`UnexpectedResponse`](ErrorKind::UnexpectedResponse) |
+//!
+//! Error codes are kept as strings (`"20504"`, whether the server sent a string or a number);
+//! messages from the server are never kept.
+//!
+//! # Spec conflicts and what this crate does
+//!
+//! 1. **Hard cap**: "28,000 seconds (8 hours)" — 8 h is 28,800 s. The crate uses 28,000 s, and the
+//!    server's `expiryDateTime` when sooner. That time is read relative to the response's `Date`
+//!    header (so client/server clock skew does not matter); without `Date` it is taken as an
+//!    absolute UTC time; a value not in the future is ignored.
+//! 2. **`extended`**: the overview says "query parameter extended=Y", the v2 schema a JSON boolean,
+//!    its description `Y`/`N`. The crate sends a JSON boolean in the body; [`ExtendedEncoding::YesNo`]
+//!    sends `"Y"`/`"N"`. If the server's echo says `extended: false`, the ticket is tracked as
+//!    normal. Extended tickets are refused for Apereo.
+//! 3. **Login status**: v2 answers 200, v1 and CAS 201: any 2xx is success.
+//! 4. **Validity field**: `valid` in the current spec, `success` in an older one: both accepted.
+//! 5. **`expiryDateTime`**: "required" but removable with `fields`/`exclude`, format unspecified:
+//!    optional; ISO-8601 with or without offset (none = UTC) or Unix seconds/milliseconds.
+//! 6. **Expired ticket on validate**: 404/20511 or 200 `{"valid": false}` — both mean gone.
+//! 7. **Does validation refresh the idle timer?** Not stated by William Hill; Apereo refreshes it
+//!    on service-ticket grants, not obviously on status reads. The crate renews by validating and
+//!    counts that as use; [`CasConfig::renew_service`] renews with a service-ticket grant instead
+//!    (recommended for Apereo).
+//! 8. **Error `code`** typed as a string, listed as integers: both accepted.
+//! 9. **Apereo bad credentials**: 401 now, 400 on old servers: both are
+//!    [`InvalidCredentials`](ErrorKind::InvalidCredentials).
+//! 10. **Apereo TGT extraction**: everything after `/v1/tickets/` in `Location`, never after the last
+//!     `/` (tickets can end in a host or URL); a bare `TGT-...` text body is accepted when there is
+//!     no `Location`; later URLs come from the configured base.
+//! 11. **Apereo unknown service**: docs say 400, current source answers 500 with "unspecified or
+//!     unrecognized": both are the typed target error.
+//! 12. **20501 on the service-ticket call** (listed by the spec): the ticket was not accepted, so
+//!     [`SessionRejected`](ErrorKind::SessionRejected) there, not bad credentials.
+//! 13. **Header case**: the spec spells `apiKey`/`apiSecret`; header names are case-insensitive in
+//!     HTTP and the HTTP/1 client sends them lowercased.
+//! 14. **`temporaryPasswordUrl`**: "a TGT must be added", without saying how: exposed unchanged
+//!     ([`CasSession::temporary_password_url`]); the crate adds nothing to it.
+//! 15. **TGT pattern** `^[a-zA-Z][a-zA-Z0-9-]{39,100}$` vs real CAS tickets with host suffixes:
+//!     tickets are not validated client-side, only percent-encoded.
+//! 16. **Policy**: William Hill's pages reserve the Sessions API for direct device connections and
+//!     `extended` for mobile applications; a server that collects customers' passwords is outside
+//!     that stated policy. The crate does not enforce it.
+//!
+//! # Security
+//!
+//! - Passwords, API keys and secrets, TGTs and service tickets live in secret newtypes
+//!   ([`Password`], [`ApiKey`], [`ApiSecret`], [`Ticket`]): `Debug` prints `[REDACTED]`, there is no
+//!   `Display`, and `expose_secret()` is called only where a request is built.
+//! - The password travels only in the request body (JSON or form), never in a URL.
+//! - The TGT is part of URL paths. The crate and `session-core`'s HTTP client never log or display
+//!   a URL, a header or a body; errors carry fixed messages and upstream codes only.
+//! - `apiKey`, `apiSecret` and `apiTicket` header values are marked sensitive.
+//! - `https://` only (loopback `http://` only with [`CasConfig::allow_insecure_loopback`]);
+//!   redirects are never followed.
+//! - Bad credentials and account states are never retried automatically: repeated bad passwords
+//!   lock William Hill accounts (20504).
+//! - Persisted sessions ([`SessionProvider::persist`]) contain the TGT: protect the store.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod config;
+mod error;
+mod provider;
+#[cfg(feature = "test-util")]
+mod sim;
+mod wire;
+
+pub use config::{
+    CasConfig, DEFAULT_EXTENDED_LIFETIME, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_LIFETIME,
+    ExtendedEncoding, FieldSelection, Flavor, Lifetimes, Territory,
+};
+pub use error::is_target_not_established;
+pub use provider::{CasProvider, CasSession};
+pub use session_core::{
+    ApiKey, ApiKeySecret, ApiSecret, Clock, Error, ErrorKind, Event, Expiry, FileStore, Health,
+    HttpFailure, KeepAlive, Lease, MemoryStore, Password, PersistedSession, RenewPolicy, Renewal,
+    Result, Session, SessionManager, SessionProvider, SessionStore, SystemClock, Ticket,
+    UsernamePassword,
+};
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub use sim::{CasSim, CasSimBuilder, SimFailure, SimOp};
