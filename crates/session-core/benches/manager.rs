@@ -6,6 +6,8 @@
 //! - `single_flight/release_lag_10000`: 10,000 callers on an empty manager whose login takes
 //!   20 ms; the measured time is how long after the login finished the last caller was released
 //!   (target ≤ 5 ms), and every iteration checks that exactly one login happened.
+//! - `single_flight/baseline_bare_notify_10000`: the floor for the same machine and runtime —
+//!   10,000 tasks parked on a bare `tokio::sync::Notify` and released at once.
 #![allow(clippy::disallowed_methods, missing_docs)] // Benchmarks measure wall-clock time.
 
 use std::future::Future;
@@ -85,7 +87,47 @@ fn cold_single_flight(c: &mut Criterion) {
             total
         });
     });
+    group.bench_function("baseline_bare_notify_10000", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                total += rt.block_on(bare_notify());
+            }
+            total
+        });
+    });
     group.finish();
+}
+
+/// The floor: 10,000 tasks parked on a `Notify` and released at once, no manager involved.
+async fn bare_notify() -> Duration {
+    let notify = Arc::new(tokio::sync::Notify::new());
+    let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut tasks = Vec::with_capacity(10_000);
+    for _ in 0..10_000 {
+        let (n, r) = (notify.clone(), ready.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let notified = n.notified();
+                let mut notified = pin!(notified);
+                notified.as_mut().enable();
+                if r.load(Ordering::Acquire) {
+                    break;
+                }
+                notified.await;
+            }
+            Instant::now()
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    ready.store(true, Ordering::Release);
+    let released = Instant::now();
+    notify.notify_waiters();
+    let mut last = released;
+    for t in tasks {
+        last = last.max(t.await.unwrap());
+    }
+    last.saturating_duration_since(released)
 }
 
 async fn one_cold_flight() -> Duration {

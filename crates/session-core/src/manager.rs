@@ -240,20 +240,34 @@ struct State {
     store_degraded: bool,
 }
 
-/// One login or renewal in progress: its result, once known, and the waiters' wake-up.
+/// One login or renewal in progress: its result, once known, and the waiters' wake-up. A success
+/// is published as the cache entry itself, so each waiter takes a lease from its own thread's
+/// shard instead of all of them cloning one reference count.
 struct Flight<S> {
-    result: OnceLock<Result<Lease<S>>>,
+    result: OnceLock<Result<Arc<Entry<S>>>>,
     done: Notify,
 }
 
 impl<S> Flight<S> {
-    async fn wait(&self) -> Option<Result<Lease<S>>> {
+    fn read(&self) -> Option<Result<Lease<S>>> {
+        self.result.get().map(|r| match r {
+            Ok(entry) => Ok(entry.lease()),
+            Err(e) => Err(e.clone()),
+        })
+    }
+
+    async fn wait(&self) -> Result<Lease<S>> {
         loop {
+            // Checked before registering: a woken waiter finds the result without touching the
+            // notifier's waiter list.
+            if let Some(r) = self.read() {
+                return r;
+            }
             let notified = self.done.notified();
             let mut notified = std::pin::pin!(notified);
             notified.as_mut().enable();
-            if let Some(r) = self.result.get() {
-                return Some(r.clone());
+            if let Some(r) = self.read() {
+                return r;
             }
             notified.await;
         }
@@ -266,7 +280,7 @@ impl<S> Flight<S> {
 struct FlightGuard<P: SessionProvider> {
     inner: Arc<Inner<P>>,
     flight: Arc<Flight<P::Session>>,
-    result: Option<Result<Lease<P::Session>>>,
+    result: Option<Result<Arc<Entry<P::Session>>>>,
 }
 
 impl<P: SessionProvider> Drop for FlightGuard<P> {
@@ -313,6 +327,20 @@ struct Entry<S> {
 }
 
 impl<S> Entry<S> {
+    /// An entry that is not (or no longer) cached, handing out one lease.
+    fn detached(lease: &Lease<S>) -> Self {
+        Self {
+            shards: vec![lease.inner.clone(); SHARDS].into_boxed_slice(),
+            session: lease.inner.session.clone(),
+            generation: lease.inner.generation,
+            expires_at: lease.inner.expires_at,
+            renew_at: None,
+            stale: Arc::new(AtomicBool::new(false)),
+            expired: Arc::new(AtomicBool::new(false)),
+            _timers: Vec::new(),
+        }
+    }
+
     fn lease(&self) -> Lease<S> {
         let shard = SHARD.with(|s| *s);
         Lease {
@@ -435,13 +463,13 @@ impl<P: SessionProvider> SessionManager<P> {
         if let Some(lease) = self.cached() {
             return Ok(lease);
         }
-        self.inner.clone().fly(Mode::Get).await
+        self.inner.fly(Mode::Get).await
     }
 
     /// Renews the session now (or logs in when there is none or it cannot be renewed), shared with
     /// concurrent callers.
     pub async fn refresh(&self) -> Result<Lease<P::Session>> {
-        self.inner.clone().fly(Mode::Refresh).await
+        self.inner.fly(Mode::Refresh).await
     }
 
     /// Drops the cached session if it is still the one `lease` came from, and reports whether it
@@ -586,7 +614,7 @@ async fn supervise<P: SessionProvider>(weak: Weak<Inner<P>>, mut stopped: watch:
         }
         let Some(inner) = weak.upgrade() else { return };
         let result = tokio::select! {
-            r = inner.clone().fly(mode) => r,
+            r = inner.fly(mode) => r,
             _ = stopped.changed() => return,
         };
         match result {
@@ -669,7 +697,7 @@ impl<P: SessionProvider> Inner<P> {
     }
 
     /// Joins the flight in progress or starts one, then waits for its result.
-    async fn fly(self: Arc<Self>, mode: Mode) -> Result<Lease<P::Session>> {
+    async fn fly(self: &Arc<Self>, mode: Mode) -> Result<Lease<P::Session>> {
         let flight = {
             let mut slot = self.flight.lock().unwrap_or_else(|p| p.into_inner());
             match slot.as_ref() {
@@ -694,17 +722,28 @@ impl<P: SessionProvider> Inner<P> {
                     // The flight runs on its own task, so a caller that gives up (is cancelled)
                     // cannot cancel the login the other callers are waiting for.
                     tokio::spawn(async move {
-                        guard.result = Some(guard.inner.acquire(mode).await);
+                        let result = guard.inner.acquire(mode).await;
+                        guard.result = Some(result.and_then(|lease| guard.inner.entry_for(&lease)));
                         drop(guard);
                     });
                     flight
                 }
             }
         };
-        flight
-            .wait()
-            .await
-            .unwrap_or_else(|| Err(self.flight_lost()))
+        flight.wait().await
+    }
+
+    /// The cache entry a flight's lease came from. Entries are installed before the flight ends,
+    /// so this is the cached entry unless something replaced it in between, in which case an
+    /// entry is rebuilt around the lease's session (with its timers) so waiters still get it.
+    fn entry_for(&self, lease: &Lease<P::Session>) -> Result<Arc<Entry<P::Session>>> {
+        if let Some(entry) = self.cache.load_full()
+            && Arc::ptr_eq(&entry.session, lease.session())
+            && entry.generation == lease.generation()
+        {
+            return Ok(entry);
+        }
+        Ok(Arc::new(Entry::detached(lease)))
     }
 
     fn flight_lost(&self) -> Error {
