@@ -1,0 +1,510 @@
+//! Configuration: jurisdictions (hosts and session lifetimes), credentials and the provider builder.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use session_core::http::{HttpClient, parse_base_url};
+use session_core::{AppKey, Clock, Error, Password, Result, SessionToken, SystemClock};
+use url::Url;
+
+use crate::cert::ClientCertificate;
+use crate::error::NAME;
+use crate::provider::{BetfairProvider, Credentials, LoginKind};
+
+session_core::secret_type! {
+    /// A two-factor ("strong authentication") code, appended to the password on interactive login.
+    pub struct TwoFactorCode;
+}
+
+/// A Betfair jurisdiction: which identity hosts to use and how long its sessions last.
+///
+/// | jurisdiction | identity (login, keepAlive, logout) | certificate login | session lifetime |
+/// |---|---|---|---|
+/// | `Global` (.com: UK, Ireland, most countries) | `https://identitysso.betfair.com/api/` | `https://identitysso-cert.betfair.com/api/` | 12 h |
+/// | `Italy` | `https://identitysso.betfair.it/api/` | `https://identitysso-cert.betfair.it/api/` | 20 min |
+/// | `Spain` | `https://identitysso.betfair.es/api/` | `https://identitysso-cert.betfair.es/api/` | 20 min (unverified; by analogy with Italy) |
+/// | `Romania` | `https://identitysso.betfair.ro/api/` | `https://identitysso-cert.betfair.ro/api/` | 12 h |
+/// | `Sweden` | `https://identitysso.betfair.se/api/` | `https://identitysso-cert.betfair.se/api/` | 12 h |
+/// | `Australia` (and New Zealand) | `https://identitysso.betfair.com.au/api/` | `https://identitysso-cert.betfair.com/api/` | 12 h |
+///
+/// Every host and the lifetime can be overridden on the [`BetfairBuilder`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Jurisdiction {
+    /// betfair.com: the UK, Ireland and most other countries.
+    #[default]
+    Global,
+    /// betfair.it.
+    Italy,
+    /// betfair.es.
+    Spain,
+    /// betfair.ro.
+    Romania,
+    /// betfair.se.
+    Sweden,
+    /// betfair.com.au: Australia and New Zealand.
+    Australia,
+}
+
+impl Jurisdiction {
+    /// Every jurisdiction, in table order.
+    pub const ALL: [Jurisdiction; 6] = [
+        Self::Global,
+        Self::Italy,
+        Self::Spain,
+        Self::Romania,
+        Self::Sweden,
+        Self::Australia,
+    ];
+
+    /// The lowercase name (`"global"`, `"italy"`, ...), as [`FromStr`] accepts it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Global => "global",
+            Self::Italy => "italy",
+            Self::Spain => "spain",
+            Self::Romania => "romania",
+            Self::Sweden => "sweden",
+            Self::Australia => "australia",
+        }
+    }
+
+    /// The base URL of interactive login, keepAlive and logout.
+    pub fn identity_url(self) -> &'static str {
+        match self {
+            Self::Global => "https://identitysso.betfair.com/api/",
+            Self::Italy => "https://identitysso.betfair.it/api/",
+            Self::Spain => "https://identitysso.betfair.es/api/",
+            Self::Romania => "https://identitysso.betfair.ro/api/",
+            Self::Sweden => "https://identitysso.betfair.se/api/",
+            Self::Australia => "https://identitysso.betfair.com.au/api/",
+        }
+    }
+
+    /// The base URL of certificate (non-interactive) login.
+    ///
+    /// No Australian certificate host is documented; like the most used client library, this
+    /// falls back to the .com host. Override it with [`BetfairBuilder::cert_url`] if Betfair
+    /// tells you otherwise.
+    pub fn cert_url(self) -> &'static str {
+        match self {
+            Self::Global | Self::Australia => "https://identitysso-cert.betfair.com/api/",
+            Self::Italy => "https://identitysso-cert.betfair.it/api/",
+            Self::Spain => "https://identitysso-cert.betfair.es/api/",
+            Self::Romania => "https://identitysso-cert.betfair.ro/api/",
+            Self::Sweden => "https://identitysso-cert.betfair.se/api/",
+        }
+    }
+
+    /// How long a session is assumed to live without a keepAlive. Conservative: Betfair says
+    /// "up to 24 hours" for .com today, an earlier revision said 12 hours, and Italy is documented
+    /// at 20 minutes.
+    pub fn session_lifetime(self) -> Duration {
+        match self {
+            Self::Italy | Self::Spain => Duration::from_secs(20 * 60),
+            Self::Global | Self::Romania | Self::Sweden | Self::Australia => {
+                Duration::from_secs(12 * 3600)
+            }
+        }
+    }
+}
+
+impl fmt::Display for Jurisdiction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Jurisdiction {
+    type Err = Error;
+
+    /// Accepts the names from [`Jurisdiction::as_str`] and the country domains
+    /// (`com`, `uk`, `it`, `es`, `ro`, `se`, `au`, `nz`, `new_zealand`), in any case.
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s.trim().to_ascii_lowercase().as_str() {
+            "global" | "com" | "uk" | "ie" => Self::Global,
+            "italy" | "it" => Self::Italy,
+            "spain" | "es" => Self::Spain,
+            "romania" | "ro" => Self::Romania,
+            "sweden" | "se" => Self::Sweden,
+            "australia" | "au" | "com.au" | "nz" | "new_zealand" | "new-zealand" => Self::Australia,
+            _ => return Err(Error::configuration(NAME, "unknown jurisdiction")),
+        })
+    }
+}
+
+type TwoFactorFn = Arc<dyn Fn() -> Option<TwoFactorCode> + Send + Sync>;
+
+/// Builds a [`BetfairProvider`]. Start with [`BetfairProvider::builder`].
+pub struct BetfairBuilder {
+    app_key: AppKey,
+    jurisdiction: Jurisdiction,
+    credentials: Option<(String, Password, LoginKindConfig)>,
+    two_factor: Option<TwoFactorFn>,
+    identity_url: Option<String>,
+    cert_url: Option<String>,
+    lifetime: Option<Duration>,
+    keep_alive: Option<Option<Duration>>,
+    clock: Arc<dyn Clock>,
+    allow_insecure_loopback: bool,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    roots: Vec<Vec<u8>>,
+    resume: Option<SessionToken>,
+}
+
+enum LoginKindConfig {
+    Interactive,
+    Certificate(ClientCertificate),
+}
+
+impl fmt::Debug for BetfairBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BetfairBuilder")
+            .field("app_key", &self.app_key)
+            .field("jurisdiction", &self.jurisdiction)
+            .field(
+                "username",
+                &self.credentials.as_ref().map(|(u, _, _)| u.as_str()),
+            )
+            .field(
+                "certificate",
+                &matches!(
+                    self.credentials,
+                    Some((_, _, LoginKindConfig::Certificate(_)))
+                ),
+            )
+            .field("two_factor", &self.two_factor.is_some())
+            .field("resume_token", &self.resume.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl BetfairBuilder {
+    pub(crate) fn new(app_key: AppKey) -> Self {
+        Self {
+            app_key,
+            jurisdiction: Jurisdiction::Global,
+            credentials: None,
+            two_factor: None,
+            identity_url: None,
+            cert_url: None,
+            lifetime: None,
+            keep_alive: None,
+            clock: Arc::new(SystemClock),
+            allow_insecure_loopback: false,
+            timeout: None,
+            connect_timeout: None,
+            roots: Vec::new(),
+            resume: None,
+        }
+    }
+
+    /// The jurisdiction (default [`Jurisdiction::Global`]): picks the hosts and the session
+    /// lifetime unless they are overridden.
+    #[must_use]
+    pub fn jurisdiction(mut self, jurisdiction: Jurisdiction) -> Self {
+        self.jurisdiction = jurisdiction;
+        self
+    }
+
+    /// Logs in with the interactive API endpoint (`POST {identity}/login`).
+    #[must_use]
+    pub fn interactive(
+        mut self,
+        username: impl Into<String>,
+        password: impl Into<Password>,
+    ) -> Self {
+        self.credentials = Some((
+            username.into(),
+            password.into(),
+            LoginKindConfig::Interactive,
+        ));
+        self
+    }
+
+    /// Logs in with a client certificate (`POST {identity-cert}/certlogin` over mutual TLS), the
+    /// method Betfair recommends for bots. Load the certificate with [`ClientCertificate`].
+    #[must_use]
+    pub fn certificate(
+        mut self,
+        username: impl Into<String>,
+        password: impl Into<Password>,
+        certificate: ClientCertificate,
+    ) -> Self {
+        self.credentials = Some((
+            username.into(),
+            password.into(),
+            LoginKindConfig::Certificate(certificate),
+        ));
+        self
+    }
+
+    /// Appends this two-factor code to the password on every interactive login. Codes change
+    /// every few seconds, so this suits a single login; see
+    /// [`two_factor_source`](Self::two_factor_source) for a code generator. Certificate login
+    /// does not use two-factor codes.
+    #[must_use]
+    pub fn two_factor_code(mut self, code: TwoFactorCode) -> Self {
+        self.two_factor = Some(Arc::new(move || Some(code.clone())));
+        self
+    }
+
+    /// Asks `source` for a fresh two-factor code before each interactive login (`None`: send
+    /// the password alone).
+    #[must_use]
+    pub fn two_factor_source(
+        mut self,
+        source: impl Fn() -> Option<TwoFactorCode> + Send + Sync + 'static,
+    ) -> Self {
+        self.two_factor = Some(Arc::new(source));
+        self
+    }
+
+    /// Overrides the identity base URL (interactive login, keepAlive, logout), for example
+    /// `https://identitysso.betfair.com/api/`, or a simulator's URL in tests.
+    #[must_use]
+    pub fn identity_url(mut self, url: impl Into<String>) -> Self {
+        self.identity_url = Some(url.into());
+        self
+    }
+
+    /// Overrides the certificate-login base URL, for example
+    /// `https://identitysso-cert.betfair.com/api/`.
+    #[must_use]
+    pub fn cert_url(mut self, url: impl Into<String>) -> Self {
+        self.cert_url = Some(url.into());
+        self
+    }
+
+    /// How long a session lives without a keepAlive (default: the jurisdiction's
+    /// [`session_lifetime`](Jurisdiction::session_lifetime)). The keep-alive cadence defaults to
+    /// half of it.
+    #[must_use]
+    pub fn session_lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime = Some(lifetime);
+        self
+    }
+
+    /// How often the manager's keep-alive supervisor sends a keepAlive (default: half the session
+    /// lifetime; `None`: only before expiry).
+    #[must_use]
+    pub fn keep_alive(mut self, every: Option<Duration>) -> Self {
+        self.keep_alive = Some(every);
+        self
+    }
+
+    /// The clock used for every expiry computation and the local login ban (default
+    /// [`SystemClock`]).
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Allows `http://` base URLs to loopback hosts (tests, local simulators). Any other host
+    /// still needs `https://`.
+    #[must_use]
+    pub fn allow_insecure_loopback(mut self, allow: bool) -> Self {
+        self.allow_insecure_loopback = allow;
+        self
+    }
+
+    /// Timeout of each request, from sending to the last body byte (default 30 s).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Connect timeout (default 10 s).
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Also trusts the root certificates in `pem` (for example a test CA or a corporate proxy).
+    #[must_use]
+    pub fn add_root_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.roots.push(pem.into());
+        self
+    }
+
+    /// Resumes a stored session token instead of logging in: the provider's first
+    /// [`login`](session_core::SessionProvider::login) validates it with one keepAlive and, if
+    /// Betfair no longer accepts it, logs in with the credentials (when configured). For
+    /// short-lived processes that must not log in on every invocation.
+    #[must_use]
+    pub fn resume_token(mut self, token: SessionToken) -> Self {
+        self.resume = Some(token);
+        self
+    }
+
+    fn http(&self, identity: Option<&ClientCertificate>) -> Result<HttpClient> {
+        let mut b = HttpClient::builder(NAME).allow_insecure_loopback(self.allow_insecure_loopback);
+        if let Some(t) = self.timeout {
+            b = b.timeout(t).read_timeout(t);
+        }
+        if let Some(t) = self.connect_timeout {
+            b = b.connect_timeout(t);
+        }
+        for pem in &self.roots {
+            b = b.add_root_pem(pem)?;
+        }
+        if let Some(cert) = identity {
+            let (chain, key) = cert.der();
+            b = b.client_identity_der(chain, key);
+            return b.build().map_err(|_| {
+                Error::configuration(
+                    NAME,
+                    format!(
+                        "client certificate and private key do not form a usable pair: {}",
+                        cert.source()
+                    ),
+                )
+            });
+        }
+        b.build()
+    }
+
+    /// Checks the URLs and certificate and builds the provider. No request is made.
+    pub fn build(self) -> Result<BetfairProvider> {
+        if self.app_key.is_empty() {
+            return Err(Error::configuration(NAME, "the app key is empty"));
+        }
+        if session_core::sensitive_value(self.app_key.expose_secret()).is_none() {
+            return Err(Error::configuration(
+                NAME,
+                "the app key is not a valid header value",
+            ));
+        }
+        let identity_url = base(
+            self.identity_url
+                .as_deref()
+                .unwrap_or(self.jurisdiction.identity_url()),
+            self.allow_insecure_loopback,
+        )?;
+        let cert_url = base(
+            self.cert_url
+                .as_deref()
+                .unwrap_or(self.jurisdiction.cert_url()),
+            self.allow_insecure_loopback,
+        )?;
+        let lifetime = self
+            .lifetime
+            .unwrap_or_else(|| self.jurisdiction.session_lifetime());
+        if lifetime < Duration::from_secs(2) {
+            return Err(Error::configuration(
+                NAME,
+                "the session lifetime must be at least 2 seconds",
+            ));
+        }
+        let keep_alive = self.keep_alive.unwrap_or(Some(lifetime / 2));
+        let http = self.http(None)?;
+        let credentials = match &self.credentials {
+            None => None,
+            Some((username, password, kind)) => {
+                if username.trim().is_empty() {
+                    return Err(Error::configuration(NAME, "the username is empty"));
+                }
+                let kind = match kind {
+                    LoginKindConfig::Interactive => LoginKind::Interactive {
+                        two_factor: self.two_factor.clone(),
+                    },
+                    LoginKindConfig::Certificate(cert) => LoginKind::Certificate {
+                        http: self.http(Some(cert))?,
+                        source: cert.source().to_owned(),
+                    },
+                };
+                Some(Credentials {
+                    username: username.clone(),
+                    password: password.clone(),
+                    kind,
+                })
+            }
+        };
+        if credentials.is_none() && self.resume.is_none() {
+            return Err(Error::configuration(
+                NAME,
+                "configure credentials (interactive or certificate) or a token to resume",
+            ));
+        }
+        Ok(BetfairProvider::from_parts(crate::provider::Parts {
+            app_key: self.app_key,
+            jurisdiction: self.jurisdiction,
+            credentials,
+            identity_url,
+            cert_url,
+            lifetime,
+            keep_alive,
+            clock: self.clock,
+            http,
+            resume: self.resume,
+        }))
+    }
+}
+
+fn base(url: &str, allow_insecure_loopback: bool) -> Result<Url> {
+    let mut url = parse_base_url(NAME, url, allow_insecure_loopback)?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::configuration(
+            NAME,
+            "a base url must not have a query or fragment",
+        ));
+    }
+    // Endpoints are appended as path segments; a trailing slash keeps the base's last segment.
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_jurisdiction_has_https_hosts_and_a_lifetime() {
+        for j in Jurisdiction::ALL {
+            for u in [j.identity_url(), j.cert_url()] {
+                let url = base(u, false).unwrap();
+                assert_eq!(url.scheme(), "https");
+                assert_eq!(url.path(), "/api/");
+            }
+            assert!(j.cert_url().contains("identitysso-cert."));
+            assert!(!j.identity_url().contains("-cert"));
+            assert_eq!(j.as_str().parse::<Jurisdiction>().unwrap(), j);
+        }
+        assert_eq!(
+            Jurisdiction::Global.session_lifetime(),
+            Duration::from_secs(43_200)
+        );
+        assert_eq!(
+            Jurisdiction::Italy.session_lifetime(),
+            Duration::from_secs(1200)
+        );
+        assert_eq!(
+            "NZ".parse::<Jurisdiction>().unwrap(),
+            Jurisdiction::Australia
+        );
+        assert!("mars".parse::<Jurisdiction>().is_err());
+    }
+
+    #[test]
+    fn base_urls_get_a_trailing_slash() {
+        assert_eq!(
+            base("http://127.0.0.1:9/api", true).unwrap().as_str(),
+            "http://127.0.0.1:9/api/"
+        );
+        assert_eq!(
+            base("http://127.0.0.1:9", true).unwrap().as_str(),
+            "http://127.0.0.1:9/"
+        );
+        assert!(base("https://h/api?x=1", false).is_err());
+        assert!(base("http://h.example/api", true).is_err());
+    }
+}

@@ -1,0 +1,216 @@
+//! Secret-safe Betfair SSO sessions: interactive and certificate login, keepAlive and logout in
+//! every Betfair jurisdiction, on top of [`session_core`]'s session manager.
+//!
+//! A [`BetfairProvider`] knows how to log in to Betfair's identity SSO, keep the session alive
+//! and log it out; a [`SessionManager`] owns one cached [`BetfairSession`] for it, shares a single
+//! login between all concurrent callers, renews with keepAlive before the session lapses, and
+//! never retries a login that Betfair refused for the credentials or the account's state.
+//!
+//! # Quick start: interactive login
+//!
+//! ```no_run
+//! use session_betfair::{BetfairProvider, Jurisdiction, Password, SessionManager, Session};
+//!
+//! # async fn run() -> session_betfair::Result<()> {
+//! let provider = BetfairProvider::builder("YOUR-APP-KEY")
+//!     .jurisdiction(Jurisdiction::Global)
+//!     .interactive("username", Password::new(std::env::var("BETFAIR_PASSWORD").unwrap()))
+//!     .build()?;
+//! let manager = SessionManager::new(provider);
+//! let _keep_alive = manager.spawn_keep_alive(); // keepAlive every half lifetime
+//!
+//! let lease = manager.get().await?;             // one login, shared
+//! let mut headers = http::HeaderMap::new();
+//! lease.authenticate(&mut headers);             // X-Application + X-Authentication, sensitive
+//! // ... call API-NG with `headers` ...
+//! manager.logout().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Accounts with two-factor authentication append the code to the password on interactive login:
+//! [`BetfairBuilder::two_factor_code`] or [`BetfairBuilder::two_factor_source`] do that. Bots
+//! should prefer certificate login, which needs no code.
+//!
+//! # Quick start: certificate login
+//!
+//! ```no_run
+//! use session_betfair::{BetfairProvider, ClientCertificate, Password, SessionManager};
+//!
+//! # async fn run() -> session_betfair::Result<()> {
+//! // A .crt + .key pair ...
+//! let cert = ClientCertificate::from_files("client-2048.crt", "client-2048.key")?;
+//! // ... or one .pem holding both, or a PKCS#12 file:
+//! // let cert = ClientCertificate::from_pem_file("client.pem")?;
+//! // let cert = ClientCertificate::from_pkcs12_file("client.p12", &Password::new("p12 password"))?;
+//! let provider = BetfairProvider::builder("YOUR-APP-KEY")
+//!     .certificate("username", Password::new("password"), cert)
+//!     .build()?;
+//! let manager = SessionManager::new(provider);
+//! let lease = manager.get().await?;
+//! # drop(lease); Ok(()) }
+//! ```
+//!
+//! A certificate file that is missing, unreadable, in the wrong format, has the wrong PKCS#12
+//! password or no private key is an [`ErrorKind::Configuration`] error whose message names the
+//! file (never its contents), raised when the certificate is loaded. Betfair's own
+//! `CERT_AUTH_REQUIRED` (the server did not accept the certificate: not uploaded to the account,
+//! wrong host) is also `Configuration`, but carries that code in [`Error::code`] and names no
+//! file.
+//!
+//! # Jurisdictions
+//!
+//! | [`Jurisdiction`] | identity host (login, keepAlive, logout) | certificate host | assumed lifetime |
+//! |---|---|---|---|
+//! | `Global` | `identitysso.betfair.com` | `identitysso-cert.betfair.com` | 12 h |
+//! | `Italy` | `identitysso.betfair.it` | `identitysso-cert.betfair.it` | 20 min |
+//! | `Spain` | `identitysso.betfair.es` | `identitysso-cert.betfair.es` | 20 min |
+//! | `Romania` | `identitysso.betfair.ro` | `identitysso-cert.betfair.ro` | 12 h |
+//! | `Sweden` | `identitysso.betfair.se` | `identitysso-cert.betfair.se` | 12 h |
+//! | `Australia` (and New Zealand) | `identitysso.betfair.com.au` | `identitysso-cert.betfair.com` | 12 h |
+//!
+//! All under `/api/`. Each host is overridable ([`BetfairBuilder::identity_url`],
+//! [`BetfairBuilder::cert_url`]), and so are the lifetime
+//! ([`BetfairBuilder::session_lifetime`]) and the keep-alive cadence
+//! ([`BetfairBuilder::keep_alive`], default half the lifetime). keepAlive and logout always go to
+//! the identity host of the jurisdiction the session was obtained in. The manager renews a session
+//! (one keepAlive) half way through its assumed life, at the latest 60 % of the way.
+//!
+//! Italy: interactive login on `.it` needs an app key Betfair has white-listed for it (certificate
+//! login does not), and after logging in on `.it` the API calls themselves go to the `.com` API
+//! hosts.
+//!
+//! # Error codes
+//!
+//! Betfair answers SSO calls with HTTP 200 and a status plus a code. `SUCCESS` gives a session;
+//! `LIMITED_ACCESS` also gives a session, flagged [`BetfairSession::limited_access`] with the
+//! reason (`PENDING_AUTH`, `KYC_SUSPEND`, ...); `LOGIN_RESTRICTED` and `FAIL` give an [`Error`]
+//! whose [`kind`](Error::kind) callers match on and whose [`code`](Error::code) is Betfair's code.
+//! The code may arrive in `error` or in the status field itself (certificate login's
+//! `loginStatus`); both are read.
+//!
+//! | codes | [`ErrorKind`] | retried automatically |
+//! |---|---|---|
+//! | `INVALID_USERNAME_OR_PASSWORD`, `INVALID_PIN`, `INVALID_PIN_LOGIN_REQUEST`, `STRONG_AUTH_CODE_REQUIRED`, `EMAIL_LOGIN_NOT_ALLOWED`, `MULTIPLE_USERS_WITH_SAME_CREDENTIAL` | `InvalidCredentials` | never |
+//! | account state (`ACCOUNT_NOW_LOCKED`, `ACCOUNT_ALREADY_LOCKED`, `ACCOUNT_PENDING_PASSWORD_CHANGE`, `CHANGE_PASSWORD_REQUIRED`, `PENDING_AUTH`, `SUSPENDED`, `CLOSED`, `SELF_EXCLUDED`, `KYC_SUSPEND`, `DUPLICATE_CARDS`, `PIN_DELETED_ON_FAILED_COUNT_EXCEEDED`, `UNRECOGNIZED_DEVICE`, `TRADING_MASTER(_SUSPENDED)`, `AGENT_CLIENT_MASTER(_SUSPENDED)`) | `AccountRestricted` | never |
+//! | action needed on the website (`TELBET_TERMS_CONDITIONS_NA`, `PERSONAL_MESSAGE_REQUIRED`, `SECURITY_QUESTION_WRONG_3X`, `INTERNATIONAL_TERMS_ACCEPTANCE_REQUIRED`, `SPANISH_TERMS_ACCEPTANCE_REQUIRED`, `ITALIAN_CONTRACT_ACCEPTANCE_REQUIRED`, `ITALIAN_PROFILING_ACCEPTANCE_REQUIRED`, `ACTIONS_REQUIRED`, `CONTACT_VERIFICATION_REQUIRED`, `TERMS_AND_CONDITIONS`) | `AccountRestricted` | never |
+//! | jurisdiction (`SPAIN_MIGRATION_REQUIRED`, `ITALY_MIGRATION_REQUIRED`, `DENMARK_MIGRATION_REQUIRED`, `DANISH_AUTHORIZATION_REQUIRED`, `MIGRATION_REQUIRED`, `SWEDEN_NATIONAL_IDENTIFIER_REQUIRED`, `SWEDEN_BANK_ID_VERIFICATION_REQUIRED`, `AUTHORIZED_ONLY_FOR_DOMAIN_ES/RO/SE`, `NOT_AUTHORIZED_FOR_DOMAIN_COM/ES/IT/RO`, `NOT_AUTHORIZED_BY_REGULATOR(_DK/_IT)`) | `AccountRestricted` | never |
+//! | location (`BETTING_RESTRICTED_LOCATION`, `SECURITY_RESTRICTED_LOCATION`) | `AccountRestricted` | never |
+//! | `TEMPORARY_BAN_TOO_MANY_REQUESTS` | `RateLimited`, [`retry_after`](Error::retry_after) 20 min | after the window; no request is sent inside it |
+//! | `INVALID_CONNECTIVITY_TO_REGULATOR(_DK/_IT)`, `INTERNAL_ERROR`, `SERVICE_BUSY`, `UNEXPECTED_ERROR` | `Unavailable` | yes, with backoff |
+//! | `NO_SESSION`, `INVALID_SESSION_INFORMATION` | `SessionRejected` | the manager logs in again |
+//! | `CERT_AUTH_REQUIRED`, `INPUT_VALIDATION_ERROR`, `FORBIDDEN`, `INVALID_APP_KEY`, `NO_APP_KEY` | `Configuration` | no |
+//! | any other login code | `AccountRestricted`, code kept as a string | never |
+//!
+//! [`code_kind`] looks a code up. Unknown codes are kept verbatim in [`Error::code`] and treated
+//! as account-state failures, so a code Betfair adds later never makes the client hammer a login
+//! that could lock the account. keepAlive's `NO_SESSION` means the session is gone (the manager
+//! logs in again); its `INTERNAL_ERROR` is transient (the session stays in use and the keepAlive
+//! is retried). Logout drops the session whatever Betfair answers.
+//!
+//! # The login rate limit
+//!
+//! Betfair allows 100 successful logins per minute per account and then refuses new sessions for
+//! 20 minutes with `TEMPORARY_BAN_TOO_MANY_REQUESTS`. The manager shares one session between all
+//! callers and re-logs in once per rejected lease generation, and after a ban both the manager and
+//! the provider refuse logins locally — without a request — until the 20 minutes are over.
+//!
+//! # Resuming a stored session
+//!
+//! Short-lived processes (serverless functions, cron jobs) should not log in on every run. Either
+//! give the builder the last token with [`BetfairBuilder::resume_token`] — the first login then
+//! validates it with one keepAlive and logs in only if Betfair no longer accepts it — or call
+//! [`BetfairProvider::resume`] directly, or give the manager a [`SessionStore`] (the provider
+//! implements `persist`/`restore`; a restored session is trusted until its stored expiry and
+//! replaced on the first rejection).
+//!
+//! # Rejected sessions
+//!
+//! API-NG says a session is no longer valid with `INVALID_SESSION_INFORMATION` (or `NO_SESSION`
+//! when `X-Authentication` is missing), inside a JSON-RPC error or a REST fault.
+//! [`is_session_rejection`] (also the provider's
+//! [`is_rejection`](SessionProvider::is_rejection)) recognises both; invalidate the lease and retry
+//! once:
+//!
+//! ```no_run
+//! # async fn call(m: &session_betfair::SessionManager<session_betfair::BetfairProvider>,
+//! #               send: impl Fn(&session_betfair::BetfairSession) -> session_betfair::HttpResponse)
+//! #               -> session_betfair::Result<()> {
+//! let lease = m.get().await?;
+//! let response = send(&lease);
+//! if session_betfair::is_session_rejection(&response) {
+//!     m.invalidate(&lease);           // many callers, one re-login
+//!     let lease = m.get().await?;
+//!     let _retry = send(&lease);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Features
+//!
+//! - `pkcs12` (default): PKCS#12 certificates (`ClientCertificate::from_pkcs12_file`), read in
+//!   pure Rust by `p12-keystore` (modern PBES2/AES and legacy 3DES/RC2-40 files). Turn it off
+//!   (`default-features = false`) to drop those dependencies; `.crt` + `.key` and `.pem` files
+//!   keep working.
+//! - `test-util`: `BetfairSim`, a stateful simulator of the identity SSO (both logins,
+//!   keepAlive, logout, expiry on an injected clock, the login rate limit and ban, scripted
+//!   answers, request counters, and an API-NG stand-in that rejects unknown tokens).
+//!
+//! # Security
+//!
+//! - The password, the two-factor code, the app key and the session token live in secret types
+//!   ([`Password`], [`TwoFactorCode`], [`AppKey`], [`SessionToken`]) whose `Debug` is redacted;
+//!   every struct that holds one writes `Debug` by hand; no error message contains a secret, a
+//!   body or a URL; `X-Application` and `X-Authentication` are marked sensitive.
+//! - The password travels only in the form-encoded body of a `POST` (percent-encoded, so `&`,
+//!   `=`, `+`, spaces and non-ASCII characters survive), never in a URL.
+//! - Only `https://` is used; `http://` is accepted only for loopback hosts and only with
+//!   [`BetfairBuilder::allow_insecure_loopback`]. Redirects are never followed.
+//! - The client certificate is presented only to the certificate-login host; keepAlive, logout and
+//!   API calls use a client without it. Key material never appears in `Debug` or errors.
+//! - A restored session's token is only ever sent to the provider's own configured identity host,
+//!   whatever the store says.
+//! - Logging in too often gets an account banned for 20 minutes and e-mailed by Betfair: share
+//!   one manager (or a store) per account.
+//!
+//! # Where the sources disagree, and what this crate does
+//!
+//! - **Global session lifetime**: Betfair's current docs say "up to 24 hours", an earlier revision
+//!   12 hours; the most used client library moved from 24 h back to 12 h. This crate assumes 12 h.
+//! - **Spain's lifetime** is undocumented; it is assumed to be Italy's 20 minutes (safe: a
+//!   keepAlive costs nothing).
+//! - **Australian hosts**: the identity host is `identitysso.betfair.com.au` (some clients use
+//!   `identitysso.betfair.au`); no Australian certificate host is documented, so certificate
+//!   login uses the .com host. Both are overridable.
+//! - **keepAlive method**: the docs say `POST`, a curl sample uses `GET`; this crate posts.
+//! - **keepAlive's returned token**: it is the same token in practice; this crate keeps the token
+//!   it has and treats a successful keepAlive as an extension.
+//! - **Where the failure reason is**: the interactive endpoint uses `error`, certificate login and
+//!   some answers put the code in the status field; both are read, `error` first.
+//! - **Interactive `LIMITED_ACCESS`** returns a usable token: this crate returns a session flagged
+//!   as limited rather than an error.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod cert;
+mod config;
+mod error;
+mod provider;
+#[cfg(feature = "test-util")]
+mod sim;
+mod wire;
+
+pub use cert::ClientCertificate;
+pub use config::{BetfairBuilder, Jurisdiction, TwoFactorCode};
+pub use error::{LOGIN_BAN, code_kind};
+pub use provider::{BetfairProvider, BetfairSession, LoginMethod};
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub use sim::{BetfairSim, BetfairSimBuilder, SIM_TOKEN_PREFIX, SimCounts};
+pub use wire::{is_session_rejection, session_rejection_code};
+
+pub use session_core::http::HttpResponse;
+pub use session_core::{
+    AppKey, Clock, Error, ErrorKind, Event, Expiry, FileStore, Health, HttpFailure, KeepAlive,
+    Lease, ManagerBuilder, MemoryStore, Password, PersistedSession, RenewPolicy, Renewal, Result,
+    Session, SessionManager, SessionProvider, SessionStore, SessionToken, SystemClock,
+};

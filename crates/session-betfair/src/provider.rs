@@ -1,0 +1,471 @@
+//! The Betfair identity provider and its session.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use http::HeaderMap;
+use serde::Deserialize;
+use session_core::http::{HttpClient, HttpResponse};
+use session_core::{
+    AppKey, Clock, Error, ErrorKind, Expiry, Password, PersistedSession, RenewPolicy, Renewal,
+    Result, SecretState, Session, SessionProvider, SessionToken, sensitive_value,
+};
+use url::Url;
+
+use crate::config::{BetfairBuilder, Jurisdiction, TwoFactorCode};
+use crate::error::{LOGIN_BAN, NAME};
+use crate::wire;
+
+/// How a session was obtained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LoginMethod {
+    /// The interactive API endpoint (`/login`).
+    Interactive,
+    /// Certificate login (`/certlogin`).
+    Certificate,
+    /// A stored token validated with a keepAlive, or restored from a session store.
+    Resumed,
+}
+
+/// A Betfair SSO session: the token, the app key it goes with, and where it came from.
+///
+/// [`authenticate`](Session::authenticate) sets `X-Application` and `X-Authentication` (both
+/// marked sensitive), which is what every API-NG call needs. `Debug` never shows the token or
+/// the app key.
+#[derive(Clone)]
+pub struct BetfairSession {
+    token: SessionToken,
+    app_key: AppKey,
+    identity_url: Url,
+    jurisdiction: Jurisdiction,
+    limited: Option<String>,
+    method: LoginMethod,
+    expiry: Expiry,
+}
+
+impl fmt::Debug for BetfairSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BetfairSession")
+            .field("token", &self.token)
+            .field("app_key", &self.app_key)
+            .field("jurisdiction", &self.jurisdiction)
+            .field("method", &self.method)
+            .field("limited", &self.limited)
+            .field("expiry", &self.expiry)
+            .finish()
+    }
+}
+
+impl BetfairSession {
+    /// The SSO token (secret; send it only to Betfair).
+    pub fn token(&self) -> &SessionToken {
+        &self.token
+    }
+
+    /// The app key the session was obtained with.
+    pub fn app_key(&self) -> &AppKey {
+        &self.app_key
+    }
+
+    /// The jurisdiction whose identity host issued the session.
+    pub fn jurisdiction(&self) -> Jurisdiction {
+        self.jurisdiction
+    }
+
+    /// The identity base URL that keepAlive and logout for this session go to.
+    pub fn identity_url(&self) -> &Url {
+        &self.identity_url
+    }
+
+    /// How the session was obtained.
+    pub fn method(&self) -> LoginMethod {
+        self.method
+    }
+
+    /// For a `LIMITED_ACCESS` login (the account can log in but not, say, bet): the reason code,
+    /// such as `PENDING_AUTH` or `KYC_SUSPEND` (`LIMITED_ACCESS` when Betfair gave none).
+    pub fn limited_access(&self) -> Option<&str> {
+        self.limited.as_deref()
+    }
+
+    /// Whether the login was `LIMITED_ACCESS`.
+    pub fn is_limited(&self) -> bool {
+        self.limited.is_some()
+    }
+}
+
+impl Session for BetfairSession {
+    fn expiry(&self) -> Expiry {
+        self.expiry
+    }
+
+    fn authenticate(&self, headers: &mut HeaderMap) {
+        if let Some(v) = sensitive_value(self.app_key.expose_secret()) {
+            headers.insert(wire::X_APPLICATION, v);
+        }
+        if let Some(v) = sensitive_value(self.token.expose_secret()) {
+            headers.insert(wire::X_AUTHENTICATION, v);
+        }
+    }
+}
+
+type TwoFactorFn = Arc<dyn Fn() -> Option<TwoFactorCode> + Send + Sync>;
+
+pub(crate) enum LoginKind {
+    Interactive { two_factor: Option<TwoFactorFn> },
+    Certificate { http: HttpClient, source: String },
+}
+
+pub(crate) struct Credentials {
+    pub(crate) username: String,
+    pub(crate) password: Password,
+    pub(crate) kind: LoginKind,
+}
+
+pub(crate) struct Parts {
+    pub(crate) app_key: AppKey,
+    pub(crate) jurisdiction: Jurisdiction,
+    pub(crate) credentials: Option<Credentials>,
+    pub(crate) identity_url: Url,
+    pub(crate) cert_url: Url,
+    pub(crate) lifetime: Duration,
+    pub(crate) keep_alive: Option<Duration>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) http: HttpClient,
+    pub(crate) resume: Option<SessionToken>,
+}
+
+/// Logs in to Betfair's identity SSO (interactive or certificate), keeps sessions alive with
+/// keepAlive and logs them out. Build with [`BetfairProvider::builder`]; hand it to a
+/// [`SessionManager`](session_core::SessionManager).
+///
+/// Besides the manager's own login guard, the provider remembers a
+/// `TEMPORARY_BAN_TOO_MANY_REQUESTS` ban itself: inside the 20-minute window its
+/// [`login`](SessionProvider::login) fails locally with
+/// [`ErrorKind::RateLimited`] and sends nothing.
+pub struct BetfairProvider {
+    parts: Parts,
+    banned_until: Mutex<Option<SystemTime>>,
+    resume: Mutex<Option<SessionToken>>,
+}
+
+impl fmt::Debug for BetfairProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = &self.parts;
+        f.debug_struct("BetfairProvider")
+            .field("jurisdiction", &p.jurisdiction)
+            .field("identity_url", &p.identity_url.as_str())
+            .field(
+                "username",
+                &p.credentials.as_ref().map(|c| c.username.as_str()),
+            )
+            .field(
+                "method",
+                &p.credentials.as_ref().map(|c| match &c.kind {
+                    LoginKind::Interactive { .. } => LoginMethod::Interactive,
+                    LoginKind::Certificate { .. } => LoginMethod::Certificate,
+                }),
+            )
+            .field(
+                "certificate",
+                &p.credentials.as_ref().and_then(|c| match &c.kind {
+                    LoginKind::Certificate { source, .. } => Some(source.as_str()),
+                    LoginKind::Interactive { .. } => None,
+                }),
+            )
+            .field("lifetime", &p.lifetime)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize)]
+struct Stored {
+    token: SessionToken,
+    #[serde(default)]
+    limited: Option<String>,
+    #[serde(default)]
+    method: Option<String>,
+}
+
+impl BetfairProvider {
+    /// Starts a builder for an application identified by `app_key` (`X-Application`).
+    pub fn builder(app_key: impl Into<AppKey>) -> BetfairBuilder {
+        BetfairBuilder::new(app_key.into())
+    }
+
+    pub(crate) fn from_parts(mut parts: Parts) -> Self {
+        let resume = parts.resume.take();
+        Self {
+            parts,
+            banned_until: Mutex::new(None),
+            resume: Mutex::new(resume),
+        }
+    }
+
+    /// The jurisdiction.
+    pub fn jurisdiction(&self) -> Jurisdiction {
+        self.parts.jurisdiction
+    }
+
+    /// The identity base URL (interactive login, keepAlive, logout).
+    pub fn identity_url(&self) -> &Url {
+        &self.parts.identity_url
+    }
+
+    /// The certificate-login base URL.
+    pub fn cert_url(&self) -> &Url {
+        &self.parts.cert_url
+    }
+
+    /// The assumed session lifetime.
+    pub fn session_lifetime(&self) -> Duration {
+        self.parts.lifetime
+    }
+
+    /// The username, when credentials are configured.
+    pub fn username(&self) -> Option<&str> {
+        self.parts.credentials.as_ref().map(|c| c.username.as_str())
+    }
+
+    /// Until when logins are refused locally after `TEMPORARY_BAN_TOO_MANY_REQUESTS`.
+    pub fn banned_until(&self) -> Option<SystemTime> {
+        let now = self.parts.clock.now();
+        self.lock_ban().filter(|t| *t > now)
+    }
+
+    fn lock_ban(&self) -> Option<SystemTime> {
+        *self.banned_until.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn fresh_expiry(&self) -> Expiry {
+        Expiry::after(self.parts.clock.now(), self.parts.lifetime)
+    }
+
+    fn session(
+        &self,
+        token: SessionToken,
+        limited: Option<String>,
+        method: LoginMethod,
+    ) -> BetfairSession {
+        BetfairSession {
+            token,
+            app_key: self.parts.app_key.clone(),
+            identity_url: self.parts.identity_url.clone(),
+            jurisdiction: self.parts.jurisdiction,
+            limited,
+            method,
+            expiry: self.fresh_expiry(),
+        }
+    }
+
+    /// Builds a session from a stored token and validates it with one keepAlive. Fails with
+    /// [`ErrorKind::SessionRejected`] when Betfair no longer accepts the token.
+    #[tracing::instrument(name = "betfair.resume", skip_all, fields(provider = NAME))]
+    pub async fn resume(&self, token: SessionToken) -> Result<BetfairSession> {
+        let session = self.session(token, None, LoginMethod::Resumed);
+        self.keep_alive(&session).await?;
+        Ok(BetfairSession {
+            expiry: self.fresh_expiry(),
+            ..session
+        })
+    }
+
+    async fn keep_alive(&self, session: &BetfairSession) -> Result<()> {
+        let request =
+            wire::keep_alive_request(&session.identity_url, &session.app_key, &session.token)?;
+        let response = self.parts.http.send(request).await?;
+        wire::parse_session_call("keepalive", &response)
+    }
+
+    fn check_ban(&self) -> Result<()> {
+        let now = self.parts.clock.now();
+        if let Some(until) = self.lock_ban()
+            && until > now
+        {
+            let left = until.duration_since(now).unwrap_or_default();
+            return Err(Error::new(
+                ErrorKind::RateLimited,
+                NAME,
+                "login refused locally during a rate-limit ban",
+            )
+            .with_code("TEMPORARY_BAN_TOO_MANY_REQUESTS")
+            .with_retry_after(left));
+        }
+        Ok(())
+    }
+
+    fn note_failure(&self, e: &Error) {
+        if e.kind() == ErrorKind::RateLimited {
+            let until = self.parts.clock.now() + e.retry_after().unwrap_or(LOGIN_BAN);
+            *self.banned_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(until);
+        }
+    }
+
+    async fn login_with(&self, credentials: &Credentials) -> Result<BetfairSession> {
+        self.check_ban()?;
+        let p = &self.parts;
+        let (request, http, method) = match &credentials.kind {
+            LoginKind::Interactive { two_factor } => {
+                let code = two_factor.as_ref().and_then(|f| f());
+                let password = match code {
+                    Some(code) => Password::new(format!(
+                        "{}{}",
+                        credentials.password.expose_secret(),
+                        code.expose_secret().trim()
+                    )),
+                    None => credentials.password.clone(),
+                };
+                let request = wire::login_request(
+                    &p.identity_url,
+                    &p.app_key,
+                    &credentials.username,
+                    &password,
+                )?;
+                (request, &p.http, LoginMethod::Interactive)
+            }
+            LoginKind::Certificate { http, .. } => {
+                let request = wire::cert_login_request(
+                    &p.cert_url,
+                    &p.app_key,
+                    &credentials.username,
+                    &credentials.password,
+                )?;
+                (request, http, LoginMethod::Certificate)
+            }
+        };
+        let result = match http.send(request).await {
+            Ok(response) => wire::parse_login(&response),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(outcome) => Ok(self.session(outcome.token, outcome.limited, method)),
+            Err(e) => {
+                self.note_failure(&e);
+                Err(e)
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl SessionProvider for BetfairProvider {
+    type Session = BetfairSession;
+
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    #[tracing::instrument(name = "betfair.login", skip_all, fields(provider = NAME))]
+    async fn login(&self) -> Result<BetfairSession> {
+        let stored = self.resume.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(token) = stored {
+            match self.resume(token.clone()).await {
+                Ok(session) => return Ok(session),
+                Err(e) if e.kind() == ErrorKind::SessionRejected => {
+                    tracing::debug!(provider = NAME, "stored session rejected; logging in");
+                    if self.parts.credentials.is_none() {
+                        return Err(e);
+                    }
+                }
+                Err(e) => {
+                    // The token may still be good: keep it for the next attempt.
+                    *self.resume.lock().unwrap_or_else(|p| p.into_inner()) = Some(token);
+                    return Err(e);
+                }
+            }
+        }
+        match &self.parts.credentials {
+            Some(credentials) => self.login_with(credentials).await,
+            None => Err(Error::configuration(
+                NAME,
+                "no credentials configured to log in with",
+            )),
+        }
+    }
+
+    #[tracing::instrument(name = "betfair.keep_alive", skip_all, fields(provider = NAME))]
+    async fn renew(&self, session: &BetfairSession) -> Result<Renewal<BetfairSession>> {
+        self.keep_alive(session).await?;
+        Ok(Renewal::Extended(self.fresh_expiry()))
+    }
+
+    #[tracing::instrument(name = "betfair.logout", skip_all, fields(provider = NAME))]
+    async fn logout(&self, session: &BetfairSession) -> Result<()> {
+        let request =
+            wire::logout_request(&session.identity_url, &session.app_key, &session.token)?;
+        let response = self.parts.http.send(request).await?;
+        match wire::parse_session_call("logout", &response) {
+            Ok(()) => Ok(()),
+            // Already gone upstream: that is logged out too.
+            Err(e) if e.kind() == ErrorKind::SessionRejected => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn policy(&self) -> RenewPolicy {
+        let life = self.parts.lifetime;
+        // Renewed between 50 % and 60 % of the way through its life; keepAlive every half life.
+        RenewPolicy::default()
+            .with_keep_alive(self.parts.keep_alive)
+            .with_default_ttl(life)
+            .with_buffer(life * 2 / 5)
+            .with_jitter(life / 10)
+    }
+
+    fn store_key(&self) -> String {
+        format!(
+            "{NAME}:{}:{}",
+            self.parts.identity_url,
+            self.username().unwrap_or("")
+        )
+    }
+
+    fn persist(&self, session: &BetfairSession) -> Option<PersistedSession> {
+        let method = match session.method {
+            LoginMethod::Interactive => "interactive",
+            LoginMethod::Certificate => "certificate",
+            LoginMethod::Resumed => "resumed",
+        };
+        let state = serde_json::json!({
+            "token": session.token.expose_secret(),
+            "limited": session.limited,
+            "method": method,
+        });
+        let expires_at = match session.expiry {
+            Expiry::At(t) => Some(t),
+            Expiry::Unknown | Expiry::Never => None,
+        };
+        Some(PersistedSession {
+            state: SecretState::new(state.to_string()),
+            expires_at,
+        })
+    }
+
+    /// Rebuilds a stored session. The token is only ever sent to this provider's own identity
+    /// host, whatever the store holds.
+    fn restore(&self, persisted: &PersistedSession) -> Result<BetfairSession> {
+        let stored: Stored = serde_json::from_str(persisted.state.expose_secret())
+            .map_err(|_| Error::configuration(NAME, "unreadable stored session"))?;
+        if stored.token.expose_secret().trim().is_empty() {
+            return Err(Error::configuration(NAME, "stored session has no token"));
+        }
+        let method = match stored.method.as_deref() {
+            Some("interactive") => LoginMethod::Interactive,
+            Some("certificate") => LoginMethod::Certificate,
+            _ => LoginMethod::Resumed,
+        };
+        let mut session = self.session(stored.token, stored.limited, method);
+        session.expiry = match persisted.expires_at {
+            Some(t) => Expiry::At(t),
+            None => self.fresh_expiry(),
+        };
+        Ok(session)
+    }
+
+    fn is_rejection(&self, response: &HttpResponse) -> bool {
+        wire::is_session_rejection(response)
+    }
+}

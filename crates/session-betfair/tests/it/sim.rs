@@ -1,0 +1,216 @@
+//! The simulator itself: expiry on the injected clock, keepAlive extension, the login rate limit
+//! and ban, two-factor accounts, scripted answers and counters.
+
+use std::time::Duration;
+
+use session_betfair::{
+    BetfairProvider, BetfairSim, ErrorKind, Renewal, SessionManager, SessionProvider, TwoFactorCode,
+};
+use session_core::test_util::ManualClock;
+
+use crate::support::*;
+
+async fn start(clock: &ManualClock) -> BetfairSim {
+    BetfairSim::builder()
+        .clock(clock.shared())
+        .account(USER, PASSWORD)
+        .app_key(APP_KEY)
+        .lifetime(Duration::from_secs(1200))
+        .start()
+        .await
+        .unwrap()
+}
+
+fn provider(sim: &BetfairSim, clock: &ManualClock) -> BetfairProvider {
+    interactive(&sim.identity_url(), clock)
+        .session_lifetime(Duration::from_secs(1200))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sessions_expire_on_the_clock_unless_kept_alive() {
+    let clock = ManualClock::new();
+    let sim = start(&clock).await;
+    let p = provider(&sim, &clock);
+    let s = p.login().await.unwrap();
+    assert!(sim.is_live(s.token()));
+    clock.advance(Duration::from_secs(1000));
+    assert!(matches!(p.renew(&s).await.unwrap(), Renewal::Extended(_)));
+    clock.advance(Duration::from_secs(1000));
+    assert!(sim.is_live(s.token()), "the keepAlive extended it");
+    clock.advance(Duration::from_secs(201));
+    assert!(!sim.is_live(s.token()));
+    assert_eq!(
+        p.renew(&s).await.unwrap_err().kind(),
+        ErrorKind::SessionRejected
+    );
+    assert_eq!(sim.active_sessions(), 0);
+}
+
+#[tokio::test]
+async fn the_hundred_and_first_login_in_a_minute_starts_a_twenty_minute_ban() {
+    let clock = ManualClock::new();
+    let sim = start(&clock).await;
+    let p = provider(&sim, &clock);
+    let first = p.login().await.unwrap();
+    for _ in 1..100 {
+        p.login().await.unwrap();
+    }
+    let e = p.login().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::RateLimited);
+    assert_eq!(e.code(), Some("TEMPORARY_BAN_TOO_MANY_REQUESTS"));
+    assert!(sim.banned_until(USER).is_some());
+    assert_eq!(sim.counts().logins, 101);
+
+    // Existing sessions stay valid.
+    assert!(matches!(
+        p.renew(&first).await.unwrap(),
+        Renewal::Extended(_)
+    ));
+
+    // A fresh provider (no local memory of the ban) is refused by the server for 20 minutes.
+    let other = provider(&sim, &clock);
+    clock.advance(Duration::from_secs(19 * 60));
+    assert_eq!(
+        other.login().await.unwrap_err().kind(),
+        ErrorKind::RateLimited
+    );
+    // The first provider refuses locally.
+    assert_eq!(p.login().await.unwrap_err().kind(), ErrorKind::RateLimited);
+    assert_eq!(sim.counts().logins, 102);
+    clock.advance(Duration::from_secs(61));
+    p.login().await.unwrap();
+    assert_eq!(sim.counts().logins, 103);
+}
+
+#[tokio::test]
+async fn logins_spread_over_minutes_are_not_banned() {
+    let clock = ManualClock::new();
+    let sim = BetfairSim::builder()
+        .clock(clock.shared())
+        .account(USER, PASSWORD)
+        .login_limit(3, Duration::from_secs(60))
+        .start()
+        .await
+        .unwrap();
+    let p = provider(&sim, &clock);
+    for _ in 0..6 {
+        p.login().await.unwrap();
+        clock.advance(Duration::from_secs(21));
+    }
+    assert_eq!(sim.counts().successful_logins, 6);
+}
+
+#[tokio::test]
+async fn two_factor_accounts_need_the_code_on_interactive_login() {
+    let clock = ManualClock::new();
+    let sim = BetfairSim::builder()
+        .clock(clock.shared())
+        .account_with_two_factor(USER, PASSWORD, "424242")
+        .start()
+        .await
+        .unwrap();
+    let without = interactive(&sim.identity_url(), &clock).build().unwrap();
+    let e = without.login().await.unwrap_err();
+    assert_eq!(e.code(), Some("STRONG_AUTH_CODE_REQUIRED"));
+    assert_eq!(e.kind(), ErrorKind::InvalidCredentials);
+    let with = interactive(&sim.identity_url(), &clock)
+        .two_factor_code(TwoFactorCode::new("424242"))
+        .build()
+        .unwrap();
+    with.login().await.unwrap();
+    let wrong = interactive(&sim.identity_url(), &clock)
+        .two_factor_code(TwoFactorCode::new("000000"))
+        .build()
+        .unwrap();
+    assert_eq!(
+        wrong.login().await.unwrap_err().kind(),
+        ErrorKind::InvalidCredentials
+    );
+}
+
+#[tokio::test]
+async fn scripted_answers_come_first_and_in_order() {
+    let clock = ManualClock::new();
+    let sim = start(&clock).await;
+    let p = provider(&sim, &clock);
+    sim.script_login("LIMITED_ACCESS", "KYC_SUSPEND");
+    sim.script_login("LOGIN_RESTRICTED", "SPANISH_TERMS_ACCEPTANCE_REQUIRED");
+    sim.script_login("FAIL", "INVALID_CONNECTIVITY_TO_REGULATOR_IT");
+    let s = p.login().await.unwrap();
+    assert_eq!(s.limited_access(), Some("KYC_SUSPEND"));
+    assert!(sim.is_live(s.token()));
+    let e = p.login().await.unwrap_err();
+    assert_eq!(
+        (e.kind(), e.code()),
+        (
+            ErrorKind::AccountRestricted,
+            Some("SPANISH_TERMS_ACCEPTANCE_REQUIRED")
+        )
+    );
+    let e = p.login().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
+    p.login().await.unwrap();
+
+    sim.script_keep_alive("INTERNAL_ERROR");
+    assert_eq!(
+        p.renew(&s).await.unwrap_err().kind(),
+        ErrorKind::Unavailable
+    );
+    p.renew(&s).await.unwrap();
+    sim.script_logout("INTERNAL_ERROR");
+    assert_eq!(
+        p.logout(&s).await.unwrap_err().kind(),
+        ErrorKind::Unavailable
+    );
+    p.logout(&s).await.unwrap();
+    assert!(!sim.is_live(s.token()));
+    let c = sim.counts();
+    assert_eq!(
+        (
+            c.logins,
+            c.interactive_logins,
+            c.successful_logins,
+            c.keep_alives,
+            c.logouts
+        ),
+        (4, 4, 2, 2, 2)
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_app_key_is_an_input_validation_error() {
+    let clock = ManualClock::new();
+    let sim = start(&clock).await;
+    let p = BetfairProvider::builder("SOME-OTHER-KEY")
+        .interactive(USER, PASSWORD)
+        .identity_url(sim.identity_url())
+        .allow_insecure_loopback(true)
+        .clock(clock.shared())
+        .build()
+        .unwrap();
+    let e = p.login().await.unwrap_err();
+    assert_eq!(
+        (e.kind(), e.code()),
+        (ErrorKind::Configuration, Some("INPUT_VALIDATION_ERROR"))
+    );
+}
+
+#[tokio::test]
+async fn a_manager_on_the_simulator_renews_before_expiry_and_relogs_after() {
+    let clock = ManualClock::new();
+    let sim = start(&clock).await;
+    let manager = SessionManager::builder(provider(&sim, &clock))
+        .clock(clock.shared())
+        .build();
+    let first = manager.get().await.unwrap();
+    clock.advance(Duration::from_secs(721));
+    let renewed = manager.get().await.unwrap();
+    assert_eq!(renewed.generation(), first.generation());
+    assert_eq!(sim.counts().keep_alives, 1);
+    clock.advance(Duration::from_secs(1201));
+    let after = manager.get().await.unwrap();
+    assert!(after.generation() > first.generation());
+    assert_eq!(sim.counts().logins, 2);
+}

@@ -1,0 +1,166 @@
+//! Shared test helpers: sentinel secrets, providers pointed at mock servers, and a throwaway PKI
+//! (test CA, `localhost` server certificate, client certificate) for mutual TLS.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+};
+use rustls::server::WebPkiClientVerifier;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use session_betfair::{BetfairBuilder, BetfairProvider};
+use session_core::test_util::ManualClock;
+
+/// The app key every test uses (a sentinel: it must never show up in logs or errors).
+pub(crate) const APP_KEY: &str = "APPKEY-SENTINEL-5b1e";
+/// The username.
+pub(crate) const USER: &str = "punter";
+/// A password with every character that form encoding must escape.
+pub(crate) const PASSWORD: &str = "PW-SENTINEL-7f3a&=+ é€";
+/// The same, form-encoded.
+pub(crate) const PASSWORD_FORM: &str = "PW-SENTINEL-7f3a%26%3D%2B+%C3%A9%E2%82%AC";
+/// A token the mock upstreams issue.
+pub(crate) const TOKEN: &str = "TOKEN-SENTINEL-91c2+/=";
+
+/// Every sentinel secret.
+pub(crate) fn secrets() -> Vec<String> {
+    vec![
+        APP_KEY.to_owned(),
+        "PW-SENTINEL-7f3a".to_owned(),
+        "TOKEN-SENTINEL-91c2".to_owned(),
+        session_betfair::SIM_TOKEN_PREFIX.to_owned(),
+    ]
+}
+
+/// A builder for interactive login against `base` (an httpmock or simulator URL ending in `/api`).
+pub(crate) fn interactive(base: &str, clock: &ManualClock) -> BetfairBuilder {
+    BetfairProvider::builder(APP_KEY)
+        .interactive(USER, PASSWORD)
+        .identity_url(base)
+        .cert_url(base)
+        .allow_insecure_loopback(true)
+        .clock(clock.shared())
+}
+
+/// The login answer body.
+pub(crate) fn login_body(token: &str, status: &str, error: &str) -> String {
+    serde_json::json!({"token": token, "product": APP_KEY, "status": status, "error": error})
+        .to_string()
+}
+
+/// A keepAlive / logout answer body.
+pub(crate) fn session_body(status: &str, error: &str) -> String {
+    serde_json::json!({"token": TOKEN, "product": APP_KEY, "status": status, "error": error})
+        .to_string()
+}
+
+/// The crate's test data folder.
+pub(crate) fn data(file: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(file)
+}
+
+/// A throwaway PKI for mutual TLS.
+pub(crate) struct Pki {
+    /// The CA certificate (PEM), trusted by the client for the server and by the server for
+    /// client certificates.
+    pub(crate) ca_pem: String,
+    pub(crate) server_cert: CertificateDer<'static>,
+    pub(crate) server_key: Vec<u8>,
+    /// The client certificate (PEM) and its PKCS#8 key (PEM and DER).
+    pub(crate) client_cert_pem: String,
+    pub(crate) client_cert_der: CertificateDer<'static>,
+    pub(crate) client_key_pem: String,
+    pub(crate) client_key_der: Vec<u8>,
+}
+
+impl Pki {
+    pub(crate) fn new() -> Self {
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "session-betfair test ca");
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = Issuer::new(ca_params, ca_key);
+
+        let server_key = KeyPair::generate().unwrap();
+        let server_params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+        let server_cert = server_params.signed_by(&server_key, &issuer).unwrap();
+
+        let client_key = KeyPair::generate().unwrap();
+        let mut client_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        client_params
+            .distinguished_name
+            .push(DnType::CommonName, "betfair bot");
+        client_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let client_cert = client_params.signed_by(&client_key, &issuer).unwrap();
+
+        Self {
+            ca_pem: ca_cert.pem(),
+            server_cert: server_cert.der().clone(),
+            server_key: server_key.serialize_der(),
+            client_cert_pem: client_cert.pem(),
+            client_cert_der: client_cert.der().clone(),
+            client_key_pem: client_key.serialize_pem(),
+            client_key_der: client_key.serialize_der(),
+        }
+    }
+
+    /// A server config for `localhost` that requires a client certificate issued by the CA.
+    pub(crate) fn server_config(&self) -> Arc<rustls::ServerConfig> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in rustls_pki_types::pem::PemObject::pem_slice_iter(self.ca_pem.as_bytes()) {
+            roots.add(cert.unwrap()).unwrap();
+        }
+        let verifier =
+            WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                .build()
+                .unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(
+                vec![self.server_cert.clone()],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.server_key.clone())),
+            )
+            .unwrap();
+        Arc::new(config)
+    }
+
+    /// The client certificate and key as a PKCS#12 archive, encrypted with `algorithm`.
+    #[cfg(feature = "pkcs12")]
+    pub(crate) fn client_p12(
+        &self,
+        password: &str,
+        algorithm: p12_keystore::EncryptionAlgorithm,
+        mac: p12_keystore::MacAlgorithm,
+    ) -> Vec<u8> {
+        let key = p12_keystore::PrivateKey::from_der(&self.client_key_der).unwrap();
+        let cert = p12_keystore::Certificate::from_der(self.client_cert_der.as_ref()).unwrap();
+        let chain = p12_keystore::PrivateKeyChain::new(b"key-1".to_vec(), key, [cert]);
+        let mut store = p12_keystore::KeyStore::new();
+        store.add_entry("bot", p12_keystore::KeyStoreEntry::PrivateKeyChain(chain));
+        store
+            .writer(password)
+            .encryption_algorithm(algorithm)
+            .mac_algorithm(mac)
+            .encryption_iterations(2048)
+            .mac_iterations(2048)
+            .write()
+            .unwrap()
+    }
+}
+
+/// A scratch directory under the target dir, unique per test.
+pub(crate) fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("session-betfair-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
