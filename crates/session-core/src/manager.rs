@@ -948,9 +948,37 @@ impl<P: SessionProvider> Inner<P> {
         store: &Arc<dyn SessionStore>,
         now: SystemTime,
     ) -> Result<Option<Lease<P::Session>>> {
-        match self.store_op(store.load(&self.key)).await {
-            Ok(record) => self.adopt(provider, record, now),
-            Err(_) => Ok(None),
+        let record = match self.store_op(store.load(&self.key)).await {
+            Ok(record) => record,
+            Err(_) => return Ok(None),
+        };
+        let Some(lease) = self.adopt(provider, record, now)? else {
+            return Ok(None);
+        };
+        if !provider.validate_restored() {
+            return Ok(Some(lease));
+        }
+        // One renewal proves the stored session is still accepted upstream.
+        match provider.renew(lease.session()).await {
+            Ok(Renewal::Extended(expiry)) => Ok(Some(self.install_with(
+                lease.session().clone(),
+                lease.generation(),
+                self.clock.now(),
+                expiry,
+            ))),
+            Ok(Renewal::Renewed(session)) => {
+                let generation = self.next_generation();
+                let renewed = self.install(Arc::new(session), generation, self.clock.now());
+                self.save_to_store(provider, &renewed).await;
+                Ok(Some(renewed))
+            }
+            Ok(Renewal::Unsupported) => Ok(Some(lease)),
+            Err(e) if e.kind() == ErrorKind::SessionRejected => {
+                self.drop_generation(lease.generation());
+                Ok(None)
+            }
+            // Could not check (transient): the stored session is still the best there is.
+            Err(_) => Ok(Some(lease)),
         }
     }
 

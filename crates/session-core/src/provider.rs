@@ -69,6 +69,13 @@ pub trait SessionProvider: Send + Sync + 'static {
         ))
     }
 
+    /// Whether a session adopted from a store must be checked with one
+    /// [`renew`](SessionProvider::renew) before it is handed out (for upstreams whose sessions can
+    /// be ended elsewhere, such as Betfair's). Defaults to `false`.
+    fn validate_restored(&self) -> bool {
+        false
+    }
+
     /// Whether `response` (to a request authenticated with this provider's session) says the
     /// session was rejected. The default recognizes HTTP 401.
     fn is_rejection(&self, response: &HttpResponse) -> bool {
@@ -106,6 +113,9 @@ where
     }
     fn restore(&self, persisted: &PersistedSession) -> Result<Self::Session> {
         (**self).restore(persisted)
+    }
+    fn validate_restored(&self) -> bool {
+        (**self).validate_restored()
     }
     fn is_rejection(&self, response: &HttpResponse) -> bool {
         (**self).is_rejection(response)

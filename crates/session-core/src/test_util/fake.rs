@@ -78,6 +78,7 @@ pub struct FakeProvider {
     ttl: Option<Duration>,
     renewal: FakeRenewal,
     policy: RenewPolicy,
+    validate_restored: bool,
     state: Arc<State>,
 }
 
@@ -99,6 +100,7 @@ impl FakeProvider {
             ttl: Some(ttl),
             renewal: FakeRenewal::Unsupported,
             policy: RenewPolicy::default().with_jitter(Duration::ZERO),
+            validate_restored: false,
             state: Arc::new(State {
                 logins: AtomicUsize::new(0),
                 renewals: AtomicUsize::new(0),
@@ -122,6 +124,13 @@ impl FakeProvider {
     #[must_use]
     pub fn with_renewal(mut self, renewal: FakeRenewal) -> Self {
         self.renewal = renewal;
+        self
+    }
+
+    /// Asks the manager to validate sessions adopted from a store with one renewal.
+    #[must_use]
+    pub fn with_validate_restored(mut self, validate: bool) -> Self {
+        self.validate_restored = validate;
         self
     }
 
@@ -242,6 +251,10 @@ impl SessionProvider for FakeProvider {
 
     fn policy(&self) -> RenewPolicy {
         self.policy
+    }
+
+    fn validate_restored(&self) -> bool {
+        self.validate_restored
     }
 
     fn persist(&self, session: &FakeSession) -> Option<PersistedSession> {

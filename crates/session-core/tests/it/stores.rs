@@ -190,3 +190,36 @@ async fn an_unwritable_store_degrades_to_local_login() {
     }
     assert!(saw);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restored_session_is_validated_once_when_the_provider_asks() {
+    let clock = ManualClock::new();
+    let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::new());
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(900))
+        .with_renewal(session_core::test_util::FakeRenewal::Extend)
+        .with_validate_restored(true);
+    let first = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .store(store.clone())
+        .build();
+    first.get().await.unwrap();
+    drop(first);
+
+    // Accepted upstream: one renewal, no login.
+    let second = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .store(store.clone())
+        .build();
+    assert_eq!(second.get().await.unwrap().serial, 1);
+    assert_eq!((provider.logins(), provider.renewals()), (1, 1));
+    drop(second);
+
+    // Ended elsewhere: the renewal says so, and the manager logs in instead of using it.
+    provider.fail_renewals(1, ErrorKind::SessionRejected);
+    let third = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .store(store)
+        .build();
+    assert_eq!(third.get().await.unwrap().serial, 2);
+    assert_eq!((provider.logins(), provider.renewals()), (2, 2));
+}
