@@ -913,6 +913,10 @@ impl<P: SessionProvider> Inner<P> {
                 "stored session belongs to another provider or account",
             ));
         }
+        // Whatever happens to this record, a later login must write a newer generation than it,
+        // or the store's fencing would refuse that write.
+        self.generation
+            .fetch_max(record.generation, Ordering::AcqRel);
         if let Some(until) = record.banned_until
             && until > now
         {

@@ -223,3 +223,32 @@ async fn a_restored_session_is_validated_once_when_the_provider_asks() {
     assert_eq!(third.get().await.unwrap().serial, 2);
     assert_eq!((provider.logins(), provider.renewals()), (2, 2));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_process_logs_in_with_a_generation_newer_than_the_stored_one() {
+    let clock = ManualClock::new();
+    let store = MemoryStore::new();
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(900));
+    // Another process left generation 7 behind, now expired.
+    let m = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .store(Arc::new(store.clone()))
+        .build();
+    m.get().await.unwrap();
+    let mut record = store.load("fake").await.unwrap().unwrap();
+    record.generation = 7;
+    store.save("fake", &record).await.unwrap();
+    clock.advance(Duration::from_secs(1000));
+
+    let fresh = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .store(Arc::new(store.clone()))
+        .build();
+    let lease = fresh.get().await.unwrap();
+    assert_eq!(lease.generation(), 8);
+    assert_eq!(
+        store.load("fake").await.unwrap().unwrap().generation,
+        8,
+        "the new session was stored"
+    );
+}

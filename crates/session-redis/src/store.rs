@@ -1,0 +1,540 @@
+//! [`RedisSessionStore`]: session-core's [`SessionStore`] on Redis.
+//!
+//! One hash per account holds the generation (`g`) and the value (`v`: the record's JSON, or that
+//! JSON sealed); every write and every delete is a Lua script that compares generations on the
+//! server; the login lock is a plain key taken with `SET NX PX` and released by compare-and-delete.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, LazyLock, OnceLock};
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{RedisResult, Script};
+use session_core::{Clock, Result, SessionStore, StoreLock, StoredRecord};
+
+use crate::config::RedisStoreBuilder;
+use crate::error::{configuration, from_redis, is_connection_failure, timed_out};
+use crate::seal::{Sealer, is_sealed};
+
+/// Writes a record unless the stored generation is newer.
+///
+/// `KEYS[1]`: the record key. `ARGV`: generation (decimal), value, key TTL in ms (`0`: none).
+/// Returns 1 when written, 0 when refused. Generations are compared as decimal strings, so the
+/// full `u64` range is exact (Lua numbers are doubles).
+const SAVE_LUA: &str = r"
+local function older(a, b)
+  if #a ~= #b then return #a < #b end
+  return a < b
+end
+local current = redis.call('HGET', KEYS[1], 'g')
+if current and older(ARGV[1], current) then
+  return 0
+end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'g', ARGV[1], 'v', ARGV[2])
+local ttl = tonumber(ARGV[3])
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
+return 1
+";
+
+/// Deletes a record if its generation is the given one (any generation when `ARGV[1]` is empty).
+/// Returns 1 when deleted.
+const DELETE_LUA: &str = r"
+if ARGV[1] == '' or redis.call('HGET', KEYS[1], 'g') == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
+/// Takes the login lock: `SET lock token NX PX ttl`. Also answers 1 when the lock already holds
+/// this token, so an attempt repeated after a dropped connection (whose first try may have
+/// landed) is not mistaken for another holder's lock.
+const ACQUIRE_LUA: &str = r"
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return 1
+end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return 1
+end
+return 0
+";
+
+/// Releases the login lock only if it still holds this holder's token (compare-and-delete), so a
+/// holder whose lock expired cannot release the next holder's lock.
+const RELEASE_LUA: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
+static SAVE: LazyLock<Script> = LazyLock::new(|| Script::new(SAVE_LUA));
+static DELETE: LazyLock<Script> = LazyLock::new(|| Script::new(DELETE_LUA));
+static ACQUIRE: LazyLock<Script> = LazyLock::new(|| Script::new(ACQUIRE_LUA));
+static RELEASE: LazyLock<Script> = LazyLock::new(|| Script::new(RELEASE_LUA));
+
+/// A [`SessionStore`] on Redis: many processes and hosts share one login per account.
+///
+/// Cheap to clone (clones share one connection). Build with [`RedisSessionStore::builder`]; hand
+/// it to a manager with `SessionManager::builder(provider).store(Arc::new(store))`. See the
+/// [crate docs](crate) for the key layout, TTLs, failover behaviour and security.
+///
+/// The connection is made on first use, so building a store succeeds while Redis is down (the
+/// manager then logs in locally and reports the store as degraded). Use
+/// [`RedisStoreBuilder::connect`] to fail at start-up instead.
+#[derive(Clone)]
+pub struct RedisSessionStore {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) client: redis::Client,
+    pub(crate) manager_config: ConnectionManagerConfig,
+    pub(crate) connection: OnceLock<ConnectionManager>,
+    pub(crate) redacted_url: String,
+    pub(crate) prefix: String,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) command_timeout: Duration,
+    pub(crate) lock_poll_interval: Duration,
+    pub(crate) ttl_margin: Duration,
+    pub(crate) max_key_ttl: Option<Duration>,
+    pub(crate) sealer: Option<Sealer>,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for RedisSessionStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("RedisSessionStore")
+            .field("url", &i.redacted_url)
+            .field("prefix", &i.prefix)
+            .field("connect_timeout", &i.connect_timeout)
+            .field("command_timeout", &i.command_timeout)
+            .field("lock_poll_interval", &i.lock_poll_interval)
+            .field("ttl_margin", &i.ttl_margin)
+            .field("max_key_ttl", &i.max_key_ttl)
+            .field(
+                "encryption",
+                &match &i.sealer {
+                    Some(s) => format!("xchacha20poly1305 ({} keys)", s.key_count()),
+                    None => "off".to_owned(),
+                },
+            )
+            .finish()
+    }
+}
+
+/// How long a record's key should live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KeyTtl {
+    /// No expiry (a session that never expires, no cap configured).
+    Persist,
+    /// This many milliseconds (at least 1).
+    Millis(u64),
+}
+
+impl KeyTtl {
+    fn as_arg(self) -> u64 {
+        match self {
+            Self::Persist => 0,
+            Self::Millis(ms) => ms.max(1),
+        }
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+/// The key TTL for `record` at `now`: a little below the session's remaining life (by `margin`,
+/// but never more than a tenth of that life), or until a ban ends, whichever is later; capped by
+/// `cap`. A record with nothing left to keep gets 1 ms.
+pub(crate) fn key_ttl(
+    record: &StoredRecord,
+    now: SystemTime,
+    margin: Duration,
+    cap: Option<Duration>,
+) -> KeyTtl {
+    let left = |t: SystemTime| t.duration_since(now).unwrap_or(Duration::ZERO);
+    let session = record.session.as_ref().map(|s| match s.expires_at {
+        None => None,
+        Some(t) => {
+            let life = left(t);
+            Some(life - margin.min(life / 10))
+        }
+    });
+    let ban = record.banned_until.map(left);
+    let ttl = match (session, ban) {
+        (Some(None), _) => None,
+        (Some(Some(s)), Some(b)) => Some(s.max(b)),
+        (Some(Some(s)), None) => Some(s),
+        (None, Some(b)) => Some(b),
+        (None, None) => Some(Duration::ZERO),
+    };
+    match (ttl, cap) {
+        (None, None) => KeyTtl::Persist,
+        (None, Some(c)) => KeyTtl::Millis(millis(c)),
+        (Some(t), Some(c)) => KeyTtl::Millis(millis(t.min(c))),
+        (Some(t), None) => KeyTtl::Millis(millis(t)),
+    }
+}
+
+/// The associated data a sealed value is bound to: its Redis key and generation.
+fn aad(record_key: &str, generation: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(record_key.len() + generation.len() + 20);
+    out.extend_from_slice(b"session-redis/v1\0");
+    out.extend_from_slice(record_key.as_bytes());
+    out.push(0);
+    out.extend_from_slice(generation.as_bytes());
+    out
+}
+
+/// A random lock token (not a secret: it only tells holders apart).
+fn lock_token() -> String {
+    format!("{:032x}", fastrand::u128(..))
+}
+
+impl RedisSessionStore {
+    /// Starts building a store for `url` (`redis://[user[:password]@]host[:port][/db]` or
+    /// `redis+unix:///path/to/socket`). Nothing is checked or connected until
+    /// [`build`](RedisStoreBuilder::build) or [`connect`](RedisStoreBuilder::connect).
+    pub fn builder(url: impl Into<String>) -> RedisStoreBuilder {
+        RedisStoreBuilder::new(url.into())
+    }
+
+    pub(crate) fn from_inner(inner: Inner) -> Self {
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The key prefix.
+    pub fn prefix(&self) -> &str {
+        &self.inner.prefix
+    }
+
+    /// The Redis key of the record for a provider's store key: `<prefix>session:<store_key>`.
+    pub fn record_key(&self, store_key: &str) -> String {
+        format!("{}session:{store_key}", self.inner.prefix)
+    }
+
+    /// The Redis key of the login lock for a provider's store key: `<prefix>lock:<store_key>`.
+    pub fn lock_key(&self, store_key: &str) -> String {
+        format!("{}lock:{store_key}", self.inner.prefix)
+    }
+
+    /// Checks that Redis answers (`PING`), within the command timeout.
+    pub async fn ping(&self) -> Result<()> {
+        let _: String = self
+            .inner
+            .run(|mut c| async move { redis::cmd("PING").query_async(&mut c).await })
+            .await?;
+        Ok(())
+    }
+}
+
+impl Inner {
+    fn connection(&self) -> Result<ConnectionManager> {
+        if let Some(c) = self.connection.get() {
+            return Ok(c.clone());
+        }
+        // Lazy: the manager connects on the first command. Two first calls racing may both build
+        // one; the loser is dropped unused.
+        let made = ConnectionManager::new_lazy_with_config(
+            self.client.clone(),
+            self.manager_config.clone(),
+        )
+        .map_err(|e| from_redis(&e))?;
+        Ok(self.connection.get_or_init(|| made).clone())
+    }
+
+    /// Runs one store operation: at most two attempts (the second only after a refused or dropped
+    /// connection, while the connection manager reconnects), all within the command timeout.
+    async fn run<T, F, Fut>(&self, op: F) -> Result<T>
+    where
+        F: Fn(ConnectionManager) -> Fut,
+        Fut: Future<Output = RedisResult<T>>,
+    {
+        let attempt = async {
+            let conn = self.connection()?;
+            match op(conn.clone()).await {
+                Ok(v) => Ok(v),
+                Err(e) if is_connection_failure(&e) => op(conn).await.map_err(|e| from_redis(&e)),
+                Err(e) => Err(from_redis(&e)),
+            }
+        };
+        match tokio::time::timeout(self.command_timeout, attempt).await {
+            Ok(result) => result,
+            Err(_) => Err(timed_out()),
+        }
+    }
+
+    async fn release(&self, lock_key: &str, token: &str) -> Result<()> {
+        let _: i64 = self
+            .run(|mut c| async move { RELEASE.key(lock_key).arg(token).invoke_async(&mut c).await })
+            .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SessionStore for RedisSessionStore {
+    async fn load(&self, key: &str) -> Result<Option<StoredRecord>> {
+        let record_key = self.record_key(key);
+        let rk = record_key.as_str();
+        let (generation, value): (Option<String>, Option<Vec<u8>>) = self
+            .inner
+            .run(|mut c| async move {
+                redis::cmd("HMGET")
+                    .arg(rk)
+                    .arg("g")
+                    .arg("v")
+                    .query_async(&mut c)
+                    .await
+            })
+            .await?;
+        let (Some(generation), Some(value)) = (generation, value) else {
+            return Ok(None);
+        };
+        let unreadable = || configuration("unreadable stored session");
+        let stored_generation: u64 = generation.parse().map_err(|_| unreadable())?;
+        let json = match (&self.inner.sealer, is_sealed(&value)) {
+            (Some(sealer), true) => sealer.open(&value, &aad(rk, &generation))?,
+            (None, true) => {
+                return Err(configuration(
+                    "stored session is sealed but no encryption key is configured",
+                ));
+            }
+            (Some(_), false) => {
+                return Err(configuration(
+                    "stored session is not sealed but an encryption key is configured",
+                ));
+            }
+            (None, false) => String::from_utf8(value)
+                .map(session_core::SecretState::new)
+                .map_err(|_| unreadable())?,
+        };
+        let record = StoredRecord::from_json(json.expose_secret()).map_err(|_| unreadable())?;
+        if record.generation != stored_generation {
+            return Err(configuration("stored session is inconsistent"));
+        }
+        Ok(Some(record))
+    }
+
+    async fn save(&self, key: &str, record: &StoredRecord) -> Result<bool> {
+        let record_key = self.record_key(key);
+        let rk = record_key.as_str();
+        let generation = record.generation.to_string();
+        let g = generation.as_str();
+        let ttl = key_ttl(
+            record,
+            self.inner.clock.now(),
+            self.inner.ttl_margin,
+            self.inner.max_key_ttl,
+        )
+        .as_arg();
+        let json = record.to_json();
+        let sealed = match &self.inner.sealer {
+            Some(sealer) => Some(sealer.seal(json.expose_secret().as_bytes(), &aad(rk, g))?),
+            None => None,
+        };
+        let value: &[u8] = match &sealed {
+            Some(v) => v,
+            None => json.expose_secret().as_bytes(),
+        };
+        let written: i64 = self
+            .inner
+            .run(|mut c| async move {
+                SAVE.key(rk)
+                    .arg(g)
+                    .arg(value)
+                    .arg(ttl)
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        if written == 0 {
+            tracing::debug!(
+                store = "redis",
+                generation = record.generation,
+                "stale session write refused"
+            );
+        }
+        Ok(written == 1)
+    }
+
+    async fn delete(&self, key: &str, generation: Option<u64>) -> Result<()> {
+        let record_key = self.record_key(key);
+        let rk = record_key.as_str();
+        let generation = generation.map(|g| g.to_string()).unwrap_or_default();
+        let g = generation.as_str();
+        let _: i64 = self
+            .inner
+            .run(|mut c| async move { DELETE.key(rk).arg(g).invoke_async(&mut c).await })
+            .await?;
+        Ok(())
+    }
+
+    async fn lock(&self, key: &str, ttl: Duration) -> Result<Box<dyn StoreLock>> {
+        let lock_key = self.lock_key(key);
+        let token = lock_token();
+        let ttl_ms = millis(ttl);
+        let (lk, tk) = (lock_key.as_str(), token.as_str());
+        let mut waited = false;
+        loop {
+            let acquired: i64 = self
+                .inner
+                .run(|mut c| async move {
+                    ACQUIRE
+                        .key(lk)
+                        .arg(tk)
+                        .arg(ttl_ms)
+                        .invoke_async(&mut c)
+                        .await
+                })
+                .await?;
+            if acquired == 1 {
+                if waited {
+                    tracing::debug!(store = "redis", "login lock acquired after waiting");
+                }
+                return Ok(Box::new(RedisLock {
+                    inner: self.inner.clone(),
+                    key: lock_key,
+                    token,
+                    released: false,
+                }));
+            }
+            if !waited {
+                tracing::debug!(store = "redis", "waiting for another holder's login lock");
+                waited = true;
+            }
+            let poll = self.inner.lock_poll_interval;
+            let jitter = poll.mul_f64(0.5 * fastrand::f64());
+            tokio::time::sleep(poll + jitter).await;
+        }
+    }
+}
+
+/// A held login lock. [`release`](StoreLock::release) deletes it if it still holds this holder's
+/// token; dropping it unreleased releases it in the background (inside a Tokio runtime), and a
+/// holder that dies loses it when its TTL ends.
+struct RedisLock {
+    inner: Arc<Inner>,
+    key: String,
+    token: String,
+    released: bool,
+}
+
+#[async_trait]
+impl StoreLock for RedisLock {
+    async fn release(mut self: Box<Self>) -> Result<()> {
+        self.released = true;
+        self.inner.release(&self.key, &self.token).await
+    }
+}
+
+impl Drop for RedisLock {
+    fn drop(&mut self) {
+        if self.released {
+            return;
+        }
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let inner = self.inner.clone();
+            let key = std::mem::take(&mut self.key);
+            let token = std::mem::take(&mut self.token);
+            rt.spawn(async move {
+                let _ = inner.release(&key, &token).await;
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use session_core::{PersistedSession, SecretState};
+
+    fn t(secs: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_900_000_000 + secs)
+    }
+
+    fn record(expires: Option<SystemTime>, ban: Option<SystemTime>, session: bool) -> StoredRecord {
+        StoredRecord {
+            key: "k".into(),
+            provider: "p".into(),
+            generation: 1,
+            session: session.then(|| PersistedSession {
+                state: SecretState::new("{}"),
+                expires_at: expires,
+            }),
+            banned_until: ban,
+        }
+    }
+
+    const MARGIN: Duration = Duration::from_secs(5);
+
+    #[test]
+    fn a_session_key_lives_a_little_less_than_the_session() {
+        let r = record(Some(t(900)), None, true);
+        assert_eq!(key_ttl(&r, t(0), MARGIN, None), KeyTtl::Millis(895_000));
+    }
+
+    #[test]
+    fn a_short_session_loses_at_most_a_tenth_of_its_life() {
+        let r = record(Some(t(10)), None, true);
+        assert_eq!(key_ttl(&r, t(0), MARGIN, None), KeyTtl::Millis(9_000));
+    }
+
+    #[test]
+    fn a_ban_record_lives_until_the_ban_ends() {
+        let r = record(None, Some(t(1200)), false);
+        assert_eq!(key_ttl(&r, t(0), MARGIN, None), KeyTtl::Millis(1_200_000));
+    }
+
+    #[test]
+    fn a_session_with_a_longer_ban_lives_until_the_ban_ends() {
+        let r = record(Some(t(60)), Some(t(600)), true);
+        assert_eq!(key_ttl(&r, t(0), MARGIN, None), KeyTtl::Millis(600_000));
+    }
+
+    #[test]
+    fn a_never_expiring_session_persists_unless_capped() {
+        let r = record(None, None, true);
+        assert_eq!(key_ttl(&r, t(0), MARGIN, None), KeyTtl::Persist);
+        assert_eq!(
+            key_ttl(&r, t(0), MARGIN, Some(Duration::from_secs(3600))),
+            KeyTtl::Millis(3_600_000)
+        );
+        let capped = record(Some(t(7200)), None, true);
+        assert_eq!(
+            key_ttl(&capped, t(0), MARGIN, Some(Duration::from_secs(60))),
+            KeyTtl::Millis(60_000)
+        );
+    }
+
+    #[test]
+    fn an_expired_record_gets_the_shortest_ttl() {
+        let r = record(Some(t(10)), Some(t(5)), true);
+        assert_eq!(key_ttl(&r, t(100), MARGIN, None), KeyTtl::Millis(1));
+        let empty = record(None, None, false);
+        assert_eq!(key_ttl(&empty, t(0), MARGIN, None), KeyTtl::Millis(1));
+        assert_eq!(KeyTtl::Persist.as_arg(), 0);
+    }
+
+    #[test]
+    fn associated_data_binds_key_and_generation() {
+        assert_ne!(aad("a", "12"), aad("a1", "2"));
+        assert_ne!(aad("a", "1"), aad("a", "2"));
+    }
+
+    #[test]
+    fn lock_tokens_are_distinct() {
+        let a = lock_token();
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, lock_token());
+    }
+}
