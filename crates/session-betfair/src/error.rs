@@ -20,6 +20,11 @@
 //! Unknown codes are kept as strings on the error ([`Error::code`](session_core::Error::code)) and
 //! treated as account-state failures, so that a code Betfair adds later never makes the client
 //! retry a login that may lock the account.
+//!
+//! The Accounts API (vendor services) has its own table, `ACCOUNTS_CODES`, keyed on the
+//! `errorCode` of an `AccountAPINGException` (unknown codes: `UnexpectedResponse`, code kept), and
+//! a table of the API framework's `DSC-xxxx` codes, `FRAMEWORK_CODES`; the crate docs print
+//! both.
 
 use std::time::Duration;
 
@@ -237,6 +242,105 @@ pub(crate) fn session_call_error(op: &'static str, code: &str) -> Error {
     }
 }
 
+/// Every `AccountAPINGException` `errorCode` (ids 1–21 of the IDD, plus `CUSTOMER_ACCOUNT_CLOSED`
+/// from the docs) and the betting-side `APINGException` extras that share the envelope, with the
+/// [`ErrorKind`] each maps to. The crate docs print this table.
+pub(crate) const ACCOUNTS_CODES: &[(&str, ErrorKind)] = &[
+    ("INVALID_INPUT_DATA", ErrorKind::Configuration),
+    ("INVALID_SESSION_INFORMATION", ErrorKind::SessionRejected),
+    ("UNEXPECTED_ERROR", ErrorKind::Unavailable),
+    ("INVALID_APP_KEY", ErrorKind::Configuration),
+    ("SERVICE_BUSY", ErrorKind::Unavailable),
+    ("TIMEOUT_ERROR", ErrorKind::Timeout),
+    ("DUPLICATE_APP_NAME", ErrorKind::Configuration),
+    ("APP_KEY_CREATION_FAILED", ErrorKind::Configuration),
+    ("APP_CREATION_FAILED", ErrorKind::Configuration),
+    ("NO_SESSION", ErrorKind::SessionRejected),
+    ("NO_APP_KEY", ErrorKind::Configuration),
+    ("SUBSCRIPTION_EXPIRED", ErrorKind::AccountRestricted),
+    ("INVALID_SUBSCRIPTION_TOKEN", ErrorKind::InvalidCredentials),
+    ("TOO_MANY_REQUESTS", ErrorKind::RateLimited),
+    ("INVALID_CLIENT_REF", ErrorKind::Configuration),
+    ("WALLET_TRANSFER_ERROR", ErrorKind::AccountRestricted),
+    ("INVALID_VENDOR_CLIENT_ID", ErrorKind::Configuration),
+    ("USER_NOT_SUBSCRIBED", ErrorKind::AccountRestricted),
+    ("INVALID_SECRET", ErrorKind::InvalidCredentials),
+    ("INVALID_AUTH_CODE", ErrorKind::InvalidCredentials),
+    ("INVALID_GRANT_TYPE", ErrorKind::Configuration),
+    ("CUSTOMER_ACCOUNT_CLOSED", ErrorKind::AccountRestricted),
+    // Betting-side APINGException codes that can arrive in the same envelope.
+    ("TOO_MUCH_DATA", ErrorKind::Configuration),
+    ("REQUEST_SIZE_EXCEEDS_LIMIT", ErrorKind::Configuration),
+    ("ACCESS_DENIED", ErrorKind::AccountRestricted),
+    ("SERVICE_UNAVAILABLE", ErrorKind::Unavailable),
+];
+
+/// The [`ErrorKind`] of an Accounts API exception code (`AccountAPINGException.errorCode`), or
+/// `None` for a code this crate does not know (reported as [`ErrorKind::UnexpectedResponse`] with
+/// the code kept).
+///
+/// ```
+/// use session_betfair::{accounts_code_kind, ErrorKind};
+/// assert_eq!(accounts_code_kind("INVALID_SESSION_INFORMATION"), Some(ErrorKind::SessionRejected));
+/// assert_eq!(accounts_code_kind("TOO_MANY_REQUESTS"), Some(ErrorKind::RateLimited));
+/// assert_eq!(accounts_code_kind("INVALID_SUBSCRIPTION_TOKEN"), Some(ErrorKind::InvalidCredentials));
+/// assert_eq!(accounts_code_kind("SOMETHING_NEW"), None);
+/// ```
+pub fn accounts_code_kind(code: &str) -> Option<ErrorKind> {
+    ACCOUNTS_CODES
+        .iter()
+        .find(|(c, _)| c.eq_ignore_ascii_case(code.trim()))
+        .map(|(_, k)| *k)
+}
+
+/// The API framework's (Cougar's) `DSC-xxxx` codes, as they arrive in a JSON-RPC error's `message`
+/// or a REST fault's `faultstring`, with their kinds. Codes not listed map by the JSON-RPC code
+/// (`-32603` internal: `Unavailable`; other `-32xxx`: `Configuration`).
+pub(crate) const FRAMEWORK_CODES: &[(&str, ErrorKind)] = &[
+    ("DSC-0008", ErrorKind::Configuration),
+    ("DSC-0009", ErrorKind::Configuration),
+    ("DSC-0015", ErrorKind::Configuration),
+    ("DSC-0018", ErrorKind::Configuration),
+    ("DSC-0019", ErrorKind::Timeout),
+    ("DSC-0021", ErrorKind::Configuration),
+    ("DSC-0023", ErrorKind::Configuration),
+    ("DSC-0024", ErrorKind::Configuration),
+    ("DSC-0034", ErrorKind::Configuration),
+    ("DSC-0035", ErrorKind::Configuration),
+    ("DSC-0036", ErrorKind::Configuration),
+];
+
+/// The kind of a framework error from its `DSC-xxxx` code and JSON-RPC code.
+pub(crate) fn framework_kind(dsc: Option<&str>, json_rpc_code: Option<i64>) -> ErrorKind {
+    if let Some(kind) = dsc.and_then(|d| {
+        FRAMEWORK_CODES
+            .iter()
+            .find(|(c, _)| c.eq_ignore_ascii_case(d.trim()))
+            .map(|(_, k)| *k)
+    }) {
+        return kind;
+    }
+    match json_rpc_code {
+        Some(-32603) => ErrorKind::Unavailable,
+        Some(-32700 | -32600 | -32601 | -32602) => ErrorKind::Configuration,
+        _ => ErrorKind::UnexpectedResponse,
+    }
+}
+
+/// The fixed message of an Accounts API error of `kind`.
+pub(crate) fn accounts_message(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::SessionRejected => "session no longer accepted",
+        ErrorKind::RateLimited => "accounts api rate limited",
+        ErrorKind::Unavailable => "accounts api temporarily unavailable",
+        ErrorKind::Timeout => "accounts api timed out",
+        ErrorKind::Configuration => "accounts request refused",
+        ErrorKind::InvalidCredentials => "accounts credentials rejected",
+        ErrorKind::AccountRestricted => "accounts operation not allowed for this account",
+        _ => "accounts call failed",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,5 +449,41 @@ mod tests {
             session_call_error("logout", "WHATEVER").kind(),
             ErrorKind::UnexpectedResponse
         );
+    }
+
+    #[test]
+    fn every_accounts_code_is_listed_once_and_kept_by_the_core() {
+        for (i, (code, _)) in ACCOUNTS_CODES.iter().enumerate() {
+            assert!(
+                ACCOUNTS_CODES[i + 1..].iter().all(|(c, _)| c != code),
+                "{code} listed twice"
+            );
+            assert_eq!(
+                Error::new(ErrorKind::UnexpectedResponse, NAME, "x")
+                    .with_code(code)
+                    .code(),
+                Some(*code)
+            );
+        }
+        assert_eq!(
+            ACCOUNTS_CODES.len(),
+            26,
+            "21 IDD codes, one doc code, four betting extras"
+        );
+    }
+
+    #[test]
+    fn framework_codes_map_by_dsc_then_json_rpc_code() {
+        assert_eq!(
+            framework_kind(Some("DSC-0018"), Some(-32602)),
+            ErrorKind::Configuration
+        );
+        assert_eq!(framework_kind(Some("DSC-0019"), None), ErrorKind::Timeout);
+        assert_eq!(framework_kind(None, Some(-32603)), ErrorKind::Unavailable);
+        assert_eq!(
+            framework_kind(Some("DSC-9999"), Some(-32700)),
+            ErrorKind::Configuration
+        );
+        assert_eq!(framework_kind(None, None), ErrorKind::UnexpectedResponse);
     }
 }

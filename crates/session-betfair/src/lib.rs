@@ -1,5 +1,7 @@
 //! Secret-safe Betfair SSO sessions: interactive and certificate login, keepAlive and logout in
-//! every Betfair jurisdiction, on top of [`session_core`]'s session manager.
+//! every Betfair jurisdiction, on top of [`session_core`]'s session manager — and the Accounts API
+//! vendor services (subscription tokens, activation, history, vendor client ids, the web-app
+//! OAuth session).
 //!
 //! A [`BetfairProvider`] knows how to log in to Betfair's identity SSO, keep the session alive
 //! and log it out; a [`SessionManager`] owns one cached [`BetfairSession`] for it, shares a single
@@ -120,8 +122,8 @@
 //! give the builder the last token with [`BetfairBuilder::resume_token`] — the first login then
 //! validates it with one keepAlive and logs in only if Betfair no longer accepts it — or call
 //! [`BetfairProvider::resume`] directly, or give the manager a [`SessionStore`] (the provider
-//! implements `persist`/`restore`; a restored session is trusted until its stored expiry and
-//! replaced on the first rejection).
+//! implements `persist`/`restore`, and the manager checks a restored session with one keepAlive
+//! before the first use, logging in instead if Betfair no longer accepts it).
 //!
 //! # Rejected sessions
 //!
@@ -145,6 +147,204 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Vendor services (Accounts API)
+//!
+//! [`AccountsClient`] calls the Accounts API vendor operations — over JSON-RPC
+//! (`POST {api}/exchange/account/json-rpc/v1`, method `AccountAPING/v1.0/<op>`, the default) or
+//! REST (`POST {api}/exchange/account/rest/v1.0/<op>/`, [`AccountsTransport::Rest`]) — with
+//! typed requests and answers (timestamps as [`OffsetDateTime`], enums with an `Unknown(String)`
+//! fallback, subscription tokens and codes in secret types). Each operation takes the caller's
+//! session from a [`SessionSource`] and sends exactly the headers it needs: the vendor's
+//! operations send `X-Authentication` and `X-Application`, activation sends the customer's
+//! `X-Authentication` only, and the customer's history call sends no `X-Application` at all
+//! (the app key travels in the body). The table on [`AccountsClient`] lists every operation.
+//!
+//! With a [`SessionManager`] as the source, `INVALID_SESSION_INFORMATION` / `NO_SESSION`
+//! invalidates the lease; idempotent reads are then repeated once with a fresh session, while
+//! token creation, activation, cancellation, updates, `token`, revocation and
+//! `getAuthorisationCode` are never repeated (a second attempt could create a second token or
+//! spend a code) — the error is returned and the next call logs in again.
+//!
+//! ## Subscribing a customer
+//!
+//! The vendor's server creates a 365-day token; the customer's app logs in interactively with the
+//! vendor's app key — Betfair answers `PENDING_AUTH` until a subscription is activated, which
+//! [`BetfairProvider::customer_login`] reports as [`CustomerLogin::PendingActivation`] — activates
+//! the token with the customer's session and logs in again:
+//!
+//! ```no_run
+//! use session_betfair::{
+//!     AccountsClient, BetfairProvider, CustomerLogin, SessionManager, SubscriptionTokenRequest,
+//! };
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let accounts = AccountsClient::builder().build()?;
+//!
+//! // On the vendor's server, with the vendor's own session and app key:
+//! let vendor = SessionManager::new(
+//!     BetfairProvider::builder("VENDOR-APP-KEY").interactive("vendor", "password").build()?,
+//! );
+//! let token = accounts
+//!     .get_application_subscription_token(
+//!         &vendor,
+//!         &SubscriptionTokenRequest::new().length_days(365).client_reference("order-42"),
+//!     )
+//!     .await?;
+//!
+//! // In the customer's app, with the vendor's app key and the customer's credentials:
+//! let customer = BetfairProvider::builder("VENDOR-APP-KEY")
+//!     .interactive("customer", "password")
+//!     .build()?;
+//! if let CustomerLogin::PendingActivation(session) = customer.customer_login().await? {
+//!     accounts.activate_application_subscription(&session, &token).await?;
+//!     let _active = customer.customer_login().await?; // now a normal session
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! With a manager for the customer, the pending session is [`BetfairSession::is_pending_activation`];
+//! after activating, `manager.logout().await?` and `manager.get().await?` log in again.
+//!
+//! ## Checking a customer's subscription history
+//!
+//! Client side (the customer's session, the vendor's app key in the body) or server side (the
+//! app sends the customer's vendor client id to the vendor's server, which asks with its own
+//! session). An empty list means the customer never subscribed:
+//!
+//! ```no_run
+//! use session_betfair::{
+//!     AccountsClient, BetfairProvider, SessionManager, SubscriptionHistoryQuery,
+//! };
+//!
+//! # async fn run(
+//! #     customer: SessionManager<BetfairProvider>,
+//! #     vendor: SessionManager<BetfairProvider>,
+//! # ) -> Result<(), Box<dyn std::error::Error>> {
+//! let accounts = AccountsClient::builder().build()?;
+//!
+//! // Client side, in the app:
+//! let history = accounts
+//!     .get_application_subscription_history(
+//!         &customer,
+//!         &SubscriptionHistoryQuery::customer("VENDOR-APP-KEY"),
+//!     )
+//!     .await?;
+//! let is_new = history.is_empty();
+//!
+//! // Server side: the app fetches the id and hands it to the vendor's server ...
+//! let vendor_client_id = accounts.get_vendor_client_id(&customer).await?;
+//! // ... which asks with the vendor's session and app key.
+//! let history = accounts
+//!     .get_application_subscription_history(
+//!         &vendor,
+//!         &SubscriptionHistoryQuery::vendor(vendor_client_id),
+//!     )
+//!     .await?;
+//! for entry in &history {
+//!     let _ = (&entry.subscription_status, entry.expiry_date_time, entry.cancellation_date_time);
+//! }
+//! # let _ = is_new; Ok(()) }
+//! ```
+//!
+//! Both processes run end to end against the simulator in `examples/vendor_subscribe.rs` and
+//! `examples/vendor_history.rs`.
+//!
+//! ## The vendor web app (OAuth)
+//!
+//! [`WebAppProvider`] turns the code the customer's browser brings back from
+//! `identitysso.betfair.com/view/vendor-login` into a managed [`WebAppSession`]: login exchanges
+//! the code with the `token` operation (`AUTHORIZATION_CODE`; single use, valid 10 minutes),
+//! renewal — and any later login — uses the refresh token (`REFRESH_TOKEN`). The `token` calls
+//! are made with the vendor's own session and app key. The session authenticates calls on the
+//! customer's behalf with `Authorization: BEARER <access token>` plus the vendor's
+//! `X-Application`, and is itself a [`SessionSource`] for the customer-side operations. The
+//! answer is read leniently (`expires_in` as a number or a string, snake_case or camelCase keys).
+//!
+//! ```no_run
+//! use session_betfair::{
+//!     AccountsClient, AuthorisationCode, BetfairProvider, ClientCredentials, SessionManager,
+//!     WebAppProvider,
+//! };
+//!
+//! # async fn run(vendor: SessionManager<BetfairProvider>, code_from_redirect: String)
+//! #     -> Result<(), Box<dyn std::error::Error>> {
+//! let accounts = AccountsClient::builder().build()?;
+//! let web = SessionManager::new(
+//!     WebAppProvider::builder(
+//!         accounts.clone(),
+//!         vendor, // the vendor's SSO session manager
+//!         ClientCredentials::new("VENDOR-ID", "VENDOR-SECRET"),
+//!     )
+//!     .authorization_code(AuthorisationCode::new(code_from_redirect))
+//!     .build()?,
+//! );
+//! let subscriptions = accounts.list_account_subscription_tokens(&web).await?;
+//! # drop(subscriptions); Ok(()) }
+//! ```
+//!
+//! ## Accounts API errors
+//!
+//! Business failures arrive as an `AccountAPINGException` inside a JSON-RPC error
+//! (`{"error":{"code":-32099,"message":"AANGX-0002","data":{"exceptionname":...}}}`, HTTP 200) or
+//! a REST fault (`{"faultcode":"Client","faultstring":"AANGX-0002","detail":{...}}`, HTTP 400 —
+//! and sometimes 200, so faults are read whatever the status). The kind is keyed on `errorCode`,
+//! never on the `AANGX` number; the code is kept in [`Error::code`], and the typed
+//! [`AccountsFault`] (with Betfair's `requestUUID` for support tickets) is the error's source —
+//! [`accounts_fault`] returns it. `errorDetails` is free text and never kept.
+//!
+//! | `errorCode` | meaning | [`ErrorKind`] |
+//! |---|---|---|
+//! | `INVALID_INPUT_DATA` | bad request data | `Configuration` |
+//! | `INVALID_SESSION_INFORMATION` | session missing, invalid or expired | `SessionRejected` (lease invalidated; reads repeated once) |
+//! | `NO_SESSION` | `X-Authentication` missing | `SessionRejected` (as above) |
+//! | `UNEXPECTED_ERROR` | internal error (also: refresh after the customer revoked the web app) | `Unavailable` |
+//! | `SERVICE_BUSY` | overloaded | `Unavailable` |
+//! | `TIMEOUT_ERROR` | downstream timeout | `Timeout` |
+//! | `INVALID_APP_KEY` | app key invalid, or not the caller's vendor app key | `Configuration` |
+//! | `NO_APP_KEY` | `X-Application` missing | `Configuration` |
+//! | `DUPLICATE_APP_NAME`, `APP_KEY_CREATION_FAILED`, `APP_CREATION_FAILED` | app key creation | `Configuration` |
+//! | `SUBSCRIPTION_EXPIRED` | the subscription expired | `AccountRestricted` |
+//! | `INVALID_SUBSCRIPTION_TOKEN` | no such (usable) subscription token | `InvalidCredentials` |
+//! | `TOO_MANY_REQUESTS` | a rate or quantity cap, such as 15,000 unactivated tokens | `RateLimited` (no `retry_after`: waiting alone may not clear it) |
+//! | `INVALID_CLIENT_REF` | client reference of a bad length | `Configuration` |
+//! | `WALLET_TRANSFER_ERROR` | funds transfer refused | `AccountRestricted` |
+//! | `INVALID_VENDOR_CLIENT_ID` | not a client of this vendor's app | `Configuration` |
+//! | `USER_NOT_SUBSCRIBED` | the customer is not subscribed to the app | `AccountRestricted` |
+//! | `INVALID_SECRET` | vendor secret mismatch | `InvalidCredentials` |
+//! | `INVALID_AUTH_CODE` | authorisation code unknown, used or expired | `InvalidCredentials` |
+//! | `INVALID_GRANT_TYPE` | grant type invalid or not matching its parameters | `Configuration` |
+//! | `CUSTOMER_ACCOUNT_CLOSED` | the customer's account is closed | `AccountRestricted` |
+//! | `TOO_MUCH_DATA`, `REQUEST_SIZE_EXCEEDS_LIMIT` (`APINGException`) | request too large | `Configuration` |
+//! | `ACCESS_DENIED` (`APINGException`) | not allowed | `AccountRestricted` |
+//! | `SERVICE_UNAVAILABLE` (`APINGException`) | down | `Unavailable` |
+//! | any other code | — | `UnexpectedResponse`, code kept |
+//!
+//! Framework errors carry no exception: JSON-RPC `-32700` (bad JSON), `-32600`, `-32601` (no
+//! such method), `-32602` (bad or missing parameter) are `Configuration`, `-32603` is
+//! `Unavailable`; a `DSC-xxxx` message or `faultstring` refines that (`DSC-0019` timeout is
+//! `Timeout`; `DSC-0008`, `0009`, `0015`, `0018`, `0021`, `0023`, `0024`, `0034`, `0035`, `0036`
+//! are `Configuration`) and becomes the error's code. An HTML gateway page is `Unavailable`.
+//! [`accounts_code_kind`] looks a code up.
+//!
+//! Where the sources disagree, for the vendor services:
+//!
+//! - **The token answer's shape**: the interface definition types `application_subscription` as
+//!   the camelCase `ApplicationSubscription`, Betfair's example sends snake_case keys and
+//!   `"expires_in":"14400"` as a string; both are read.
+//! - **The header for calls on the customer's behalf**: not in the stored docs; this crate sends
+//!   `Authorization: BEARER <token>` with the vendor's `X-Application`, as a public client does.
+//! - **`revokeAccessToWebApp`'s vendor id** is a number in the interface definition (a string in
+//!   every other operation); this crate follows the interface definition.
+//! - **`PENDING_AUTH`'s status**: the docs say only that login "returns a session token with the
+//!   error `PENDING_AUTH`"; a token with that code is a pending session whatever the status.
+//! - **A refresh answered `UNEXPECTED_ERROR`** usually means the customer revoked access, but the
+//!   code also means a transient failure; it stays `Unavailable` (retried with backoff), so a
+//!   revoked web app shows up as repeated `UNEXPECTED_ERROR` refresh failures.
+//! - **The API host** is `api.betfair.com` for every jurisdiction ([`Jurisdiction::api_url`]);
+//!   New Zealand customers may need `api.betfair.com.au` via [`AccountsBuilder::api_url`].
+//! - `Accept-Encoding: gzip` (recommended by Betfair) is not sent: the HTTP layer does not
+//!   decompress.
+//!
 //! # Features
 //!
 //! - `pkcs12` (default): PKCS#12 certificates (`ClientCertificate::from_pkcs12_file`), read in
@@ -153,7 +353,11 @@
 //!   keep working.
 //! - `test-util`: `BetfairSim`, a stateful simulator of the identity SSO (both logins,
 //!   keepAlive, logout, expiry on an injected clock, the login rate limit and ban, scripted
-//!   answers, request counters, and an API-NG stand-in that rejects unknown tokens).
+//!   answers, request counters, and an API-NG stand-in that rejects unknown tokens) and of the
+//!   Accounts API vendor services (`SimVendorApp`: subscription tokens with the
+//!   15,000-unactivated cap, `PENDING_AUTH` until activation, cancellation, updates, history,
+//!   vendor client ids, affiliate relations, web-app codes — single use, 10 minutes — access and
+//!   refresh tokens, revocation, scripted exceptions and per-operation counters).
 //!
 //! # Security
 //!
@@ -171,6 +375,10 @@
 //!   whatever the store says.
 //! - Logging in too often gets an account banned for 20 minutes and e-mailed by Betfair: share
 //!   one manager (or a store) per account.
+//! - Subscription tokens, web-app authorisation codes, access and refresh tokens and the vendor
+//!   secret are secret types ([`SubscriptionToken`], [`AuthorisationCode`], [`AccessToken`],
+//!   [`RefreshToken`], [`ClientSecret`]); Accounts API errors keep codes and Betfair's
+//!   `requestUUID`, never `errorDetails` (free text that may echo input).
 //!
 //! # Where the sources disagree, and what this crate does
 //!
@@ -197,20 +405,37 @@ mod error;
 mod provider;
 #[cfg(feature = "test-util")]
 mod sim;
+mod vendor;
 mod wire;
 
 pub use cert::ClientCertificate;
 pub use config::{BetfairBuilder, Jurisdiction, TwoFactorCode};
-pub use error::{LOGIN_BAN, code_kind};
+pub use error::{LOGIN_BAN, accounts_code_kind, code_kind};
 pub use provider::{BetfairProvider, BetfairSession, LoginMethod};
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
-pub use sim::{BetfairSim, BetfairSimBuilder, SIM_TOKEN_PREFIX, SimCounts};
+pub use sim::{
+    BetfairSim, BetfairSimBuilder, SIM_TOKEN_PREFIX, SIM_WEB_TOKEN_PREFIX, SimCounts, SimVendorApp,
+};
+pub use vendor::{
+    AccountSubscription, AccountsAuth, AccountsBuilder, AccountsClient, AccountsException,
+    AccountsFault, AccountsStatus, AccountsTransport, AffiliateRelation, AffiliateRelationStatus,
+    ApplicationSubscription, AuthorisationCode, AuthorisationResponse, CustomerLogin,
+    FrameworkFault, GrantType, SessionSource, SourcedSession, SubscriptionHistory,
+    SubscriptionHistoryQuery, SubscriptionStatus, SubscriptionToken, SubscriptionTokenInfo,
+    SubscriptionTokenRequest, TokenGrant, TokenType, VendorAccessToken, VendorDetails,
+    WebAppBuilder, WebAppProvider, WebAppSession, WebAppSubscription, accounts_fault,
+};
 pub use wire::{is_session_rejection, session_rejection_code};
 
 pub use session_core::http::HttpResponse;
 pub use session_core::{
-    AppKey, Clock, Error, ErrorKind, Event, Expiry, FileStore, Health, HttpFailure, KeepAlive,
-    Lease, ManagerBuilder, MemoryStore, Password, PersistedSession, RenewPolicy, Renewal, Result,
-    Session, SessionManager, SessionProvider, SessionStore, SessionToken, SystemClock,
+    AccessToken, AppKey, ClientCredentials, ClientSecret, Clock, Error, ErrorKind, Event, Expiry,
+    FileStore, Health, HttpFailure, KeepAlive, Lease, ManagerBuilder, MemoryStore, Password,
+    PersistedSession, RefreshToken, RenewPolicy, Renewal, Result, Session, SessionManager,
+    SessionProvider, SessionStore, SessionToken, SystemClock,
 };
+/// The `time` crate, whose [`OffsetDateTime`] every Accounts API timestamp is (for example
+/// `time::format_description::well_known::Rfc3339` to print one).
+pub use time;
+pub use time::OffsetDateTime;

@@ -465,6 +465,12 @@ impl SessionProvider for BetfairProvider {
         Ok(session)
     }
 
+    /// A stored token may have been logged out or expired elsewhere: the manager checks it with
+    /// one keepAlive before handing it out.
+    fn validate_restored(&self) -> bool {
+        true
+    }
+
     fn is_rejection(&self, response: &HttpResponse) -> bool {
         wire::is_session_rejection(response)
     }

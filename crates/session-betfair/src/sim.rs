@@ -10,6 +10,15 @@
 //! answers `INVALID_SESSION_INFORMATION` for unknown or expired tokens, in both the JSON-RPC and
 //! the REST form, so rejection handling can be tested end to end.
 //!
+//! The Accounts API vendor services are simulated too (see [`SimVendorApp`]): subscription tokens
+//! with Betfair's cap of 15,000 unactivated tokens (`TOO_MANY_REQUESTS`), activation (customers
+//! logging in with a vendor's app key get `PENDING_AUTH` until they have activated one),
+//! cancellation, updates, expiry rounded up to midnight, history in both forms, vendor client ids,
+//! affiliate relations, web-app authorisation codes (single use, valid 10 minutes on the injected
+//! clock), access tokens (4 hours) with refresh tokens, and revocation — over JSON-RPC and REST,
+//! with Betfair's exception and framework-error envelopes, per-operation counters and scripted
+//! exceptions.
+//!
 //! ```no_run
 //! # async fn demo() -> session_betfair::Result<()> {
 //! use session_betfair::{BetfairProvider, BetfairSim, SessionManager};
@@ -36,6 +45,11 @@ use session_core::test_util::{SimRequest, SimResponse, SimServer};
 use session_core::{Clock, Error, ErrorKind, Result, SessionToken, SystemClock};
 
 use crate::error::{LOGIN_BAN, NAME};
+use crate::vendor::SubscriptionStatus;
+
+mod vendor;
+
+pub use vendor::{SIM_WEB_TOKEN_PREFIX, SimVendorApp};
 
 /// The prefix of every token the simulator issues (handy for leak checks).
 pub const SIM_TOKEN_PREFIX: &str = "BFSIM-TOKEN-";
@@ -58,6 +72,8 @@ pub struct SimCounts {
     pub logouts: usize,
     /// Requests to the API-NG stand-in under `/exchange/`.
     pub api_calls: usize,
+    /// Accounts API vendor operations among them (see [`BetfairSim::accounts_calls`]).
+    pub accounts_calls: usize,
 }
 
 struct Account {
@@ -91,6 +107,7 @@ struct State {
     scripted_logouts: VecDeque<String>,
     counts: SimCounts,
     next_token: u64,
+    vendor: vendor::VendorState,
 }
 
 /// Configures a [`BetfairSim`].
@@ -102,6 +119,9 @@ pub struct BetfairSimBuilder {
     login_limit: usize,
     ban: Duration,
     require_client_cert: bool,
+    vendor_apps: Vec<SimVendorApp>,
+    unactivated_cap: usize,
+    web_access_ttl: Duration,
 }
 
 impl fmt::Debug for BetfairSimBuilder {
@@ -181,6 +201,28 @@ impl BetfairSimBuilder {
         self
     }
 
+    /// Adds a vendor application (Accounts API vendor services).
+    #[must_use]
+    pub fn vendor_app(mut self, app: SimVendorApp) -> Self {
+        self.vendor_apps.push(app);
+        self
+    }
+
+    /// How many unactivated subscription tokens a vendor app may have (default Betfair's
+    /// 15,000); the next `getApplicationSubscriptionToken` answers `TOO_MANY_REQUESTS`.
+    #[must_use]
+    pub fn unactivated_token_cap(mut self, cap: usize) -> Self {
+        self.unactivated_cap = cap;
+        self
+    }
+
+    /// The web-app access-token lifetime (default 4 hours, Betfair's `expires_in` of 14,400).
+    #[must_use]
+    pub fn web_access_ttl(mut self, ttl: Duration) -> Self {
+        self.web_access_ttl = ttl;
+        self
+    }
+
     fn state(self) -> (Arc<Mutex<State>>, Arc<dyn Clock>) {
         let state = State {
             accounts: self.accounts,
@@ -197,6 +239,11 @@ impl BetfairSimBuilder {
             scripted_logouts: VecDeque::new(),
             counts: SimCounts::default(),
             next_token: 0,
+            vendor: vendor::VendorState::new(
+                self.vendor_apps,
+                self.unactivated_cap,
+                self.web_access_ttl,
+            ),
         };
         (Arc::new(Mutex::new(state)), self.clock)
     }
@@ -274,6 +321,9 @@ impl BetfairSim {
             login_limit: 100,
             ban: LOGIN_BAN,
             require_client_cert: true,
+            vendor_apps: Vec::new(),
+            unactivated_cap: vendor::DEFAULT_UNACTIVATED_CAP,
+            web_access_ttl: vendor::DEFAULT_ACCESS_TTL,
         }
     }
 
@@ -293,6 +343,12 @@ impl BetfairSim {
             Some(s) => s.url("/api/"),
             None => self.identity_url(),
         }
+    }
+
+    /// The API base URL (`http://127.0.0.1:PORT/`), for
+    /// [`AccountsBuilder::api_url`](crate::AccountsBuilder::api_url).
+    pub fn api_url(&self) -> String {
+        self.server.url("/")
     }
 
     /// The API-NG stand-in's JSON-RPC URL (`.../exchange/account/json-rpc/v1`).
@@ -354,6 +410,103 @@ impl BetfairSim {
         self.lock().scripted_logouts.push_back(error.to_owned());
     }
 
+    /// Accounts API requests seen for `operation` (`getApplicationSubscriptionToken`, `token`,
+    /// ...).
+    pub fn accounts_calls(&self, operation: &str) -> usize {
+        self.lock()
+            .vendor
+            .calls
+            .get(operation)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The next call of `operation` answers an `AccountAPINGException` with `error_code`
+    /// (before any other check). Scripts queue up per operation.
+    pub fn script_accounts_error(&self, operation: &str, error_code: &str) {
+        self.lock()
+            .vendor
+            .scripted
+            .entry(operation.to_owned())
+            .or_default()
+            .push_back(error_code.to_owned());
+    }
+
+    /// Creates `count` unactivated subscription tokens for the vendor app `app_key` at once (to
+    /// reach the 15,000 cap without 15,000 requests).
+    pub fn seed_unactivated_tokens(&self, app_key: &str, count: usize) {
+        let now = self.clock.now();
+        let mut st = self.lock();
+        for _ in 0..count {
+            st.vendor.new_sub(app_key, now, Some(365), None);
+        }
+    }
+
+    /// Unactivated (not expired, not cancelled) subscription tokens of `app_key`.
+    pub fn unactivated_tokens(&self, app_key: &str) -> usize {
+        let now = self.clock.now();
+        self.lock().vendor.unactivated(app_key, now)
+    }
+
+    /// The status of a subscription token, now.
+    pub fn subscription_status(&self, token: &str) -> Option<SubscriptionStatus> {
+        let now = self.clock.now();
+        self.lock()
+            .vendor
+            .subs
+            .iter()
+            .find(|s| s.token == token)
+            .map(|s| SubscriptionStatus::parse(s.status(now)))
+    }
+
+    /// The customer whose subscription `token` is, once activated.
+    pub fn subscription_customer(&self, token: &str) -> Option<String> {
+        self.lock()
+            .vendor
+            .subs
+            .iter()
+            .find(|s| s.token == token)
+            .and_then(|s| s.customer.clone())
+    }
+
+    /// `username`'s vendor client id for the vendor owning `app_key`, once created.
+    pub fn vendor_client_id(&self, username: &str, app_key: &str) -> Option<String> {
+        let st = self.lock();
+        let owner = st
+            .vendor
+            .apps
+            .iter()
+            .find(|a| a.app_key == app_key)?
+            .owner
+            .clone();
+        st.vendor
+            .client_ids
+            .get(&(username.to_owned(), owner))
+            .cloned()
+    }
+
+    /// Issues a web-app authorisation code for `username` and the web app `vendor_id`, as
+    /// Betfair's consent page would before redirecting the browser (single use, 10 minutes).
+    pub fn issue_authorisation_code(&self, username: &str, vendor_id: i64) -> String {
+        let now = self.clock.now();
+        self.lock().vendor.issue_code(username, vendor_id, now)
+    }
+
+    /// Whether `username` has authorised the web app `vendor_id` (holds a refresh token).
+    pub fn has_web_app_grant(&self, username: &str, vendor_id: i64) -> bool {
+        self.lock().vendor.has_grant(username, vendor_id)
+    }
+
+    /// Invalidates every web-app access token (refresh tokens keep working).
+    pub fn expire_access_tokens(&self) {
+        self.lock().vendor.expire_access_tokens();
+    }
+
+    /// Marks `username` as affiliated with every vendor (`getAffiliateRelation`).
+    pub fn mark_affiliated(&self, username: &str) {
+        self.lock().vendor.affiliated.insert(username.to_owned());
+    }
+
     /// Until when `username` cannot log in because of the login rate limit.
     pub fn banned_until(&self, username: &str) -> Option<SystemTime> {
         let now = self.clock.now();
@@ -368,6 +521,9 @@ fn handle(state: &Mutex<State>, clock: &dyn Clock, req: SimRequest) -> SimRespon
     let segments = req.segments();
     if segments.first().map(String::as_str) == Some("exchange") {
         st.counts.api_calls += 1;
+        if let Some(routed) = vendor::route(&req, &segments) {
+            return vendor::handle(&mut st, now, &req, routed);
+        }
         return api(&st, &req, &segments);
     }
     let endpoint = match segments.as_slice() {
@@ -462,7 +618,7 @@ fn issue(st: &mut State, now: SystemTime, username: &str) -> String {
 }
 
 /// A cheap deterministic scramble so tokens do not look sequential.
-fn mix(n: u64) -> u32 {
+pub(crate) fn mix(n: u64) -> u32 {
     let x = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     (x >> 32) as u32 ^ x as u32
 }
@@ -492,7 +648,7 @@ fn login(st: &mut State, now: SystemTime, req: &SimRequest, cert: bool) -> SimRe
     if !cert {
         let key = product(req);
         let key_ok = match &st.app_key {
-            Some(expected) => &key == expected,
+            Some(expected) => &key == expected || st.vendor.knows_key(&key),
             None => !key.is_empty(),
         };
         if !key_ok {
@@ -532,6 +688,12 @@ fn login(st: &mut State, now: SystemTime, req: &SimRequest, cert: bool) -> SimRe
         let until = now + st.ban;
         st.bans.insert(username, until);
         return fail("TEMPORARY_BAN_TOO_MANY_REQUESTS");
+    }
+    // A customer logging in with a vendor's app key before activating a subscription gets a
+    // session that can only activate one.
+    if !cert && st.vendor.pending(&product(req), &username, now) {
+        let token = issue(st, now, &username);
+        return login_answer(cert, req, &token, "LIMITED_ACCESS", "PENDING_AUTH");
     }
     let token = issue(st, now, &username);
     login_answer(cert, req, &token, "SUCCESS", "")

@@ -155,6 +155,9 @@ impl IdentityBody {
     }
 }
 
+/// The login code of a customer whose subscription to the vendor's app key is not activated.
+pub(crate) const PENDING_AUTH: &str = "PENDING_AUTH";
+
 /// A successful login.
 pub(crate) struct LoginOutcome {
     /// The session token.
@@ -184,6 +187,18 @@ pub(crate) fn parse_login(response: &HttpResponse) -> Result<LoginOutcome> {
     }
     let mut body: IdentityBody = response.json()?;
     let status = body.status();
+    // A customer logging in with a vendor's app key before activating a subscription gets a
+    // token with the error `PENDING_AUTH`, whatever the status says: that token may activate
+    // the subscription, so it is returned as a limited session.
+    if status != "SUCCESS"
+        && body.code("").eq_ignore_ascii_case(PENDING_AUTH)
+        && let Some(token) = body.take_token()
+    {
+        return Ok(LoginOutcome {
+            token,
+            limited: Some(PENDING_AUTH.to_owned()),
+        });
+    }
     match status.as_str() {
         "SUCCESS" => match body.take_token() {
             Some(token) => Ok(LoginOutcome {

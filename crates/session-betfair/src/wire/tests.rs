@@ -371,3 +371,25 @@ fn rejections_are_recognised_in_json_rpc_rest_and_sso_bodies() {
         NAME, 401, ""
     )));
 }
+
+#[test]
+fn pending_auth_with_a_token_is_a_limited_session_whatever_the_status() {
+    for body in [
+        r#"{"token":"T1","product":"K","status":"LIMITED_ACCESS","error":"PENDING_AUTH"}"#,
+        r#"{"token":"T1","product":"K","status":"FAIL","error":"PENDING_AUTH"}"#,
+        r#"{"token":"T1","product":"K","status":"LOGIN_RESTRICTED","error":"pending_auth"}"#,
+    ] {
+        let out = parse_login(&json(body)).unwrap();
+        assert_eq!(out.token.expose_secret(), "T1");
+        assert_eq!(out.limited.as_deref(), Some("PENDING_AUTH"), "{body}");
+    }
+    let e = parse_login(&json(
+        r#"{"token":"","status":"FAIL","error":"PENDING_AUTH"}"#,
+    ))
+    .err()
+    .unwrap();
+    assert_eq!(
+        (e.kind(), e.code()),
+        (ErrorKind::AccountRestricted, Some("PENDING_AUTH"))
+    );
+}

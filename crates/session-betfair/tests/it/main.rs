@@ -1,6 +1,8 @@
 //! Integration tests of session-betfair: exact requests and every answer against httpmock, the
 //! certificate formats and mutual TLS against a loopback TLS server, the simulator, resuming,
-//! rejection handling, jurisdictions and the conformance suite.
+//! rejection handling, jurisdictions and the conformance suite; the Accounts API vendor services
+//! (exact requests against httpmock, both documented processes and the web-app OAuth session
+//! against the simulator).
 
 mod certificates;
 mod conformance;
@@ -12,3 +14,6 @@ mod rejection;
 mod resume;
 mod sim;
 mod support;
+mod vendor_http;
+mod vendor_processes;
+mod vendor_webapp;

@@ -176,3 +176,53 @@ async fn a_second_process_sharing_a_store_does_not_log_in_again() {
         }
     );
 }
+
+#[tokio::test]
+async fn a_stored_token_logged_out_elsewhere_is_caught_by_one_keep_alive() {
+    let clock = ManualClock::new();
+    let sim = sim(&clock).await;
+    let store = Arc::new(MemoryStore::new());
+    let a = SessionManager::builder(interactive(&sim.identity_url(), &clock).build().unwrap())
+        .clock(clock.shared())
+        .store(store.clone())
+        .build();
+    let old = a.get().await.unwrap();
+    drop(a);
+    sim.expire_all_sessions();
+
+    let b = SessionManager::builder(interactive(&sim.identity_url(), &clock).build().unwrap())
+        .clock(clock.shared())
+        .store(store)
+        .build();
+    let fresh = b.get().await.unwrap();
+    assert_ne!(fresh.token().expose_secret(), old.token().expose_secret());
+    let counts = sim.counts();
+    assert_eq!(
+        (counts.logins, counts.keep_alives),
+        (2, 1),
+        "one keepAlive found the stored token dead"
+    );
+}
+
+#[tokio::test]
+async fn a_stored_token_still_accepted_costs_one_keep_alive_and_no_login() {
+    let clock = ManualClock::new();
+    let sim = sim(&clock).await;
+    let store = Arc::new(MemoryStore::new());
+    let a = SessionManager::builder(interactive(&sim.identity_url(), &clock).build().unwrap())
+        .clock(clock.shared())
+        .store(store.clone())
+        .build();
+    let old = a.get().await.unwrap();
+    drop(a);
+    let b = SessionManager::builder(interactive(&sim.identity_url(), &clock).build().unwrap())
+        .clock(clock.shared())
+        .store(store)
+        .build();
+    assert_eq!(
+        b.get().await.unwrap().token().expose_secret(),
+        old.token().expose_secret()
+    );
+    let counts = sim.counts();
+    assert_eq!((counts.logins, counts.keep_alives), (1, 1));
+}

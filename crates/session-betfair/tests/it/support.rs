@@ -164,3 +164,95 @@ pub(crate) fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// The vendor account of the vendor tests.
+pub(crate) const VENDOR: &str = "acme-vendor";
+/// Its password.
+pub(crate) const VENDOR_PASSWORD: &str = "VPW-SENTINEL-4d21";
+/// The vendor's app key (owner-managed; customers log in with it too).
+pub(crate) const VENDOR_KEY: &str = "VENDORKEY-SENTINEL-3c9d";
+/// The web app's vendor id (`client_id`).
+pub(crate) const VENDOR_ID: i64 = 4242;
+/// The web app's vendor secret (`client_secret`).
+pub(crate) const VENDOR_SECRET: &str = "VSECRET-SENTINEL-2e7b";
+/// The customer account.
+pub(crate) const CUSTOMER: &str = "customer-ann";
+/// Its password.
+pub(crate) const CUSTOMER_PASSWORD: &str = "CPW-SENTINEL-8a6f";
+
+/// Every sentinel secret of the vendor tests.
+pub(crate) fn vendor_secrets() -> Vec<String> {
+    let mut s = secrets();
+    s.extend(
+        [
+            VENDOR_PASSWORD,
+            VENDOR_KEY,
+            VENDOR_SECRET,
+            CUSTOMER_PASSWORD,
+            session_betfair::SIM_WEB_TOKEN_PREFIX,
+        ]
+        .map(str::to_owned),
+    );
+    s
+}
+
+/// A session for `token` and `app_key`, without any request (as a store would restore it).
+pub(crate) fn restored_session(app_key: &str, token: &str) -> session_betfair::BetfairSession {
+    use session_betfair::{PersistedSession, SessionProvider, SessionToken};
+    let provider = BetfairProvider::builder(app_key)
+        .resume_token(SessionToken::new("unused"))
+        .identity_url("http://127.0.0.1:9/api/")
+        .allow_insecure_loopback(true)
+        .build()
+        .unwrap();
+    provider
+        .restore(&PersistedSession {
+            state: session_core::SecretState::new(
+                serde_json::json!({ "token": token }).to_string(),
+            ),
+            expires_at: None,
+        })
+        .unwrap()
+}
+
+/// A simulator with the vendor, its web app and a customer.
+pub(crate) async fn vendor_sim(clock: &ManualClock) -> session_betfair::BetfairSim {
+    session_betfair::BetfairSim::builder()
+        .clock(clock.shared())
+        .account(VENDOR, VENDOR_PASSWORD)
+        .account(CUSTOMER, CUSTOMER_PASSWORD)
+        .vendor_app(
+            session_betfair::SimVendorApp::new(VENDOR_KEY, VENDOR)
+                .name("Acme Trader")
+                .web_app(VENDOR_ID, VENDOR_SECRET)
+                .redirect_url("https://acme.example/callback"),
+        )
+        .start()
+        .await
+        .unwrap()
+}
+
+/// An Accounts API client pointed at `api_url`.
+pub(crate) fn accounts_at(api_url: &str) -> session_betfair::AccountsClient {
+    session_betfair::AccountsClient::builder()
+        .api_url(api_url)
+        .allow_insecure_loopback(true)
+        .build()
+        .unwrap()
+}
+
+/// An interactive-login provider for `user` with the vendor's app key, against the simulator.
+pub(crate) fn login_with_vendor_key(
+    sim: &session_betfair::BetfairSim,
+    clock: &ManualClock,
+    user: &str,
+    password: &str,
+) -> BetfairProvider {
+    BetfairProvider::builder(VENDOR_KEY)
+        .interactive(user, password)
+        .identity_url(sim.identity_url())
+        .allow_insecure_loopback(true)
+        .clock(clock.shared())
+        .build()
+        .unwrap()
+}
