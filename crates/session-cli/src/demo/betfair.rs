@@ -1,0 +1,158 @@
+//! The Betfair part of the demo: `BetfairSim` and `BetfairProvider` under a `SessionManager`.
+
+use http::Method;
+use http::header::CONTENT_TYPE;
+use session_betfair::{BetfairProvider, BetfairSession, BetfairSim};
+use session_core::http::{HttpClient, finish, request};
+use session_core::{Error, ErrorKind, Lease, Session, SessionManager, SessionProvider};
+use url::Url;
+
+use super::{REQUEST_TIMEOUT, Table, expect_count, expect_kind, failed};
+
+const APP_KEY: &str = "demo-app-key";
+const USER: &str = "demo_punter";
+const PASSWORD: &str = "demo-password-bf";
+
+fn new_manager(
+    sim: &BetfairSim,
+    password: &str,
+    clock: &session_core::test_util::ManualClock,
+) -> Result<SessionManager<BetfairProvider>, String> {
+    let provider = BetfairProvider::builder(APP_KEY)
+        .interactive(USER, password)
+        .identity_url(sim.identity_url())
+        .allow_insecure_loopback(true)
+        .clock(clock.shared())
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .map_err(|e| failed(&e))?;
+    Ok(SessionManager::builder(provider)
+        .clock(clock.shared())
+        .build())
+}
+
+/// Calls the Accounts API stand-in with the managed session; returns the lease used and whether
+/// Betfair accepted the session.
+async fn account_call(
+    manager: &SessionManager<BetfairProvider>,
+    http: &HttpClient,
+    url: &Url,
+) -> Result<(Lease<BetfairSession>, bool), Error> {
+    let lease = manager.get().await?;
+    let mut builder = request(Method::POST, url).header(CONTENT_TYPE, "application/json");
+    if let Some(h) = builder.headers_mut() {
+        lease.authenticate(h);
+    }
+    let body =
+        br#"{"jsonrpc":"2.0","method":"AccountAPING/v1.0/getAccountDetails","params":{},"id":1}"#;
+    let response = http
+        .send(finish("betfair", builder, body.to_vec())?)
+        .await?;
+    let accepted = response.status().is_success() && !manager.provider().is_rejection(&response);
+    Ok((lease, accepted))
+}
+
+/// Runs Betfair's lifecycle.
+pub(super) async fn run(t: &mut Table) {
+    let clock = super::clock();
+    let sim = match BetfairSim::builder()
+        .account(USER, PASSWORD)
+        .clock(clock.shared())
+        .start()
+        .await
+    {
+        Ok(sim) => sim,
+        Err(e) => return super::start_failed(t, e),
+    };
+    t.detail(format!("simulator at {}", sim.identity_url()));
+    let api = match Url::parse(&sim.json_rpc_url()) {
+        Ok(u) => u,
+        Err(e) => return super::start_failed(t, e),
+    };
+    let (manager, http) = match (
+        new_manager(&sim, PASSWORD, &clock),
+        super::app_client("betfair"),
+    ) {
+        (Ok(m), Ok(h)) => (m, h),
+        (Err(e), _) => return super::start_failed(t, e),
+        (_, Err(e)) => return super::start_failed(t, e),
+    };
+
+    t.step("login (interactive)", async {
+        let lease = manager.get().await.map_err(|e| failed(&e))?;
+        expect_count("logins", sim.counts().logins, 1)?;
+        let hours = lease
+            .expires_at()
+            .and_then(|at| at.duration_since(clock.now()).ok())
+            .map_or(0, |d| d.as_secs() / 3600);
+        Ok(format!("SSO token for {hours} h"))
+    })
+    .await;
+
+    t.step("use (Accounts API)", async {
+        let (_, accepted) = account_call(&manager, &http, &api)
+            .await
+            .map_err(|e| failed(&e))?;
+        if accepted {
+            Ok("getAccountDetails answered".to_owned())
+        } else {
+            Err("the session was refused".to_owned())
+        }
+    })
+    .await;
+
+    t.step("renewal (keepAlive)", async {
+        manager.refresh().await.map_err(|e| failed(&e))?;
+        expect_count("keepAlives", sim.counts().keep_alives, 1)?;
+        expect_count("logins", sim.counts().logins, 1)?;
+        Ok("keepAlive extended the same session".to_owned())
+    })
+    .await;
+
+    t.step("rejection → re-login", async {
+        sim.expire_all_sessions();
+        let (lease, accepted) = account_call(&manager, &http, &api)
+            .await
+            .map_err(|e| failed(&e))?;
+        if accepted {
+            return Err("an expired session was accepted".to_owned());
+        }
+        manager.invalidate(&lease);
+        let (_, accepted) = account_call(&manager, &http, &api)
+            .await
+            .map_err(|e| failed(&e))?;
+        if !accepted {
+            return Err("the new session was refused".to_owned());
+        }
+        expect_count("logins", sim.counts().logins, 2)?;
+        Ok("INVALID_SESSION_INFORMATION → one login, retried".to_owned())
+    })
+    .await;
+
+    t.step("logout", async {
+        manager.logout().await.map_err(|e| failed(&e))?;
+        expect_count("logouts", sim.counts().logouts, 1)?;
+        if sim.active_sessions() != 0 {
+            return Err("a session is still active".to_owned());
+        }
+        Ok("/api/logout, no session left".to_owned())
+    })
+    .await;
+
+    t.step("bad password", async {
+        let bad = new_manager(&sim, "wrong-password", &clock)?;
+        expect_kind(bad.get().await, ErrorKind::InvalidCredentials)
+    })
+    .await;
+
+    t.step("ban", async {
+        let fresh = new_manager(&sim, PASSWORD, &clock)?;
+        sim.script_login("FAIL", "TEMPORARY_BAN_TOO_MANY_REQUESTS");
+        let first = expect_kind(fresh.get().await, ErrorKind::RateLimited)?;
+        let before = sim.counts().logins;
+        expect_kind(fresh.get().await, ErrorKind::RateLimited)?;
+        expect_count("logins during the ban", sim.counts().logins, before)?;
+        Ok(format!("{first}; next login refused locally"))
+    })
+    .await;
+}

@@ -1,0 +1,145 @@
+//! The Pagos part of the demo: `PagosSim` and `PagosProvider` (OAuth client-credentials bearer)
+//! under a `PagosClient`'s session manager.
+
+use session_core::ErrorKind;
+use session_pagos::{
+    ClientCredentials, PagosClient, PagosConfig, PagosSim, SimFailure, SimOp, TokenSource,
+};
+
+use super::{REQUEST_TIMEOUT, Table, expect_count, expect_kind, failed};
+
+/// The application key the simulator knows by default (the vendor sample's).
+const APP_KEY: &str = "a4dcfb4f0464453b928ce1d6bcfb6aa3";
+const CLIENT_ID: &str = "sim-client";
+const CLIENT_SECRET: &str = "sim-client-secret";
+
+fn client(
+    sim: &PagosSim,
+    secret: &str,
+    clock: &session_core::test_util::ManualClock,
+) -> Result<PagosClient, String> {
+    let provider = PagosConfig::new(
+        sim.base_url(),
+        APP_KEY,
+        TokenSource::client_credentials(sim.token_url(), ClientCredentials::new(CLIENT_ID, secret)),
+    )
+    .allow_insecure_loopback(true)
+    .clock(clock.shared())
+    .timeout(REQUEST_TIMEOUT)
+    .build()
+    .map_err(|e| failed(&e))?;
+    Ok(PagosClient::new(provider))
+}
+
+fn get_result_body() -> serde_json::Value {
+    serde_json::json!({ "Inputs": [{ "Ref": "Quantity", "Value": [[{ "Value": "3" }]] }], "Outputs": ["Total"] })
+}
+
+/// Runs Pagos's lifecycle.
+pub(super) async fn run(t: &mut Table) {
+    let clock = super::clock();
+    let sim = match PagosSim::builder().clock(clock.shared()).start().await {
+        Ok(sim) => sim,
+        Err(e) => return super::start_failed(t, e),
+    };
+    t.detail(format!("simulator at {}", sim.base_url()));
+    let pagos = match client(&sim, CLIENT_SECRET, &clock) {
+        Ok(c) => c,
+        Err(e) => return super::start_failed(t, e),
+    };
+
+    t.step("open", async {
+        let lease = pagos.session().await.map_err(|e| failed(&e))?;
+        expect_count("token requests", sim.count(SimOp::Token), 1)?;
+        expect_count("opens", sim.count(SimOp::Open), 1)?;
+        if !sim.is_open(lease.session_id().expose_secret()) {
+            return Err("the simulator has no such session".to_owned());
+        }
+        Ok("bearer token, then a dedicated SessionId".to_owned())
+    })
+    .await;
+
+    t.step("use (GetResult)", async {
+        let reply = pagos
+            .get_result(get_result_body())
+            .await
+            .map_err(|e| failed(&e))?;
+        if reply.is_success() {
+            Ok("answered with the SessionId in the body".to_owned())
+        } else {
+            Err("GetResult failed".to_owned())
+        }
+    })
+    .await;
+
+    t.step("rejection → re-open", async {
+        sim.revoke_tokens();
+        let tokens = sim.count(SimOp::Token);
+        let opens = sim.count(SimOp::Open);
+        let reply = pagos
+            .get_result(get_result_body())
+            .await
+            .map_err(|e| failed(&e))?;
+        if !reply.is_success() {
+            return Err("the retried call failed".to_owned());
+        }
+        expect_count("token requests", sim.count(SimOp::Token), tokens + 1)?;
+        expect_count("opens", sim.count(SimOp::Open), opens + 1)?;
+        Ok("InvalidToken → new token and session, retried".to_owned())
+    })
+    .await;
+
+    t.step("renewal (token refresh)", async {
+        let provider = pagos.manager().provider();
+        let tokens = sim.count(SimOp::Token);
+        provider
+            .token_manager()
+            .refresh()
+            .await
+            .map_err(|e| failed(&e))?;
+        expect_count("token requests", sim.count(SimOp::Token), tokens + 1)?;
+        let reply = pagos
+            .get_result(get_result_body())
+            .await
+            .map_err(|e| failed(&e))?;
+        if !reply.is_success() {
+            return Err("GetResult failed after the refresh".to_owned());
+        }
+        Ok("new client-credentials token".to_owned())
+    })
+    .await;
+
+    t.step("close", async {
+        let lease = pagos.session().await.map_err(|e| failed(&e))?;
+        let id = lease.session_id().expose_secret().to_owned();
+        drop(lease);
+        pagos.logout().await.map_err(|e| failed(&e))?;
+        if sim.is_open(&id) {
+            return Err("the session is still open".to_owned());
+        }
+        Ok("CloseDedicatedSession".to_owned())
+    })
+    .await;
+
+    t.step("bad password", async {
+        let bad = client(&sim, "wrong-secret", &clock)?;
+        expect_kind(bad.session().await, ErrorKind::InvalidCredentials)
+    })
+    .await;
+
+    t.step("ban", async {
+        let fresh = client(&sim, CLIENT_SECRET, &clock)?;
+        sim.script(
+            SimOp::Open,
+            SimFailure::RateLimited {
+                retry_after_secs: 120,
+            },
+        );
+        let first = expect_kind(fresh.session().await, ErrorKind::RateLimited)?;
+        let before = sim.count(SimOp::Open);
+        expect_kind(fresh.session().await, ErrorKind::RateLimited)?;
+        expect_count("opens during the ban", sim.count(SimOp::Open), before)?;
+        Ok(format!("{first}; next open refused locally"))
+    })
+    .await;
+}

@@ -1,0 +1,159 @@
+//! The Seaware part of the demo: `SeawareSim` and `SeawareProvider` under a `SessionManager`.
+
+use std::time::Duration;
+
+use http::Method;
+use http::header::CONTENT_TYPE;
+use session_core::http::{HttpClient, finish, request};
+use session_core::{Error, ErrorKind, Lease, SessionManager, SessionProvider};
+use session_seaware::{SeawareProvider, SeawareSession, SeawareSim, SimFault, SimOp, authorize};
+
+use super::{REQUEST_TIMEOUT, Table, expect_count, expect_kind, failed};
+
+const USER: &str = "DEMO_AGENT";
+const PASSWORD: &str = "demo-password-5ea";
+
+/// Sends `OTA_PingRQ` with the managed session; returns the lease used and whether Seaware
+/// accepted the session.
+async fn ping(
+    manager: &SessionManager<SeawareProvider>,
+    http: &HttpClient,
+) -> Result<(Lease<SeawareSession>, bool), Error> {
+    let mut headers = http::HeaderMap::new();
+    let lease = authorize(manager, &mut headers).await?;
+    let provider = manager.provider();
+    let mut builder = request(Method::POST, &provider.rest_url("OTA_PingRQ"))
+        .header(CONTENT_TYPE, "application/xml");
+    if let Some(h) = builder.headers_mut() {
+        h.extend(headers);
+    }
+    let body = b"<OTA_PingRQ Version=\"1.0\"><EchoData>demo</EchoData></OTA_PingRQ>".to_vec();
+    let response = http.send(finish("seaware", builder, body)?).await?;
+    let accepted = response.status().is_success() && !provider.is_rejection(&response);
+    Ok((lease, accepted))
+}
+
+fn new_manager(
+    sim: &SeawareSim,
+    password: &str,
+    clock: &session_core::test_util::ManualClock,
+) -> Result<SessionManager<SeawareProvider>, Error> {
+    let provider = sim
+        .provider_builder()
+        .credentials(USER, password)
+        .clock(clock.shared())
+        .timeout(REQUEST_TIMEOUT)
+        .build()?;
+    Ok(SessionManager::builder(provider)
+        .clock(clock.shared())
+        .build())
+}
+
+/// Runs Seaware's lifecycle.
+pub(super) async fn run(t: &mut Table) {
+    let clock = super::clock();
+    let sim = match SeawareSim::builder()
+        .user(USER, PASSWORD)
+        .sessions_required(true)
+        .clock(clock.shared())
+        .start()
+        .await
+    {
+        Ok(sim) => sim,
+        Err(e) => return super::start_failed(t, e),
+    };
+    t.detail(format!("simulator at {}", sim.base_url()));
+    let (manager, http) = match (
+        new_manager(&sim, PASSWORD, &clock),
+        super::app_client("seaware"),
+    ) {
+        (Ok(m), Ok(h)) => (m, h),
+        (Err(e), _) | (_, Err(e)) => return super::start_failed(t, e),
+    };
+
+    t.step("login", async {
+        let lease = manager.get().await.map_err(|e| failed(&e))?;
+        expect_count("token (password grant)", sim.logins(), 1)?;
+        let secs = lease
+            .expires_at()
+            .and_then(|at| at.duration_since(clock.now()).ok())
+            .map_or(0, |d| d.as_secs());
+        Ok(format!("bearer token for {secs} s"))
+    })
+    .await;
+
+    t.step("use (OTA_PingRQ)", async {
+        let (_, accepted) = ping(&manager, &http).await.map_err(|e| failed(&e))?;
+        if accepted {
+            Ok("message accepted with the bearer".to_owned())
+        } else {
+            Err("the session was refused".to_owned())
+        }
+    })
+    .await;
+
+    t.step("renewal (refresh)", async {
+        manager.refresh().await.map_err(|e| failed(&e))?;
+        expect_count("refresh grants", sim.refreshes(), 1)?;
+        expect_count("logins", sim.logins(), 1)?;
+        Ok("refresh_token grant, new access token".to_owned())
+    })
+    .await;
+
+    t.step("rejection → re-login", async {
+        sim.drop_sessions();
+        let (lease, accepted) = ping(&manager, &http).await.map_err(|e| failed(&e))?;
+        if accepted {
+            return Err("a dropped session was accepted".to_owned());
+        }
+        manager.invalidate(&lease);
+        let (_, accepted) = ping(&manager, &http).await.map_err(|e| failed(&e))?;
+        if !accepted {
+            return Err("the new session was refused".to_owned());
+        }
+        expect_count("logins", sim.logins(), 2)?;
+        Ok("401 invalid_token → one login, retried".to_owned())
+    })
+    .await;
+
+    t.step("logout", async {
+        manager.logout().await.map_err(|e| failed(&e))?;
+        expect_count("logouts", sim.logouts(), 1)?;
+        if sim.active_sessions() != 0 {
+            return Err("a session is still active".to_owned());
+        }
+        Ok("/ota/oauth/logout, no session left".to_owned())
+    })
+    .await;
+
+    t.step("bad password", async {
+        let bad = manager_or(&sim, "wrong-password", &clock)?;
+        expect_kind(bad.get().await, ErrorKind::InvalidCredentials)
+    })
+    .await;
+
+    t.step("ban", async {
+        let fresh = manager_or(&sim, PASSWORD, &clock)?;
+        sim.fail_next(
+            SimOp::Login,
+            1,
+            SimFault::RateLimited {
+                retry_after: Duration::from_secs(120),
+            },
+        );
+        let first = expect_kind(fresh.get().await, ErrorKind::RateLimited)?;
+        let before = sim.logins();
+        expect_kind(fresh.get().await, ErrorKind::RateLimited)?;
+        expect_count("logins during the ban", sim.logins(), before)?;
+        Ok(format!("{first}; next login refused locally"))
+    })
+    .await;
+}
+
+fn manager_or(
+    sim: &SeawareSim,
+    password: &str,
+    clock: &session_core::test_util::ManualClock,
+) -> Result<SessionManager<SeawareProvider>, String> {
+    new_manager(sim, password, clock).map_err(|e| failed(&e))
+}

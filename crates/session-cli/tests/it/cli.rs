@@ -1,0 +1,251 @@
+//! The command line itself: usage errors, option positions, the transport rules
+//! (`http://` only to loopback hosts), timeouts, unreachable servers, redirects, and exit codes.
+
+use std::time::Duration;
+
+use session_core::test_util::{SimResponse, SimServer};
+
+use crate::common::{TempDir, sessions};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn usage_errors_exit_2() {
+    for args in [
+        vec![],
+        vec!["nosuchprovider", "login"],
+        vec!["cas"],
+        vec!["cas", "nosuchcommand"],
+        vec!["cas", "--json", "status"],
+        vec!["betfair", "login", "--cert", "a.crt"],
+        vec!["betfair", "login", "--pem", "a.pem", "--p12", "a.p12"],
+        vec!["cas", "--flavor", "kerberos", "status"],
+        vec!["betfair", "--jurisdiction", "mars", "status"],
+        vec!["seaware", "--params", "header", "status"],
+        vec!["--timeout", "soon", "cas", "status"],
+        vec!["cas", "service-ticket"],
+        vec!["betfair", "vendor", "activate"],
+    ] {
+        let run = sessions().args(&args).run().await;
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(!run.stderr.is_empty(), "{args:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn help_and_version_exit_0() {
+    let run = sessions().args(["--help"]).run().await;
+    run.code(0);
+    for word in [
+        "cas", "betfair", "seaware", "pagos", "demo", "--store", "--json",
+    ] {
+        assert!(run.stdout.contains(word), "{word}: {}", run.stdout);
+    }
+    sessions().args(["--version"]).run().await.code(0);
+    let run = sessions().args(["pagos", "--help"]).run().await;
+    run.code(0);
+    assert!(run.stdout.contains("--application-key"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http_to_a_non_loopback_host_is_refused_even_with_insecure_loopback() {
+    let env = [
+        ("CAS_USERNAME", "u"),
+        ("CAS_PASSWORD", "p"),
+        ("CAS_API_KEY", "k"),
+        ("CAS_API_SECRET", "s"),
+        ("BETFAIR_APP_KEY", "k"),
+        ("BETFAIR_USERNAME", "u"),
+        ("BETFAIR_PASSWORD", "p"),
+        ("SEAWARE_USERNAME", "u"),
+        ("SEAWARE_PASSWORD", "p"),
+        ("PAGOS_TOKEN", "t"),
+        ("PAGOS_APPLICATION_KEY", "a"),
+    ];
+    for url in [
+        "http://example.com",
+        "http://10.1.2.3:8080",
+        "http://[2001:db8::1]/x",
+    ] {
+        for (provider, command) in [
+            ("cas", "login"),
+            ("betfair", "login"),
+            ("seaware", "login"),
+            ("pagos", "open"),
+        ] {
+            for loopback in [true, false] {
+                let mut c = sessions().args(["--json", "--base-url", url]);
+                if loopback {
+                    c = c.args(["--insecure-loopback"]);
+                }
+                let e = c.args([provider, command]).envs(&env).run().await.fails(
+                    provider,
+                    command,
+                    "configuration",
+                );
+                assert!(e["message"].as_str().unwrap().contains("http://"), "{e}");
+            }
+        }
+    }
+    // A plain-http Pagos token URL is refused the same way.
+    sessions()
+        .args([
+            "--json",
+            "--insecure-loopback",
+            "--base-url",
+            "http://127.0.0.1:9",
+        ])
+        .args(["pagos", "--token-url", "http://example.com/token", "open"])
+        .envs(&[
+            ("PAGOS_APPLICATION_KEY", "a"),
+            ("PAGOS_CLIENT_ID", "c"),
+            ("PAGOS_CLIENT_SECRET", "s"),
+        ])
+        .run()
+        .await
+        .fails("pagos", "open", "configuration");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http_to_loopback_needs_the_opt_out() {
+    let e = sessions()
+        .args(["--json", "--base-url", "http://127.0.0.1:9"])
+        .args(["seaware", "login"])
+        .envs(&[("SEAWARE_USERNAME", "u"), ("SEAWARE_PASSWORD", "p")])
+        .run()
+        .await
+        .fails("seaware", "login", "configuration");
+    assert!(e["message"].as_str().unwrap().contains("http://"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_server_is_unavailable() {
+    // Bind and drop a listener to find a closed loopback port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    sessions()
+        .args(["--json", "--insecure-loopback", "--base-url"])
+        .args([format!("http://127.0.0.1:{port}")])
+        .args(["seaware", "login"])
+        .envs(&[("SEAWARE_USERNAME", "u"), ("SEAWARE_PASSWORD", "p")])
+        .run()
+        .await
+        .fails("seaware", "login", "unavailable");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_server_is_a_timeout() {
+    let server = SimServer::start(|_| {
+        SimResponse::json(200, serde_json::json!({})).delayed(Duration::from_secs(5))
+    })
+    .await
+    .unwrap();
+    sessions()
+        .args([
+            "--json",
+            "--insecure-loopback",
+            "--timeout",
+            "0.5",
+            "--base-url",
+        ])
+        .args([server.base_url()])
+        .args(["seaware", "login"])
+        .envs(&[("SEAWARE_USERNAME", "u"), ("SEAWARE_PASSWORD", "p")])
+        .run()
+        .await
+        .fails("seaware", "login", "timeout");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redirect_is_not_followed_and_is_unexpected_response() {
+    let server = SimServer::start(|_| {
+        SimResponse::status(302).header("location", "https://login.example.com/")
+    })
+    .await
+    .unwrap();
+    sessions()
+        .args(["--json", "--insecure-loopback", "--base-url"])
+        .args([server.base_url()])
+        .args(["betfair", "login"])
+        .envs(&[
+            ("BETFAIR_APP_KEY", "k"),
+            ("BETFAIR_USERNAME", "u"),
+            ("BETFAIR_PASSWORD", "p"),
+        ])
+        .run()
+        .await
+        .fails("betfair", "login", "unexpected_response");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_and_logout_need_a_store() {
+    for (provider, command) in [
+        ("cas", "status"),
+        ("betfair", "status"),
+        ("seaware", "status"),
+        ("pagos", "status"),
+    ] {
+        sessions()
+            .args(["--json", provider, command])
+            .run()
+            .await
+            .fails(provider, command, "configuration");
+    }
+    sessions()
+        .args(["--json", "--base-url", "https://sso.example.com"])
+        .args(["betfair", "logout"])
+        .envs(&[("BETFAIR_APP_KEY", "k"), ("BETFAIR_USERNAME", "u")])
+        .run()
+        .await
+        .fails("betfair", "logout", "configuration");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_ca_certificate_is_configuration() {
+    let dir = TempDir::new("cli-ca");
+    sessions()
+        .args(["--json", "--ca-cert"])
+        .args([dir.path("nope.pem").display().to_string()])
+        .args(["--base-url", "https://calc.example.com"])
+        .args(["pagos", "--application-key", "a", "open"])
+        .env("PAGOS_TOKEN", "t")
+        .run()
+        .await
+        .fails("pagos", "open", "configuration");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_json_success_goes_to_stdout_and_failure_to_stderr() {
+    let sim = crate::seaware::sim().await;
+    let run = sessions()
+        .args(["--insecure-loopback", "--base-url", &sim.base_url()])
+        .args(["seaware", "login"])
+        .envs(&[
+            ("SEAWARE_USERNAME", crate::seaware::USER),
+            ("SEAWARE_PASSWORD", crate::seaware::PASSWORD),
+            ("SEAWARE_CLIENT_SECRET", crate::seaware::CLIENT_SECRET),
+        ])
+        .run()
+        .await;
+    run.code(0).clean(&crate::seaware::secrets());
+    assert!(
+        run.stdout.starts_with("seaware login: ok"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("expires_at"));
+    let run = sessions()
+        .args(["--insecure-loopback", "--base-url", &sim.base_url()])
+        .args(["seaware", "login"])
+        .envs(&[
+            ("SEAWARE_USERNAME", crate::seaware::USER),
+            ("SEAWARE_PASSWORD", "PW-SENTINEL-nojson-wrong"),
+            ("SEAWARE_CLIENT_SECRET", crate::seaware::CLIENT_SECRET),
+        ])
+        .run()
+        .await;
+    run.code(3).clean(&["PW-SENTINEL-nojson-wrong"]);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(run.stderr.contains("invalid_credentials"), "{}", run.stderr);
+}

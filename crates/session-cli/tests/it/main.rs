@@ -1,0 +1,15 @@
+//! Black-box tests of the `sessions` binary: every command of every provider against the
+//! providers' simulators (started in this test process), every exit code, the `--json` shape,
+//! secrets kept off stdout and stderr even with `RUST_LOG=trace`, the session file's rules,
+//! and `sessions demo`.
+
+mod betfair;
+mod cas;
+mod cli;
+mod common;
+#[cfg(feature = "demo")]
+mod demo;
+mod leaks;
+mod pagos;
+mod seaware;
+mod store;
