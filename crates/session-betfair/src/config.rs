@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use session_core::http::{HttpClient, parse_base_url};
+use session_core::http::{HttpClient, HttpOptions, parse_base_url};
 use session_core::{AppKey, Clock, Error, Password, Result, SessionToken, SystemClock};
 use url::Url;
 
@@ -148,10 +148,7 @@ pub struct BetfairBuilder {
     lifetime: Option<Duration>,
     keep_alive: Option<Option<Duration>>,
     clock: Arc<dyn Clock>,
-    allow_insecure_loopback: bool,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    roots: Vec<Vec<u8>>,
+    http: HttpOptions,
     resume: Option<SessionToken>,
 }
 
@@ -194,10 +191,7 @@ impl BetfairBuilder {
             lifetime: None,
             keep_alive: None,
             clock: Arc::new(SystemClock),
-            allow_insecure_loopback: false,
-            timeout: None,
-            connect_timeout: None,
-            roots: Vec::new(),
+            http: HttpOptions::default(),
             resume: None,
         }
     }
@@ -308,28 +302,28 @@ impl BetfairBuilder {
     /// still needs `https://`.
     #[must_use]
     pub fn allow_insecure_loopback(mut self, allow: bool) -> Self {
-        self.allow_insecure_loopback = allow;
+        self.http.allow_insecure_loopback = allow;
         self
     }
 
     /// Timeout of each request, from sending to the last body byte (default 30 s).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.http.timeout = Some(timeout);
         self
     }
 
     /// Connect timeout (default 10 s).
     #[must_use]
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
+        self.http.connect_timeout = Some(timeout);
         self
     }
 
     /// Also trusts the root certificates in `pem` (for example a test CA or a corporate proxy).
     #[must_use]
     pub fn add_root_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.roots.push(pem.into());
+        self.http.root_pems.push(pem.into());
         self
     }
 
@@ -344,16 +338,7 @@ impl BetfairBuilder {
     }
 
     fn http(&self, identity: Option<&ClientCertificate>) -> Result<HttpClient> {
-        let mut b = HttpClient::builder(NAME).allow_insecure_loopback(self.allow_insecure_loopback);
-        if let Some(t) = self.timeout {
-            b = b.timeout(t).read_timeout(t);
-        }
-        if let Some(t) = self.connect_timeout {
-            b = b.connect_timeout(t);
-        }
-        for pem in &self.roots {
-            b = b.add_root_pem(pem)?;
-        }
+        let mut b = self.http.builder(NAME)?;
         if let Some(cert) = identity {
             let (chain, key) = cert.der();
             b = b.client_identity_der(chain, key);
@@ -385,13 +370,13 @@ impl BetfairBuilder {
             self.identity_url
                 .as_deref()
                 .unwrap_or(self.jurisdiction.identity_url()),
-            self.allow_insecure_loopback,
+            self.http.allow_insecure_loopback,
         )?;
         let cert_url = base(
             self.cert_url
                 .as_deref()
                 .unwrap_or(self.jurisdiction.cert_url()),
-            self.allow_insecure_loopback,
+            self.http.allow_insecure_loopback,
         )?;
         let lifetime = self
             .lifetime

@@ -17,7 +17,7 @@ use async_trait::async_trait;
 use http::HeaderMap;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use session_core::http::{HttpClient, parse_base_url};
+use session_core::http::{HttpClient, HttpOptions, parse_base_url};
 use session_core::{
     AppKey, ClientCredentials, Error, ErrorKind, Lease, Result, Session, SessionManager,
     SessionProvider, sensitive_value,
@@ -386,10 +386,7 @@ pub struct AccountsBuilder {
     api_url: Option<String>,
     jurisdiction: Jurisdiction,
     transport: AccountsTransport,
-    allow_insecure_loopback: bool,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    roots: Vec<Vec<u8>>,
+    http: HttpOptions,
 }
 
 impl fmt::Debug for AccountsBuilder {
@@ -398,8 +395,11 @@ impl fmt::Debug for AccountsBuilder {
             .field("api_url", &self.api_url)
             .field("jurisdiction", &self.jurisdiction)
             .field("transport", &self.transport)
-            .field("allow_insecure_loopback", &self.allow_insecure_loopback)
-            .field("extra_roots", &self.roots.len())
+            .field(
+                "allow_insecure_loopback",
+                &self.http.allow_insecure_loopback,
+            )
+            .field("extra_roots", &self.http.root_pems.len())
             .finish_non_exhaustive()
     }
 }
@@ -430,28 +430,28 @@ impl AccountsBuilder {
     /// Allows `http://` base URLs to loopback hosts (tests, simulators).
     #[must_use]
     pub fn allow_insecure_loopback(mut self, allow: bool) -> Self {
-        self.allow_insecure_loopback = allow;
+        self.http.allow_insecure_loopback = allow;
         self
     }
 
     /// Timeout of each request (default 30 s).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.http.timeout = Some(timeout);
         self
     }
 
     /// Connect timeout (default 10 s).
     #[must_use]
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
+        self.http.connect_timeout = Some(timeout);
         self
     }
 
     /// Also trusts the root certificates in `pem`.
     #[must_use]
     pub fn add_root_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.roots.push(pem.into());
+        self.http.root_pems.push(pem.into());
         self
     }
 
@@ -461,7 +461,7 @@ impl AccountsBuilder {
             .api_url
             .as_deref()
             .unwrap_or(self.jurisdiction.api_url());
-        let mut api = parse_base_url(NAME, raw, self.allow_insecure_loopback)?;
+        let mut api = parse_base_url(NAME, raw, self.http.allow_insecure_loopback)?;
         if api.query().is_some() || api.fragment().is_some() {
             return Err(Error::configuration(
                 NAME,
@@ -472,19 +472,9 @@ impl AccountsBuilder {
             let path = format!("{}/", api.path());
             api.set_path(&path);
         }
-        let mut b = HttpClient::builder(NAME).allow_insecure_loopback(self.allow_insecure_loopback);
-        if let Some(t) = self.timeout {
-            b = b.timeout(t).read_timeout(t);
-        }
-        if let Some(t) = self.connect_timeout {
-            b = b.connect_timeout(t);
-        }
-        for pem in &self.roots {
-            b = b.add_root_pem(pem)?;
-        }
         Ok(AccountsClient {
             inner: Arc::new(ClientInner {
-                http: b.build()?,
+                http: self.http.client(NAME)?,
                 api,
                 transport: self.transport,
                 next_id: AtomicU64::new(1),
@@ -550,10 +540,7 @@ impl AccountsClient {
             api_url: None,
             jurisdiction: Jurisdiction::Global,
             transport: AccountsTransport::JsonRpc,
-            allow_insecure_loopback: false,
-            timeout: None,
-            connect_timeout: None,
-            roots: Vec::new(),
+            http: HttpOptions::default(),
         }
     }
 

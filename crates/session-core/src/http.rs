@@ -111,6 +111,61 @@ fn uri_is_loopback(uri: &Uri) -> bool {
     }
 }
 
+/// The HTTP options every provider builder offers, in one place: the loopback opt-out, timeouts
+/// and extra root certificates. Providers keep one of these and turn it into a client and a
+/// checked base URL.
+#[derive(Clone, Default)]
+pub struct HttpOptions {
+    /// Allow `http://` to loopback hosts (tests, local simulators); other hosts need `https://`.
+    pub allow_insecure_loopback: bool,
+    /// Whole-request timeout, also used as the read timeout (default 30 s).
+    pub timeout: Option<Duration>,
+    /// Connect timeout (default 10 s).
+    pub connect_timeout: Option<Duration>,
+    /// Extra trusted root certificates, PEM.
+    pub root_pems: Vec<Vec<u8>>,
+}
+
+impl fmt::Debug for HttpOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpOptions")
+            .field("allow_insecure_loopback", &self.allow_insecure_loopback)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("root_pems", &self.root_pems.len())
+            .finish()
+    }
+}
+
+impl HttpOptions {
+    /// A client builder with these options applied, for callers that add more (a client
+    /// certificate, a body cap).
+    pub fn builder(&self, provider: &'static str) -> Result<HttpClientBuilder> {
+        let mut b =
+            HttpClient::builder(provider).allow_insecure_loopback(self.allow_insecure_loopback);
+        if let Some(t) = self.timeout {
+            b = b.timeout(t).read_timeout(t);
+        }
+        if let Some(t) = self.connect_timeout {
+            b = b.connect_timeout(t);
+        }
+        for pem in &self.root_pems {
+            b = b.add_root_pem(pem)?;
+        }
+        Ok(b)
+    }
+
+    /// A client with these options.
+    pub fn client(&self, provider: &'static str) -> Result<HttpClient> {
+        self.builder(provider)?.build()
+    }
+
+    /// Parses and checks a base URL under these options ([`parse_base_url`]).
+    pub fn base_url(&self, provider: &'static str, url: &str) -> Result<Url> {
+        parse_base_url(provider, url, self.allow_insecure_loopback)
+    }
+}
+
 /// Builds an [`HttpClient`].
 pub struct HttpClientBuilder {
     provider: &'static str,
@@ -728,6 +783,26 @@ mod tests {
         assert!(ok("ftp://x", true).is_err());
         let e = ok("https://user:pw@api.example.com", false).unwrap_err();
         assert!(!e.to_string().contains("pw"));
+    }
+
+    #[test]
+    fn options_apply_the_loopback_opt_out_and_reject_bad_roots() {
+        let strict = HttpOptions::default();
+        assert!(strict.base_url("p", "http://127.0.0.1:1").is_err());
+        let loose = HttpOptions {
+            allow_insecure_loopback: true,
+            ..HttpOptions::default()
+        };
+        assert!(loose.base_url("p", "http://127.0.0.1:1").is_ok());
+        assert!(loose.base_url("p", "http://example.com").is_err());
+        let bad = HttpOptions {
+            root_pems: vec![b"not a pem".to_vec()],
+            ..HttpOptions::default()
+        };
+        assert_eq!(
+            bad.client("p").unwrap_err().kind(),
+            ErrorKind::Configuration
+        );
     }
 
     #[test]
