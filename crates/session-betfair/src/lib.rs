@@ -351,6 +351,14 @@
 //!   pure Rust by `p12-keystore` (modern PBES2/AES and legacy 3DES/RC2-40 files). Turn it off
 //!   (`default-features = false`) to drop those dependencies; `.crt` + `.key` and `.pem` files
 //!   keep working.
+//! - `middleware`: `SessionMiddleware` and `Repeatable` (re-exported from `session-core`) for
+//!   `reqwest-middleware` clients of API-NG: every request gets `X-Application` and
+//!   `X-Authentication` (marked sensitive); an answer carrying `INVALID_SESSION_INFORMATION` or
+//!   `NO_SESSION` ([`is_session_rejection`]; JSON-RPC errors on HTTP 200, REST faults on HTTP
+//!   400, read without taking the body from the caller) invalidates that session, and the request
+//!   is resent **once** after one re-login — for idempotent methods or requests carrying the
+//!   `Repeatable` extension (API-NG calls are `POST`s: mark reads such as `listMarketBook`);
+//!   anything else fails with [`ErrorKind::SessionRejected`] after one request.
 //! - `test-util`: `BetfairSim`, a stateful simulator of the identity SSO (both logins,
 //!   keepAlive, logout, expiry on an injected clock, the login rate limit and ban, scripted
 //!   answers, request counters, and an API-NG stand-in that rejects unknown tokens) and of the
@@ -412,6 +420,9 @@ pub use cert::ClientCertificate;
 pub use config::{BetfairBuilder, Jurisdiction, TwoFactorCode};
 pub use error::{LOGIN_BAN, accounts_code_kind, code_kind};
 pub use provider::{BetfairProvider, BetfairSession, LoginMethod};
+#[cfg(feature = "middleware")]
+#[cfg_attr(docsrs, doc(cfg(feature = "middleware")))]
+pub use session_core::middleware::{Repeatable, SessionMiddleware};
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use sim::{

@@ -92,9 +92,50 @@
 //!
 //! # Features
 //!
+//! - `middleware`: `SessionMiddleware` and `Repeatable` (re-exported from `session-core`) for
+//!   `reqwest-middleware` clients of William Hill's other v2 APIs; see below.
 //! - `test-util`: [`CasSim`], a stateful simulator of both flavors on a loopback port (idle and
-//!   hard expiry against an injected clock, validation, single-use service tickets, scripted
-//!   failures, bans, account locking, request counters), for your tests and `sessions demo`.
+//!   hard expiry against an injected clock, validation, single-use service tickets, an
+//!   authenticated `/resource` standing in for other William Hill APIs, scripted failures, bans,
+//!   account locking, request counters), for your tests and `sessions demo`.
+//!
+//! # Authenticated requests (feature `middleware`)
+//!
+//! `SessionMiddleware` takes a lease for every request, lets [`CasSession`] add `apiKey`,
+//! `apiSecret` and `apiTicket` (all marked sensitive), and when the answer says the ticket is
+//! dead ([`CasProvider`]'s `is_rejection`: HTTP 401; code 20511; a 403/404 error naming
+//! `apiTicket`, `who-ticket`, `tgt` or `ticket`; a v1 `whoFaults` entry about the ticket) it
+//! invalidates that ticket and resends the request **once** with a new one — for idempotent
+//! methods, or requests carrying the `Repeatable` extension. Anything else fails with
+//! [`ErrorKind::SessionRejected`] after one request, inside
+//! `reqwest_middleware::Error::Middleware`. Any number of concurrent rejections of one ticket
+//! cause one login. Apereo sessions add no header (CAS services take service tickets).
+//!
+//! ```no_run
+//! # #[cfg(feature = "middleware")]
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use session_cas::{ApiKeySecret, CasConfig, Repeatable, SessionManager, SessionMiddleware};
+//! use session_cas::UsernamePassword;
+//!
+//! let provider = CasConfig::new(
+//!     "https://sandbox.whapi.com/v2/sessions",
+//!     UsernamePassword::new("punter_01", std::env::var("WH_PASSWORD").unwrap_or_default()),
+//! )
+//! .api_credentials(ApiKeySecret::new("api-key", "api-secret"))
+//! .build()?;
+//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+//!     .with(SessionMiddleware::new(SessionManager::new(provider)))
+//!     .build();
+//! // Another William Hill v2 API (the path here is a placeholder):
+//! let resp = client.get("https://sandbox.whapi.com/v2/accounts/me").send().await?;
+//! // A POST the API treats as idempotent may opt in to the resend:
+//! let resp = client
+//!     .post("https://sandbox.whapi.com/v2/accounts/me/search")
+//!     .with_extension(Repeatable)
+//!     .send()
+//!     .await?;
+//! # let _ = resp; Ok(()) }
+//! ```
 //!
 //! # Errors: upstream code → [`ErrorKind`]
 //!
@@ -191,6 +232,9 @@ pub use config::{
 };
 pub use error::is_target_not_established;
 pub use provider::{CasProvider, CasSession};
+#[cfg(feature = "middleware")]
+#[cfg_attr(docsrs, doc(cfg(feature = "middleware")))]
+pub use session_core::middleware::{Repeatable, SessionMiddleware};
 pub use session_core::{
     ApiKey, ApiKeySecret, ApiSecret, Clock, Error, ErrorKind, Event, Expiry, FileStore, Health,
     HttpFailure, KeepAlive, Lease, MemoryStore, Password, PersistedSession, RenewPolicy, Renewal,
@@ -199,4 +243,4 @@ pub use session_core::{
 };
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
-pub use sim::{CasSim, CasSimBuilder, SimFailure, SimOp};
+pub use sim::{CasSim, CasSimBuilder, ResourceRejection, SimFailure, SimOp};

@@ -7,6 +7,14 @@
 //! `session_core::test_util::ManualClock` to move time), validates tickets, mints single-use
 //! service tickets, counts requests per operation, and plays scripted failures.
 //!
+//! The William Hill flavor also serves an authenticated resource under `/resource` (any method,
+//! any sub-path; see [`CasSim::resource_url`]) standing in for William Hill's other v2 APIs: it
+//! answers 200 with JSON when the `apiTicket` (or v1 `who-ticket`) header names a live ticket and
+//! the app headers are right, and otherwise rejects the request the way
+//! [`CasSimBuilder::resource_rejection`] says — for tests of
+//! [`SessionProvider::is_rejection`](session_core::SessionProvider::is_rejection) and of
+//! `SessionMiddleware` (feature `middleware`).
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! use session_cas::CasSim;
@@ -51,6 +59,8 @@ pub enum SimOp {
     ServiceTicket,
     /// Ticket deletion (log out).
     Logout,
+    /// A request to the authenticated resource (`/resource…`, William Hill flavor).
+    Resource,
 }
 
 impl SimOp {
@@ -60,8 +70,26 @@ impl SimOp {
             Self::Validate => 1,
             Self::ServiceTicket => 2,
             Self::Logout => 3,
+            Self::Resource => 4,
         }
     }
+}
+
+/// How the simulator's authenticated resource (`/resource…`) answers a request whose ticket is
+/// not live (unknown, expired or revoked). Each is a rejection that
+/// [`SessionProvider::is_rejection`](session_core::SessionProvider::is_rejection) recognizes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResourceRejection {
+    /// HTTP 404 with William Hill code 20511 naming the `apiTicket` field (the default).
+    #[default]
+    TicketNotFound,
+    /// HTTP 401 with the gateway's generic code `000000`.
+    Unauthorized,
+    /// HTTP 403 with an error (code `403`) naming the `apiTicket` field.
+    ApiTicketForbidden,
+    /// HTTP 403 with a v1 `whoFaults` entry about the `who-ticket`.
+    WhoFault,
 }
 
 /// A scripted failure, answered instead of the normal behaviour.
@@ -105,6 +133,7 @@ pub struct CasSimBuilder {
     location_base: Option<String>,
     service_ticket_ttl: Duration,
     send_expiry: bool,
+    resource_rejection: ResourceRejection,
 }
 
 impl fmt::Debug for CasSimBuilder {
@@ -215,6 +244,14 @@ impl CasSimBuilder {
         self
     }
 
+    /// How the authenticated resource (`/resource…`) rejects a ticket that is not live (default
+    /// [`ResourceRejection::TicketNotFound`]).
+    #[must_use]
+    pub fn resource_rejection(mut self, rejection: ResourceRejection) -> Self {
+        self.resource_rejection = rejection;
+        self
+    }
+
     /// Starts the server on a free loopback port.
     pub async fn start(self) -> std::io::Result<CasSim> {
         let shared = Arc::new(Shared {
@@ -231,6 +268,7 @@ impl CasSimBuilder {
             location_base: self.location_base,
             service_ticket_ttl: self.service_ticket_ttl,
             send_expiry: self.send_expiry,
+            resource_rejection: self.resource_rejection,
             origin: Mutex::new(String::new()),
             state: Mutex::new(State::default()),
         });
@@ -255,6 +293,7 @@ struct Shared {
     location_base: Option<String>,
     service_ticket_ttl: Duration,
     send_expiry: bool,
+    resource_rejection: ResourceRejection,
     origin: Mutex<String>,
     state: Mutex<State>,
 }
@@ -278,7 +317,7 @@ struct State {
     tickets: HashMap<String, Tgt>,
     service_tickets: HashMap<String, St>,
     issued: Vec<String>,
-    calls: [usize; 4],
+    calls: [usize; 5],
     requests: Vec<String>,
     script: VecDeque<(SimOp, SimFailure)>,
     banned_until: Option<SystemTime>,
@@ -319,6 +358,7 @@ impl CasSim {
             location_base: None,
             service_ticket_ttl: Duration::from_secs(10),
             send_expiry: true,
+            resource_rejection: ResourceRejection::TicketNotFound,
         }
     }
 
@@ -334,6 +374,16 @@ impl CasSim {
             Flavor::WhApi => self.server.url("/v2/sessions"),
             Flavor::Apereo => self.server.url("/cas"),
         }
+    }
+
+    /// The URL of the authenticated resource at `path` (William Hill flavor):
+    /// `http://127.0.0.1:PORT/resource{path}`, e.g. `resource_url("/accounts/me")`. Send
+    /// `apiKey`, `apiSecret` and `apiTicket`, as [`CasSession`](crate::CasSession)'s
+    /// `authenticate` does. A successful request answers 200
+    /// `{"method", "path", "username"}` and, like a use of the ticket on another API that this
+    /// crate cannot see, does not move the ticket's idle deadline.
+    pub fn resource_url(&self, path: &str) -> String {
+        self.server.url(&format!("/resource{path}"))
     }
 
     /// A provider configuration pointed at this simulator: its base URL, flavor, clock, loopback
@@ -535,6 +585,9 @@ impl Shared {
         };
         let segments = req.segments();
         let resp = match self.flavor {
+            Flavor::WhApi if segments.first().is_some_and(|s| s == "resource") => {
+                self.route_resource(req, &line, now)
+            }
             Flavor::WhApi => self.route_wh(req, &segments, &line, now),
             Flavor::Apereo => self.route_apereo(req, &segments, &line, now),
         };
@@ -708,6 +761,53 @@ impl Shared {
                     None => wh_code_response(20511),
                 }
             }
+            // Served by `route_resource`, never routed here.
+            SimOp::Resource => wh_error(404, "404", None, "not found"),
+        }
+    }
+
+    /// The authenticated resource standing in for William Hill's other v2 APIs.
+    fn route_resource(&self, req: &SimRequest, line: &str, now: SystemTime) -> SimResponse {
+        let mut st = self.state();
+        if let Some(r) = self.begin(&mut st, SimOp::Resource, line) {
+            return r;
+        }
+        if !self.wh_app_ok(req) {
+            return wh_error(401, "000000", None, "unauthorized");
+        }
+        let Some(ticket) = req.header("apiTicket").or_else(|| req.header("who-ticket")) else {
+            return wh_error(401, "000000", Some("apiTicket"), "apiTicket is required");
+        };
+        match self.live(&mut st, ticket, now) {
+            Some(t) => json(
+                200,
+                serde_json::json!({
+                    "method": req.method.as_str(),
+                    "path": req.path,
+                    "username": t.username,
+                }),
+            ),
+            None => self.resource_rejection_response(),
+        }
+    }
+
+    fn resource_rejection_response(&self) -> SimResponse {
+        match self.resource_rejection {
+            ResourceRejection::TicketNotFound => {
+                wh_error(404, "20511", Some("apiTicket"), "ticket not found")
+            }
+            ResourceRejection::Unauthorized => wh_error(401, "000000", None, "unauthorized"),
+            ResourceRejection::ApiTicketForbidden => {
+                wh_error(403, "403", Some("apiTicket"), "invalid ticket")
+            }
+            ResourceRejection::WhoFault => json(
+                403,
+                serde_json::json!({ "whoFaults": [{
+                    "faultCode": "403",
+                    "faultName": "InvalidWhoTicket",
+                    "faultString": "who-ticket is not valid",
+                }] }),
+            ),
         }
     }
 
@@ -891,6 +991,8 @@ impl Shared {
                     }
                 }
             }
+            // The Apereo simulator has no authenticated resource.
+            SimOp::Resource => SimResponse::text(404, "not found"),
         }
     }
 }

@@ -1,5 +1,6 @@
-//! [`PagosClient`]: a managed dedicated session plus the helper that sends later calls
-//! (`GetResult`, ...) with the `SessionId` in their JSON body.
+//! [`PagosClient`]: a managed dedicated session plus the helpers that send later calls
+//! (`GetResult`, ...) with the `SessionId` in their JSON body: [`PagosClient::call`] retries once
+//! after a token refusal, [`PagosClient::call_once`] never does.
 
 use std::fmt;
 
@@ -66,29 +67,58 @@ impl PagosClient {
     /// second refusal (or the first, with a fixed token) is `SessionRejected`. Any other answer is
     /// returned as a [`CallResponse`], successful or not. HTTP errors and non-JSON replies map to
     /// the core kinds. The call is sent at most twice, so only use this retry for calls that are
-    /// safe to repeat.
+    /// safe to repeat (such as `GetResult`); use [`call_once`](Self::call_once) for the others.
+    ///
+    /// Any number of concurrent calls refused together cause one new token and one new session.
     #[tracing::instrument(name = "pagos.call", skip_all, fields(provider = NAME))]
     pub async fn call(&self, method: &str, body: Value) -> Result<CallResponse> {
         let lease = get_lease(&self.manager).await?;
-        let failure = match self.call_once(&lease, method, &body).await? {
+        let failure = match self.send_call(&lease, method, &body).await? {
             CallOutcome::Done(r) => return Ok(r),
             CallOutcome::TokenRejected(f) => f,
         };
         let provider = self.manager.provider();
-        self.manager.invalidate(&lease);
+        self.drop_rejected(&lease);
         provider.renew_token(lease.token(), failure).await?;
         let lease = get_lease(&self.manager).await?;
-        match self.call_once(&lease, method, &body).await? {
+        match self.send_call(&lease, method, &body).await? {
             CallOutcome::Done(r) => Ok(r),
             CallOutcome::TokenRejected(f) => {
-                provider.token_manager().invalidate(lease.token());
-                self.manager.invalidate(&lease);
+                self.drop_rejected(&lease);
                 Err(error::token_rejected(f))
             }
         }
     }
 
-    async fn call_once(
+    /// Like [`call`](Self::call), but the call is sent **once**: when Pagos answers
+    /// `InvalidToken: true` (or HTTP 401), the token lease and the session are invalidated (so the
+    /// next call gets a new token and opens a new session) and the result is
+    /// [`SessionRejected`](session_core::ErrorKind::SessionRejected) with code `INVALID_TOKEN`.
+    /// Use it for calls that must not run twice (ones that save or submit data).
+    #[tracing::instrument(name = "pagos.call_once", skip_all, fields(provider = NAME))]
+    pub async fn call_once(&self, method: &str, body: Value) -> Result<CallResponse> {
+        let lease = get_lease(&self.manager).await?;
+        match self.send_call(&lease, method, &body).await? {
+            CallOutcome::Done(r) => Ok(r),
+            CallOutcome::TokenRejected(f) => {
+                self.drop_rejected(&lease);
+                Err(error::token_rejected(f))
+            }
+        }
+    }
+
+    /// Forgets a refused session and its token: the token first, so that a session opened by a
+    /// concurrent caller in between is not opened on the refused token. Both are generation
+    /// checked: a newer token or session is kept.
+    fn drop_rejected(&self, lease: &Lease<DedicatedSession>) {
+        self.manager
+            .provider()
+            .token_manager()
+            .invalidate(lease.token());
+        self.manager.invalidate(lease);
+    }
+
+    async fn send_call(
         &self,
         session: &DedicatedSession,
         method: &str,

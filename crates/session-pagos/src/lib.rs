@@ -14,7 +14,8 @@
 //!   `SessionManager<Arc<dyn SessionProvider<Session = BearerToken>>>` that caches it, shareable by
 //!   several application keys;
 //! - [`PagosClient`], a managed session plus [`PagosClient::call`], which puts the `SessionId` into
-//!   the body of later calls and retries once when the token is refused;
+//!   the body of later calls and retries once when the token is refused, and
+//!   [`PagosClient::call_once`], which never retries;
 //! - with feature `test-util`, [`PagosSim`], a stateful simulator of the server and its token
 //!   endpoint.
 //!
@@ -57,9 +58,49 @@
 //!
 //! # Features
 //!
+//! - `middleware`: `SessionMiddleware` and `Repeatable` (re-exported from `session-core`) for
+//!   `reqwest-middleware` clients of calls that need only the bearer token; see below.
 //! - `test-util`: [`PagosSim`] (a loopback simulator: token endpoint, open/close, `GetResult`,
 //!   `InvalidToken` for wrong or expired tokens, unknown application keys, request counters and
 //!   scripted failures) and the session-core test kit.
+//!
+//! # Authenticated requests
+//!
+//! Pagos takes the `SessionId` in the JSON **body** of later calls, which a header-adding
+//! middleware cannot do: send those with [`PagosClient`]. Its rule is the one of
+//! `session-core`'s `SessionMiddleware`: a refused token (`InvalidToken: true` on HTTP 200, or
+//! HTTP 401) invalidates the token and the session, and the call is resent **once** with a new
+//! token and a new session — by [`PagosClient::call`] / [`PagosClient::get_result`], for calls
+//! that are safe to repeat — or fails with [`ErrorKind::SessionRejected`] (code `INVALID_TOKEN`)
+//! after one request — by [`PagosClient::call_once`], for calls that must not run twice. Any
+//! number of concurrent calls refused together cause one new token and one new session.
+//!
+//! For requests that need only the bearer token, feature `middleware` re-exports
+//! `SessionMiddleware`; use it over the token manager ([`PagosProvider::token_manager`]), whose
+//! built-in sources ([`BearerSource`]) recognize `InvalidToken: true` as a rejection:
+//!
+//! ```no_run
+//! # #[cfg(feature = "middleware")]
+//! # async fn run(provider: session_pagos::PagosProvider) -> Result<(), Box<dyn std::error::Error>> {
+//! use session_pagos::{Repeatable, SessionMiddleware};
+//!
+//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+//!     .with(SessionMiddleware::new(provider.token_manager().clone()))
+//!     .build();
+//! let url = format!(
+//!     "{}/Api/Applications/GetResult",
+//!     provider.base_url().as_str().trim_end_matches('/')
+//! );
+//! let body = serde_json::json!({ "ApplicationKey": "..", "Inputs": [] });
+//! let reply = client
+//!     .post(url)
+//!     .with_extension(Repeatable) // a calculation is safe to send twice
+//!     .header("content-type", "application/json")
+//!     .body(body.to_string())
+//!     .send()
+//!     .await?;
+//! # let _ = reply; Ok(()) }
+//! ```
 //!
 //! # Behaviour
 //!
@@ -154,6 +195,8 @@ pub use config::{DEFAULT_CLOSE_ON_DROP_TIMEOUT, DEFAULT_SESSION_TTL, PagosConfig
 pub use error::{MAX_MESSAGE_CHARS, MAX_MESSAGES, PagosFailure};
 pub use provider::PagosProvider;
 pub use session::DedicatedSession;
+#[cfg(feature = "middleware")]
+pub use session_core::middleware::{Repeatable, SessionMiddleware};
 pub use session_core::{
     AccessToken, AppKey, ClientCredentials, ClientSecret, Clock, Error, ErrorKind, Event, Expiry,
     Health, HttpFailure, KeepAlive, Lease, RenewPolicy, Result, Session, SessionId, SessionManager,

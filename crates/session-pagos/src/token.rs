@@ -250,8 +250,11 @@ where
         })
     }
 
+    /// The wrapped provider's verdict, or Pagos' own refusal of the token: HTTP 401, or a JSON
+    /// reply with `InvalidToken: true` (Pagos answers it with HTTP 200). So a
+    /// `SessionMiddleware` over the token manager recovers from a refused token.
     fn is_rejection(&self, response: &HttpResponse) -> bool {
-        self.inner.is_rejection(response)
+        self.inner.is_rejection(response) || crate::wire::is_token_rejection(response)
     }
 }
 
@@ -283,6 +286,27 @@ mod tests {
         assert_eq!(t.token().expose_secret(), "T");
         assert!(!t.is_renewable());
         assert!(p.persist(&t).is_none());
+    }
+
+    #[test]
+    fn pagos_refusals_are_rejections_of_the_token() {
+        let p = BearerSource::new(StaticTokenProvider::new(
+            "pagos",
+            StaticToken::bearer(AccessToken::new("T")),
+        ));
+        let reply =
+            |status: u16, body: &str| HttpResponse::json_body("pagos", status, body.to_owned());
+        assert!(p.is_rejection(&reply(
+            200,
+            r#"{"Success":false,"InvalidToken":true,"Messages":[]}"#
+        )));
+        assert!(p.is_rejection(&reply(401, "{}")));
+        assert!(!p.is_rejection(&reply(
+            200,
+            r#"{"Success":false,"InvalidToken":false,"Messages":["x"]}"#
+        )));
+        assert!(!p.is_rejection(&reply(200, r#"{"Success":true,"Messages":[]}"#)));
+        assert!(!p.is_rejection(&reply(500, r#"{"InvalidToken":true}"#)));
     }
 
     #[tokio::test]

@@ -74,9 +74,51 @@
 //!
 //! # Features
 //!
+//! - `middleware`: `SessionMiddleware` and `Repeatable` (re-exported from `session-core`) for
+//!   `reqwest-middleware` clients; see below.
 //! - `test-util`: [`SeawareSim`], a stateful simulator of SwOTA's session endpoints (password
 //!   grant in query or form, expiry on an injected clock, refresh on/off, logout, Spring-style
 //!   error bodies, scripted faults, request counters), for your tests and `sessions demo`.
+//!
+//! # Authenticated requests (feature `middleware`)
+//!
+//! `SessionMiddleware` takes a lease for every request, lets [`SeawareSession`] add
+//! `Authorization: Bearer <access_token>` (marked sensitive), and when the answer is a rejection
+//! ([`is_rejection`]: HTTP 401, an `invalid_token` body, or an OTA `<Errors>` body saying the
+//! session expired, which arrives with HTTP 200 and is read without taking it from the caller) it
+//! invalidates that session and resends the request **once** with a new one. OTA messages are
+//! `POST`s, which are resent only when they carry the `Repeatable` extension (mark read-only
+//! messages such as `OTA_PingRQ` or availability searches); any other rejected request fails
+//! with [`ErrorKind::SessionRejected`] after one request, inside
+//! `reqwest_middleware::Error::Middleware`. Any number of concurrent rejections of one session
+//! cause one login.
+//!
+//! The middleware adds only the session bearer. With a [`Gateway`] or an
+//! [`extra_headers`](SeawareBuilder::extra_headers) hook, add those headers with a middleware
+//! placed *after* `SessionMiddleware` (it then runs for the resend too), or use [`authorize`].
+//!
+//! ```no_run
+//! # #[cfg(feature = "middleware")]
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use session_seaware::{Repeatable, SeawareProvider, SessionManager, SessionMiddleware};
+//!
+//! let provider = SeawareProvider::builder("https://bookings.example.com")
+//!     .credentials("JAMES", std::env::var("SEAWARE_PASSWORD").unwrap_or_default())
+//!     .build()?;
+//! let manager = SessionManager::new(provider);
+//! let url = manager.provider().rest_url("OTA_PingRQ");
+//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+//!     .with(SessionMiddleware::new(manager))
+//!     .build();
+//! let reply = client
+//!     .post(url.as_str())
+//!     .header("content-type", "application/xml")
+//!     .with_extension(Repeatable) // a ping is safe to send twice
+//!     .body("<OTA_PingRQ><EchoData>hi</EchoData></OTA_PingRQ>")
+//!     .send()
+//!     .await?;
+//! # let _ = reply; Ok(()) }
+//! ```
 //!
 //! # Security
 //!
@@ -144,6 +186,8 @@ pub use config::{
 };
 pub use provider::{LogoutOnDrop, SeawareProvider, SeawareSession, authorize};
 pub use session_core::http::HttpResponse;
+#[cfg(feature = "middleware")]
+pub use session_core::middleware::{Repeatable, SessionMiddleware};
 pub use session_core::oauth::{ClientCredentialsProvider, OAuthSession, Placement};
 pub use session_core::{
     AccessToken, ClientCredentials, ClientSecret, Clock, Error, ErrorKind, Event, Expiry,

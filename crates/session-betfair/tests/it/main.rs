@@ -10,6 +10,7 @@ mod interactive;
 mod jurisdictions;
 mod keep_alive;
 mod logout;
+mod middleware;
 mod rejection;
 mod resume;
 mod sim;

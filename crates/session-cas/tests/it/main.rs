@@ -5,6 +5,7 @@ mod apereo;
 mod conformance;
 mod leaks;
 mod lifetime;
+mod middleware;
 mod simulator;
 mod support;
 mod wh_login;

@@ -5,6 +5,7 @@ mod call;
 mod close;
 mod conformance;
 mod expiry;
+mod middleware;
 mod open;
 mod sim;
 mod token;

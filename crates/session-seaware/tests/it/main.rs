@@ -9,6 +9,7 @@ mod gateway;
 mod leaks;
 mod login;
 mod logout;
+mod middleware;
 mod renewal;
 mod session_less;
 mod simulator;
