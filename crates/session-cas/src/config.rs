@@ -1,5 +1,6 @@
 //! Configuration: which CAS flavor to speak, where, as whom, and how long tickets live.
 
+use session_core::http::HttpOptions;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -211,10 +212,7 @@ pub struct CasConfig {
     pub(crate) keep_alive: Option<Option<Duration>>,
     pub(crate) renew_service: Option<String>,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) allow_insecure_loopback: bool,
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) connect_timeout: Option<Duration>,
-    pub(crate) root_pems: Vec<Vec<u8>>,
+    pub(crate) http: HttpOptions,
 }
 
 impl fmt::Debug for CasConfig {
@@ -239,9 +237,7 @@ impl fmt::Debug for CasConfig {
             .field("lifetimes", &self.lifetimes)
             .field("keep_alive", &self.keep_alive)
             .field("renew_service", &self.renew_service.is_some())
-            .field("allow_insecure_loopback", &self.allow_insecure_loopback)
-            .field("timeout", &self.timeout)
-            .field("root_pems", &self.root_pems.len())
+            .field("http", &self.http)
             .finish_non_exhaustive()
     }
 }
@@ -266,10 +262,7 @@ impl CasConfig {
             keep_alive: None,
             renew_service: None,
             clock: Arc::new(SystemClock),
-            allow_insecure_loopback: false,
-            timeout: None,
-            connect_timeout: None,
-            root_pems: Vec::new(),
+            http: HttpOptions::default(),
         }
     }
 
@@ -388,28 +381,28 @@ impl CasConfig {
     /// Allows `http://` for loopback hosts (tests, simulators). Other hosts always need https.
     #[must_use]
     pub fn allow_insecure_loopback(mut self, allow: bool) -> Self {
-        self.allow_insecure_loopback = allow;
+        self.http.allow_insecure_loopback = allow;
         self
     }
 
     /// Whole-request timeout (default 30 s).
     #[must_use]
     pub fn timeout(mut self, d: Duration) -> Self {
-        self.timeout = Some(d);
+        self.http.timeout = Some(d);
         self
     }
 
     /// Connect timeout (default 10 s).
     #[must_use]
     pub fn connect_timeout(mut self, d: Duration) -> Self {
-        self.connect_timeout = Some(d);
+        self.http.connect_timeout = Some(d);
         self
     }
 
     /// Also trusts the root certificates in `pem` (checked when the provider is built).
     #[must_use]
     pub fn add_root_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.root_pems.push(pem.into());
+        self.http.root_pems.push(pem.into());
         self
     }
 

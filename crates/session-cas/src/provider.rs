@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use http::HeaderMap;
 use serde::Deserialize;
-use session_core::http::{HttpClient, HttpResponse, parse_base_url};
+use session_core::http::{HttpClient, HttpResponse};
 use session_core::{
     ApiKeySecret, Clock, Error, ErrorKind, Expiry, PersistedSession, RenewPolicy, Renewal, Result,
     SecretState, Session, SessionProvider, Ticket, UsernamePassword, from_unix_seconds,
@@ -211,7 +211,7 @@ impl fmt::Debug for CasProvider {
 impl CasProvider {
     /// Builds a provider from `config` (same as [`CasConfig::build`]).
     pub fn new(config: CasConfig) -> Result<Self> {
-        let base = parse_base_url(NAME, &config.base_url, config.allow_insecure_loopback)?;
+        let base = config.http.base_url(NAME, &config.base_url)?;
         let api = match (config.flavor, config.api) {
             (Flavor::WhApi, None) => {
                 return Err(Error::configuration(
@@ -240,17 +240,7 @@ impl CasProvider {
         if config.credentials.username.is_empty() {
             return Err(Error::configuration(NAME, "empty username"));
         }
-        let mut http =
-            HttpClient::builder(NAME).allow_insecure_loopback(config.allow_insecure_loopback);
-        if let Some(t) = config.timeout {
-            http = http.timeout(t).read_timeout(t);
-        }
-        if let Some(t) = config.connect_timeout {
-            http = http.connect_timeout(t);
-        }
-        for pem in &config.root_pems {
-            http = http.add_root_pem(pem)?;
-        }
+        let http = config.http.client(NAME)?;
         let keep_alive = config.keep_alive.unwrap_or(if config.extended {
             None
         } else {
@@ -271,7 +261,7 @@ impl CasProvider {
             keep_alive,
             renew_service: config.renew_service,
             clock: config.clock,
-            http: http.build()?,
+            http,
         })
     }
 

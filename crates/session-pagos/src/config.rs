@@ -1,11 +1,11 @@
 //! Configuration: where Pagos is, which application, where the bearer token comes from, and the
 //! HTTP and timing settings.
 
+use session_core::http::HttpOptions;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use session_core::http::{HttpClient, parse_base_url};
 use session_core::oauth::{ClientAuth, ClientCredentialsProvider};
 use session_core::{
     AccessToken, AppKey, ClientCredentials, Clock, Error, RenewPolicy, Result, SessionManager,
@@ -140,10 +140,7 @@ pub struct PagosConfig {
     base_url: String,
     application_key: AppKey,
     token: TokenSource,
-    allow_insecure_loopback: bool,
-    timeout: Duration,
-    connect_timeout: Duration,
-    root_pems: Vec<Vec<u8>>,
+    http: HttpOptions,
     clock: Arc<dyn Clock>,
     session_ttl: Option<Duration>,
     close_on_drop: Option<Duration>,
@@ -155,8 +152,7 @@ impl fmt::Debug for PagosConfig {
         f.debug_struct("PagosConfig")
             .field("application_key", &self.application_key)
             .field("token", &self.token)
-            .field("allow_insecure_loopback", &self.allow_insecure_loopback)
-            .field("timeout", &self.timeout)
+            .field("http", &self.http)
             .field("session_ttl", &self.session_ttl)
             .field("close_on_drop", &self.close_on_drop)
             .finish_non_exhaustive()
@@ -183,10 +179,7 @@ impl PagosConfig {
             base_url: base_url.into(),
             application_key: application_key.into(),
             token,
-            allow_insecure_loopback: false,
-            timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(10),
-            root_pems: Vec::new(),
+            http: HttpOptions::default(),
             clock: Arc::new(SystemClock),
             session_ttl: Some(DEFAULT_SESSION_TTL),
             close_on_drop: Some(DEFAULT_CLOSE_ON_DROP_TIMEOUT),
@@ -197,28 +190,28 @@ impl PagosConfig {
     /// Allows `http://` for loopback hosts (tests, the simulator). Other `http://` URLs are refused.
     #[must_use]
     pub fn allow_insecure_loopback(mut self, allow: bool) -> Self {
-        self.allow_insecure_loopback = allow;
+        self.http.allow_insecure_loopback = allow;
         self
     }
 
     /// Whole-request and read timeout (default 30 s).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.http.timeout = Some(timeout);
         self
     }
 
     /// Connect timeout (default 10 s).
     #[must_use]
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.http.connect_timeout = Some(timeout);
         self
     }
 
     /// Also trusts the root certificates in `pem` (checked by [`build`](Self::build)).
     #[must_use]
     pub fn add_root_pem(mut self, pem: &[u8]) -> Self {
-        self.root_pems.push(pem.to_vec());
+        self.http.root_pems.push(pem.to_vec());
         self
     }
 
@@ -254,20 +247,11 @@ impl PagosConfig {
 
     /// Checks the settings and builds the provider. No request is made.
     pub fn build(self) -> Result<PagosProvider> {
-        let allow = self.allow_insecure_loopback;
-        let base = parse_base_url(NAME, &self.base_url, allow)?;
+        let base = self.http.base_url(NAME, &self.base_url)?;
         if self.application_key.is_empty() {
             return Err(Error::configuration(NAME, "application key is empty"));
         }
-        let mut builder = HttpClient::builder(NAME)
-            .allow_insecure_loopback(allow)
-            .timeout(self.timeout)
-            .read_timeout(self.timeout)
-            .connect_timeout(self.connect_timeout);
-        for pem in &self.root_pems {
-            builder = builder.add_root_pem(pem)?;
-        }
-        let http = builder.build()?;
+        let http = self.http.client(NAME)?;
         let clock = self.clock;
         let manager = |provider: TokenProvider| -> TokenManager {
             SessionManager::builder(provider)
@@ -288,7 +272,7 @@ impl PagosConfig {
                 scope,
                 basic,
             } => {
-                let url = parse_base_url(NAME, &token_url, allow)?;
+                let url = self.http.base_url(NAME, &token_url)?;
                 let mut source =
                     ClientCredentialsProvider::new(NAME, http.clone(), url, credentials)
                         .with_clock(clock.clone());

@@ -1,6 +1,7 @@
 //! Configuration: the builder, scopes, parameter placement, renewal and session modes, and the
 //! gateway layer.
 
+use session_core::http::HttpOptions;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -174,10 +175,7 @@ pub struct SeawareBuilder {
     pub(crate) renew_jitter: Duration,
     pub(crate) gateway: Option<Gateway>,
     pub(crate) extra_headers: Option<ExtraHeaders>,
-    pub(crate) allow_insecure_loopback: bool,
-    pub(crate) timeout: Duration,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) root_pems: Vec<Vec<u8>>,
+    pub(crate) http: HttpOptions,
     pub(crate) clock: Arc<dyn Clock>,
 }
 
@@ -193,8 +191,7 @@ impl fmt::Debug for SeawareBuilder {
             .field("default_ttl", &self.default_ttl)
             .field("gateway", &self.gateway)
             .field("extra_headers", &self.extra_headers.is_some())
-            .field("allow_insecure_loopback", &self.allow_insecure_loopback)
-            .field("timeout", &self.timeout)
+            .field("http", &self.http)
             .finish_non_exhaustive()
     }
 }
@@ -214,10 +211,7 @@ impl SeawareBuilder {
             renew_jitter: Duration::from_secs(10),
             gateway: None,
             extra_headers: None,
-            allow_insecure_loopback: false,
-            timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(10),
-            root_pems: Vec::new(),
+            http: HttpOptions::default(),
             clock: Arc::new(SystemClock),
         }
     }
@@ -326,28 +320,28 @@ impl SeawareBuilder {
     /// tests and simulators. Other `http://` hosts are refused even with this set.
     #[must_use]
     pub fn allow_insecure_loopback(mut self, allow: bool) -> Self {
-        self.allow_insecure_loopback = allow;
+        self.http.allow_insecure_loopback = allow;
         self
     }
 
     /// Whole-request timeout (default 30 s), also used as the read timeout.
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.http.timeout = Some(timeout);
         self
     }
 
     /// Connect timeout (default 10 s).
     #[must_use]
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.http.connect_timeout = Some(timeout);
         self
     }
 
     /// Also trusts the root certificates in `pem` (checked by [`build`](Self::build)).
     #[must_use]
     pub fn add_root_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.root_pems.push(pem.into());
+        self.http.root_pems.push(pem.into());
         self
     }
 

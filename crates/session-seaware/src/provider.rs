@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use http::HeaderMap;
-use session_core::http::{HttpClient, HttpResponse, parse_base_url};
+use session_core::http::{HttpClient, HttpResponse};
 use session_core::oauth::{OAuthSession, Placement, TokenResponse};
 use session_core::{
     AccessToken, ClientCredentials, Clock, Error, Expiry, Lease, PersistedSession, RefreshToken,
@@ -151,7 +151,7 @@ impl SeawareProvider {
     }
 
     pub(crate) fn from_builder(b: SeawareBuilder) -> Result<Self> {
-        let mut base_url = parse_base_url(NAME, &b.base_url, b.allow_insecure_loopback)?;
+        let mut base_url = b.http.base_url(NAME, &b.base_url)?;
         base_url.set_query(None);
         base_url.set_fragment(None);
         if b.client.client_id.is_empty() {
@@ -177,15 +177,7 @@ impl SeawareProvider {
                 ));
             }
         }
-        let mut http = HttpClient::builder(NAME)
-            .allow_insecure_loopback(b.allow_insecure_loopback)
-            .timeout(b.timeout)
-            .read_timeout(b.timeout)
-            .connect_timeout(b.connect_timeout);
-        for pem in &b.root_pems {
-            http = http.add_root_pem(pem)?;
-        }
-        let http = http.build()?;
+        let http = b.http.client(NAME)?;
         let policy = RenewPolicy::default()
             .with_default_ttl(b.default_ttl)
             .with_buffer(b.renew_buffer)

@@ -1,6 +1,6 @@
 //! Logs in to the bundled simulator, sends an `OTA_PingRQ` with the session, renews it with the
 //! refresh grant and logs out. Run with
-//! `cargo run -p session-seaware --example simulator --features test-util`.
+//! `cargo run -p session-seaware --example seaware_simulated --features test-util`.
 #![allow(clippy::print_stdout)]
 
 use session_core::http::HttpClient;

@@ -1,6 +1,6 @@
 //! Opens, uses and closes a dedicated session against the bundled simulator.
 //!
-//! Run with `cargo run -p session-pagos --example simulator --features test-util`.
+//! Run with `cargo run -p session-pagos --example pagos_simulated --features test-util`.
 #![allow(clippy::print_stdout)]
 
 use std::sync::Arc;

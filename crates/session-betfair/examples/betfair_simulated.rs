@@ -1,5 +1,5 @@
 //! A whole session against the bundled simulator, no network or account needed:
-//! `cargo run -p session-betfair --example simulator`.
+//! `cargo run -p session-betfair --example betfair_simulated`.
 
 use std::io::Write;
 

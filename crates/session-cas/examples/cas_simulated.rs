@@ -1,7 +1,7 @@
 //! Runs the whole session lifecycle against the simulator: log in through the manager, mint and
 //! redeem a service ticket, see a revoked ticket rejected and replaced, and log out.
 //!
-//! `cargo run -p session-cas --example simulated --features test-util`
+//! `cargo run -p session-cas --example cas_simulated --features test-util`
 #![allow(clippy::print_stdout)]
 
 use session_cas::{CasSim, ErrorKind, Flavor, SessionManager, SimOp, UsernamePassword};
