@@ -232,14 +232,15 @@ pub use config::{
 };
 pub use error::is_target_not_established;
 pub use provider::{CasProvider, CasSession};
+pub use session_core::http::HttpResponse;
 #[cfg(feature = "middleware")]
 #[cfg_attr(docsrs, doc(cfg(feature = "middleware")))]
 pub use session_core::middleware::{Repeatable, SessionMiddleware};
 pub use session_core::{
     ApiKey, ApiKeySecret, ApiSecret, Clock, Error, ErrorKind, Event, Expiry, FileStore, Health,
-    HttpFailure, KeepAlive, Lease, MemoryStore, Password, PersistedSession, RenewPolicy, Renewal,
-    Result, Session, SessionManager, SessionProvider, SessionStore, SystemClock, Ticket,
-    UsernamePassword,
+    HttpFailure, KeepAlive, Lease, ManagerBuilder, MemoryStore, Password, PersistedSession,
+    RenewPolicy, Renewal, Result, Session, SessionManager, SessionProvider, SessionStore,
+    SystemClock, Ticket, UsernamePassword,
 };
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]

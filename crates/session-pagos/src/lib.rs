@@ -195,12 +195,14 @@ pub use config::{DEFAULT_CLOSE_ON_DROP_TIMEOUT, DEFAULT_SESSION_TTL, PagosConfig
 pub use error::{MAX_MESSAGE_CHARS, MAX_MESSAGES, PagosFailure};
 pub use provider::PagosProvider;
 pub use session::DedicatedSession;
+pub use session_core::http::HttpResponse;
 #[cfg(feature = "middleware")]
 pub use session_core::middleware::{Repeatable, SessionMiddleware};
 pub use session_core::{
     AccessToken, AppKey, ClientCredentials, ClientSecret, Clock, Error, ErrorKind, Event, Expiry,
-    Health, HttpFailure, KeepAlive, Lease, RenewPolicy, Result, Session, SessionId, SessionManager,
-    SessionProvider, StaticToken, StaticTokenProvider, SystemClock,
+    FileStore, Health, HttpFailure, KeepAlive, Lease, ManagerBuilder, MemoryStore,
+    PersistedSession, RenewPolicy, Renewal, Result, Session, SessionId, SessionManager,
+    SessionProvider, SessionStore, StaticToken, StaticTokenProvider, SystemClock,
 };
 #[cfg(feature = "test-util")]
 pub use sim::{PagosSim, PagosSimBuilder, SimFailure, SimOp};
