@@ -238,6 +238,9 @@ struct State {
     consecutive_failures: u32,
     last_error: Option<ErrorKind>,
     store_degraded: bool,
+    /// After a transient renewal failure, callers keep the still-valid session and the next
+    /// renewal waits until this time (the keep-alive backoff), instead of every `get()` retrying.
+    renew_retry_at: Option<SystemTime>,
 }
 
 /// One login or renewal in progress: its result, once known, and the waiters' wake-up. A success
@@ -765,6 +768,12 @@ impl<P: SessionProvider> Inner<P> {
             if mode == Mode::Get && !stale {
                 return Ok(entry.lease());
             }
+            if mode == Mode::Get
+                && !expired
+                && self.lock_state().renew_retry_at.is_some_and(|t| now < t)
+            {
+                return Ok(entry.lease());
+            }
             if !expired {
                 match provider.renew(&entry.session).await {
                     Ok(Renewal::Renewed(session)) => {
@@ -791,7 +800,10 @@ impl<P: SessionProvider> Inner<P> {
                     }
                     Err(e) => {
                         self.failed(&e);
-                        // Still valid: a Get caller keeps working with it while renewal is retried.
+                        let failures = self.lock_state().consecutive_failures;
+                        self.lock_state().renew_retry_at = Some(now + self.backoff(failures));
+                        // Still valid: a Get caller keeps working with it; the renewal is retried
+                        // after the backoff (or by the keep-alive supervisor).
                         if mode == Mode::Get {
                             return Ok(entry.lease());
                         }
@@ -817,6 +829,7 @@ impl<P: SessionProvider> Inner<P> {
         st.last_success = Some(now);
         st.consecutive_failures = 0;
         st.last_error = None;
+        st.renew_retry_at = None;
         if renewal || st.last_renewal.is_none() {
             st.last_renewal = Some(now);
         }

@@ -147,6 +147,16 @@ async fn a_transient_renewal_failure_keeps_serving_the_still_valid_session() {
     clock.advance(Duration::from_secs(850));
     assert_eq!(manager.get().await.unwrap().serial, 1);
     assert_eq!(manager.health().consecutive_failures, 1);
+    // Inside the backoff (1 s + up to 25 % jitter) callers keep the session with no new request.
+    for _ in 0..10 {
+        assert_eq!(manager.get().await.unwrap().serial, 1);
+    }
+    assert_eq!(
+        provider.renewals(),
+        1,
+        "no renewal storm after a transient failure"
+    );
+    clock.advance(Duration::from_secs(2));
     assert_eq!(manager.get().await.unwrap().serial, 1);
     assert_eq!(provider.renewals(), 2);
     assert_eq!(manager.health().consecutive_failures, 0);
