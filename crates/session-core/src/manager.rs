@@ -800,8 +800,10 @@ impl<P: SessionProvider> Inner<P> {
                     }
                     Err(e) => {
                         self.failed(&e);
-                        let failures = self.lock_state().consecutive_failures;
-                        self.lock_state().renew_retry_at = Some(now + self.backoff(failures));
+                        {
+                            let mut st = self.lock_state();
+                            st.renew_retry_at = Some(now + self.backoff(st.consecutive_failures));
+                        }
                         // Still valid: a Get caller keeps working with it; the renewal is retried
                         // after the backoff (or by the keep-alive supervisor).
                         if mode == Mode::Get {
