@@ -8,6 +8,13 @@
 //! clock. Freshness is pushed, not polled: when a session is installed the manager asks the
 //! [`Clock`] to flip the entry's `stale` flag at its renewal deadline (and its `expired` flag at its
 //! expiry), so the hot path only reads a flag.
+//!
+//! # Single flight
+//! Callers that find no usable session join the one login or renewal in progress, which runs on
+//! its own task (a cancelled caller cannot cancel it). Its waiters are spread over one wake list
+//! per runtime worker; when the result is published, the flight and the first waiters woken on
+//! each worker claim the lists between them, so releasing thousands of waiters is shared by all
+//! workers instead of falling to the one that ran the login.
 
 use std::fmt;
 use std::ops::Deref;
@@ -243,30 +250,79 @@ struct State {
     renew_retry_at: Option<SystemTime>,
 }
 
+/// The most lists a flight's waiters are spread over.
+const MAX_WAKE_LISTS: usize = 64;
+
 /// One login or renewal in progress: its result, once known, and the waiters' wake-up. A success
 /// is published as the cache entry itself, so each waiter takes a lease from its own thread's
 /// shard instead of all of them cloning one reference count.
+///
+/// Waiters are spread over one list per runtime worker, and waking them is shared: the flight and
+/// every woken waiter claim lists from one cursor until none is left, so each worker wakes a
+/// share. Waking a task costs a few cache misses; with one list a single worker wakes every
+/// waiter while the others run out of work, and with 10,000 waiters on two workers the last one
+/// was released about twice as late.
 struct Flight<S> {
     result: OnceLock<Result<Arc<Entry<S>>>>,
-    done: Notify,
+    lists: Box<[Notify]>,
+    /// Which list the next waiter joins.
+    joined: AtomicUsize,
+    /// The next list to wake, once the result is published.
+    woken: AtomicUsize,
 }
 
 impl<S> Flight<S> {
+    /// A flight whose waiters are spread over as many lists as the current runtime has workers.
+    fn new() -> Self {
+        let workers =
+            tokio::runtime::Handle::try_current().map_or(1, |h| h.metrics().num_workers());
+        Self {
+            result: OnceLock::new(),
+            lists: (0..workers.clamp(1, MAX_WAKE_LISTS))
+                .map(|_| Notify::new())
+                .collect(),
+            joined: AtomicUsize::new(0),
+            woken: AtomicUsize::new(0),
+        }
+    }
+
     fn read(&self) -> Option<Result<Lease<S>>> {
-        self.result.get().map(|r| match r {
+        let result = self.result.get()?;
+        self.wake_lists();
+        Some(match result {
             Ok(entry) => Ok(entry.lease()),
             Err(e) => Err(e.clone()),
         })
     }
 
+    /// Publishes the result (the first one wins) and starts waking the waiters.
+    fn finish(&self, result: Result<Arc<Entry<S>>>) {
+        let _ = self.result.set(result);
+        self.wake_lists();
+    }
+
+    /// Wakes waiter lists until none is left unclaimed. Called only after the result is set, so
+    /// a waiter either registered before its list was woken or finds the result when it checks
+    /// after registering (both go through the list's lock).
+    fn wake_lists(&self) {
+        while self.woken.load(Ordering::Relaxed) < self.lists.len() {
+            let list = self.woken.fetch_add(1, Ordering::AcqRel);
+            let Some(waiters) = self.lists.get(list) else {
+                break;
+            };
+            waiters.notify_waiters();
+        }
+    }
+
     async fn wait(&self) -> Result<Lease<S>> {
+        let list = &self.lists[self.joined.fetch_add(1, Ordering::Relaxed) % self.lists.len()];
         loop {
             // Checked before registering: a woken waiter finds the result without touching the
             // notifier's waiter list.
             if let Some(r) = self.read() {
                 return r;
             }
-            let notified = self.done.notified();
+            let notified = list.notified();
             let mut notified = std::pin::pin!(notified);
             notified.as_mut().enable();
             if let Some(r) = self.read() {
@@ -293,8 +349,7 @@ impl<P: SessionProvider> Drop for FlightGuard<P> {
             .result
             .take()
             .unwrap_or_else(|| Err(self.inner.flight_lost()));
-        let _ = self.flight.result.set(result);
-        self.flight.done.notify_waiters();
+        self.flight.finish(result);
     }
 }
 
@@ -712,10 +767,7 @@ impl<P: SessionProvider> Inner<P> {
                     {
                         return Ok(entry.lease());
                     }
-                    let flight = Arc::new(Flight {
-                        result: OnceLock::new(),
-                        done: Notify::new(),
-                    });
+                    let flight = Arc::new(Flight::new());
                     *slot = Some(flight.clone());
                     let mut guard = FlightGuard {
                         inner: self.clone(),

@@ -36,6 +36,66 @@ async fn thousand_concurrent_gets_on_an_empty_manager_cause_one_login() {
     assert!(generations.iter().all(|g| *g == generations[0]));
 }
 
+/// Waiters are spread over one wake list per worker and woken by whoever claims each list. Every
+/// round starts one login, parks callers on it (a seventh of them cancelled), lets more callers
+/// race the release, and requires each surviving caller to get that round's session promptly: a
+/// caller that registered on a list nobody woke would hang here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn waiters_spread_over_several_wake_lists_are_all_released() {
+    let (_clock, provider, manager) = setup(900);
+    let mut previous = None;
+    for round in 1..=200usize {
+        if let Some(lease) = previous.take() {
+            assert!(manager.invalidate(&lease));
+        }
+        provider.close_gate();
+        let spawn_get = || {
+            let m = manager.clone();
+            tokio::spawn(async move { m.get().await })
+        };
+        let parked: Vec<_> = (0..64).map(|_| spawn_get()).collect();
+        tokio::task::yield_now().await;
+        for t in parked.iter().step_by(7) {
+            t.abort();
+        }
+        let racing: Vec<_> = (0..16).map(|_| spawn_get()).collect();
+        provider.open_gate();
+        for (i, t) in parked.into_iter().chain(racing).enumerate() {
+            let joined = tokio::time::timeout(Duration::from_secs(10), t)
+                .await
+                .unwrap_or_else(|_| panic!("round {round}: caller {i} was never released"));
+            match joined {
+                Ok(lease) => {
+                    let lease = lease.unwrap();
+                    assert_eq!(lease.serial, round, "round {round}: caller {i}");
+                    previous = Some(lease);
+                }
+                Err(e) => assert!(e.is_cancelled() && i < 64 && i % 7 == 0),
+            }
+        }
+        assert_eq!(provider.logins(), round);
+    }
+}
+
+/// On a current-thread runtime a flight has one wake list.
+#[tokio::test(flavor = "current_thread")]
+async fn a_current_thread_runtime_releases_every_waiter_of_one_login() {
+    let (_clock, provider, manager) = setup(900);
+    provider.close_gate();
+    let tasks: Vec<_> = (0..1000)
+        .map(|_| {
+            let m = manager.clone();
+            tokio::spawn(async move { m.get().await })
+        })
+        .collect();
+    tokio::task::yield_now().await;
+    provider.open_gate();
+    for t in tasks {
+        assert_eq!(t.await.unwrap().unwrap().serial, 1);
+    }
+    assert_eq!(provider.logins(), 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_first_caller_does_not_poison_the_others() {
     let (_clock, provider, manager) = setup(900);
