@@ -62,7 +62,9 @@
 //!   retries with exponential backoff and jitter, re-logs in when renewal says the session is
 //!   gone, reports in [`SessionManager::health`] and [`Event`]s, and stops with its handle.
 //! - **Stores** ([`MemoryStore`], [`FileStore`], Redis in `session-redis`): resume a stored
-//!   session instead of logging in; share one login between processes; remember a ban.
+//!   session instead of logging in; share one login and one renewal between processes (a
+//!   manager renews under the store's lock and adopts a session another process already
+//!   renewed or extended, so a rotating refresh token is used once); remember a ban.
 //!
 //! Time comes from an injected [`Clock`]; only this crate's clock module reads the system clock.
 //! The manager needs a Tokio runtime with timers enabled.

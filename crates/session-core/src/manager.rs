@@ -29,7 +29,7 @@ use crate::clock::{Clock, SystemClock, Timer};
 use crate::error::{Error, ErrorKind, Result};
 use crate::provider::SessionProvider;
 use crate::session::{Expiry, RenewPolicy, Renewal, Session};
-use crate::store::{SessionStore, StoredRecord};
+use crate::store::{SessionStore, StoreLock, StoredRecord};
 
 /// Something that happened to the managed session. Subscribe with [`SessionManager::subscribe`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -826,44 +826,8 @@ impl<P: SessionProvider> Inner<P> {
             {
                 return Ok(entry.lease());
             }
-            if !expired {
-                match provider.renew(&entry.session).await {
-                    Ok(Renewal::Renewed(session)) => {
-                        let generation = self.next_generation();
-                        let lease = self.install(Arc::new(session), generation, now);
-                        self.succeeded(now, true);
-                        self.save_to_store(&provider, &lease).await;
-                        self.emit(Event::Renewed { generation });
-                        return Ok(lease);
-                    }
-                    Ok(Renewal::Extended(expiry)) => {
-                        let lease =
-                            self.install_with(entry.session.clone(), entry.generation, now, expiry);
-                        self.succeeded(now, true);
-                        self.save_to_store(&provider, &lease).await;
-                        self.emit(Event::Renewed {
-                            generation: entry.generation,
-                        });
-                        return Ok(lease);
-                    }
-                    Ok(Renewal::Unsupported) => {}
-                    Err(e) if e.kind() == ErrorKind::SessionRejected => {
-                        self.drop_generation(entry.generation);
-                    }
-                    Err(e) => {
-                        self.failed(&e);
-                        {
-                            let mut st = self.lock_state();
-                            st.renew_retry_at = Some(now + self.backoff(st.consecutive_failures));
-                        }
-                        // Still valid: a Get caller keeps working with it; the renewal is retried
-                        // after the backoff (or by the keep-alive supervisor).
-                        if mode == Mode::Get {
-                            return Ok(entry.lease());
-                        }
-                        return Err(e);
-                    }
-                }
+            if !expired && let Some(result) = self.renew_shared(&provider, entry, mode, now).await {
+                return result;
             }
         }
         let result = self.login(&provider).await;
@@ -872,6 +836,100 @@ impl<P: SessionProvider> Inner<P> {
             Err(e) => self.failed(e),
         }
         result
+    }
+
+    /// Renews `entry`. With a store, the renewal runs under the store's lock, and a record that
+    /// another process wrote meanwhile is adopted instead of renewing again: a newer generation
+    /// (it renewed first; with rotating refresh tokens a second renewal would be refused) or the
+    /// same generation with a later deadline (it extended the session). `None`: the session could
+    /// not be renewed and the caller logs in.
+    async fn renew_shared(
+        self: &Arc<Self>,
+        provider: &Arc<P>,
+        entry: &Arc<Entry<P::Session>>,
+        mode: Mode,
+        now: SystemTime,
+    ) -> Option<Result<Lease<P::Session>>> {
+        let mut lock = None;
+        if let Some(store) = &self.store {
+            lock = self.store_lock(store).await;
+            if lock.is_some()
+                && let Some(lease) = self.adopt_newer(provider, store, entry).await
+            {
+                self.release(lock).await;
+                return Some(Ok(lease));
+            }
+        }
+        let result = self.renew_now(provider, entry, mode, now).await;
+        self.release(lock).await;
+        result
+    }
+
+    /// The stored record, installed if another process renewed or extended `entry`'s session.
+    async fn adopt_newer(
+        &self,
+        provider: &P,
+        store: &Arc<dyn SessionStore>,
+        entry: &Entry<P::Session>,
+    ) -> Option<Lease<P::Session>> {
+        let record = self.store_op(store.load(&self.key)).await.ok()??;
+        let stored_until = record.session.as_ref()?.expires_at;
+        let newer = record.generation > entry.generation
+            || (record.generation == entry.generation
+                && stored_until.is_some_and(|t| entry.expires_at.is_some_and(|e| t > e)));
+        if !newer {
+            return None;
+        }
+        self.adopt(provider, Some(record), self.clock.now())
+            .ok()
+            .flatten()
+    }
+
+    /// One renewal request and what it means for the cache.
+    async fn renew_now(
+        self: &Arc<Self>,
+        provider: &Arc<P>,
+        entry: &Arc<Entry<P::Session>>,
+        mode: Mode,
+        now: SystemTime,
+    ) -> Option<Result<Lease<P::Session>>> {
+        match provider.renew(&entry.session).await {
+            Ok(Renewal::Renewed(session)) => {
+                let generation = self.next_generation();
+                let lease = self.install(Arc::new(session), generation, now);
+                self.succeeded(now, true);
+                self.save_to_store(provider, &lease).await;
+                self.emit(Event::Renewed { generation });
+                Some(Ok(lease))
+            }
+            Ok(Renewal::Extended(expiry)) => {
+                let lease = self.install_with(entry.session.clone(), entry.generation, now, expiry);
+                self.succeeded(now, true);
+                self.save_to_store(provider, &lease).await;
+                self.emit(Event::Renewed {
+                    generation: entry.generation,
+                });
+                Some(Ok(lease))
+            }
+            Ok(Renewal::Unsupported) => None,
+            Err(e) if e.kind() == ErrorKind::SessionRejected => {
+                self.drop_generation(entry.generation);
+                None
+            }
+            Err(e) => {
+                self.failed(&e);
+                {
+                    let mut st = self.lock_state();
+                    st.renew_retry_at = Some(now + self.backoff(st.consecutive_failures));
+                }
+                // Still valid: a Get caller keeps working with it; the renewal is retried after
+                // the backoff (or by the keep-alive supervisor).
+                if mode == Mode::Get {
+                    return Some(Ok(entry.lease()));
+                }
+                Some(Err(e))
+            }
+        }
     }
 
     fn next_generation(&self) -> u64 {
@@ -1061,39 +1119,46 @@ impl<P: SessionProvider> Inner<P> {
                 return Ok(lease);
             }
             self.check_guard(now)?;
-            let ttl = self.lock_ttl;
-            // Waiting for another process's login can take as long as that login.
-            match tokio::time::timeout(ttl + self.store_timeout, store.lock(&self.key, ttl)).await {
-                Ok(Ok(guard)) => {
-                    self.lock_state().store_degraded = false;
-                    lock = Some(guard);
-                    if let Some(lease) = self
-                        .load_and_adopt(provider, store, self.clock.now())
-                        .await?
-                    {
-                        if let Some(l) = lock.take() {
-                            let _ = self.store_op(l.release()).await;
-                        }
-                        return Ok(lease);
+            lock = self.store_lock(store).await;
+            if lock.is_some() {
+                // Another process may have logged in while this one waited for the lock.
+                match self.load_and_adopt(provider, store, self.clock.now()).await {
+                    Ok(None) => {}
+                    adopted => {
+                        self.release(lock).await;
+                        return adopted.and_then(|lease| lease.ok_or_else(|| self.flight_lost()));
                     }
-                }
-                Ok(Err(e)) => {
-                    self.lock_state().store_degraded = true;
-                    self.emit(Event::StoreUnavailable { kind: e.kind() });
-                }
-                Err(_) => {
-                    self.lock_state().store_degraded = true;
-                    self.emit(Event::StoreUnavailable {
-                        kind: ErrorKind::Timeout,
-                    });
                 }
             }
         }
         let result = self.login_now(provider).await;
-        if let Some(l) = lock {
-            let _ = self.store_op(l.release()).await;
-        }
+        self.release(lock).await;
         result
+    }
+
+    /// Takes the store's lock for this account, waiting as long as another process's login or
+    /// renewal may take. `None` when the store is unavailable: the caller carries on locally.
+    async fn store_lock(&self, store: &Arc<dyn SessionStore>) -> Option<Box<dyn StoreLock>> {
+        let ttl = self.lock_ttl;
+        let kind = match tokio::time::timeout(ttl + self.store_timeout, store.lock(&self.key, ttl))
+            .await
+        {
+            Ok(Ok(guard)) => {
+                self.lock_state().store_degraded = false;
+                return Some(guard);
+            }
+            Ok(Err(e)) => e.kind(),
+            Err(_) => ErrorKind::Timeout,
+        };
+        self.lock_state().store_degraded = true;
+        self.emit(Event::StoreUnavailable { kind });
+        None
+    }
+
+    async fn release(&self, lock: Option<Box<dyn StoreLock>>) {
+        if let Some(lock) = lock {
+            let _ = self.store_op(lock.release()).await;
+        }
     }
 
     async fn login_now(self: &Arc<Self>, provider: &Arc<P>) -> Result<Lease<P::Session>> {
@@ -1125,9 +1190,13 @@ impl<P: SessionProvider> Inner<P> {
 
     async fn save_to_store(&self, provider: &P, lease: &Lease<P::Session>) {
         let Some(store) = &self.store else { return };
-        let Some(persisted) = provider.persist(lease.session()) else {
+        let Some(mut persisted) = provider.persist(lease.session()) else {
             return;
         };
+        // The manager's deadline includes extensions the session object does not know about.
+        if lease.inner.expires_at.is_some() {
+            persisted.expires_at = lease.inner.expires_at;
+        }
         let record = StoredRecord {
             key: self.key.clone(),
             provider: provider.name().to_owned(),

@@ -3,9 +3,9 @@
 //!
 //! A [`StoredRecord`] carries the store key, the provider name, a generation, the provider's
 //! persisted session (secret) and an optional rate-limit ban. Writes are fenced by generation: a
-//! store never replaces a record with an older generation. The login lock is for efficiency (one
-//! process logs in while the others wait and then read its session); the generation is for
-//! correctness (a slow process can never overwrite a newer session).
+//! store never replaces a record with an older generation. The lock is for efficiency (one
+//! process logs in or renews while the others wait and then read its session); the generation is
+//! for correctness (a slow process can never overwrite a newer session).
 
 use std::collections::HashMap;
 use std::fmt;

@@ -86,7 +86,10 @@
 //!   if it is usable. Waiters poll every [`lock_poll_interval`](RedisStoreBuilder::lock_poll_interval)
 //!   (25 ms plus jitter); when the holder releases (a compare-and-delete script that deletes the
 //!   lock only if it still holds the holder's token), the next waiter reads the stored session and
-//!   uses it. The manager bounds the wait by `lock_ttl + store_timeout`.
+//!   uses it. The manager bounds the wait by `lock_ttl + store_timeout`. Renewals take the same
+//!   lock: after taking it, a manager adopts a record that another process renewed (a newer
+//!   generation) or extended (the same generation with a later deadline) instead of renewing
+//!   again, so a rotating refresh token is spent once.
 //! - A lock can be lost — its TTL ends during a slow login, Redis fails over to a replica that
 //!   never saw it — and then two processes may log in. That costs a login, nothing more, because
 //!   of the fence:

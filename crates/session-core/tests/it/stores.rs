@@ -252,3 +252,149 @@ async fn a_fresh_process_logs_in_with_a_generation_newer_than_the_stored_one() {
         "the new session was stored"
     );
 }
+
+/// Two managers sharing a stored session that renews into a new token (a rotating refresh token,
+/// say): the renewal runs under the store's lock, and the second manager adopts the first one's
+/// renewed session instead of renewing the old one again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_managers_renewing_one_stored_session_renew_once() {
+    let path = temp_path("renew-once");
+    let clock = ManualClock::new();
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(900))
+        .with_renewal(session_core::test_util::FakeRenewal::NewToken);
+    let manager = || {
+        SessionManager::builder(provider.clone())
+            .clock(clock.shared())
+            .store(Arc::new(FileStore::new(&path)))
+            .build()
+    };
+    let (a, b) = (manager(), manager());
+    assert_eq!(a.get().await.unwrap().serial, 1);
+    assert_eq!(b.get().await.unwrap().serial, 1);
+    assert_eq!(provider.logins(), 1);
+
+    // Past the renewal point (900 s minus a 60–70 s buffer), before expiry.
+    clock.advance(Duration::from_secs(845));
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let m = if i % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move { m.get().await.map(|l| l.serial) }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap().unwrap(), 2);
+    }
+    assert_eq!(provider.renewals(), 1, "one renewal for both managers");
+    assert_eq!(provider.logins(), 1);
+    assert_eq!(
+        a.cached().unwrap().generation(),
+        b.cached().unwrap().generation()
+    );
+}
+
+/// A session that another manager extended (a keep-alive that keeps the token) is adopted with
+/// its later deadline, without a second keep-alive request; the stored deadline is the manager's,
+/// which the session object itself does not know about.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_extended_by_another_manager_is_adopted_without_a_request() {
+    let path = temp_path("extended");
+    let clock = ManualClock::new();
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(900))
+        .with_renewal(session_core::test_util::FakeRenewal::Extend);
+    let manager = || {
+        SessionManager::builder(provider.clone())
+            .clock(clock.shared())
+            .store(Arc::new(FileStore::new(&path)))
+            .build()
+    };
+    let (a, b) = (manager(), manager());
+    let first = a.get().await.unwrap();
+    b.get().await.unwrap();
+
+    clock.advance(Duration::from_secs(845));
+    let extended = a.get().await.unwrap();
+    assert_eq!(provider.renewals(), 1);
+    assert!(extended.expires_at() > first.expires_at());
+    assert_eq!(extended.generation(), first.generation());
+
+    let adopted = b.get().await.unwrap();
+    assert_eq!(provider.renewals(), 1, "b adopts a's extension");
+    assert_eq!(adopted.expires_at(), extended.expires_at());
+    assert_eq!(adopted.token.expose_secret(), first.token.expose_secret());
+
+    // A fresh process resumes it with the extended deadline too.
+    clock.advance(Duration::from_secs(100));
+    let c = manager();
+    let resumed = c.get().await.unwrap();
+    assert_eq!(resumed.expires_at(), extended.expires_at());
+    assert_eq!(provider.logins(), 1);
+}
+
+/// A store whose lock fails on demand; everything else is a [`MemoryStore`].
+struct UnlockableStore {
+    inner: MemoryStore,
+    refuse_locks: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl SessionStore for UnlockableStore {
+    async fn load(&self, key: &str) -> session_core::Result<Option<session_core::StoredRecord>> {
+        self.inner.load(key).await
+    }
+    async fn save(
+        &self,
+        key: &str,
+        record: &session_core::StoredRecord,
+    ) -> session_core::Result<bool> {
+        self.inner.save(key, record).await
+    }
+    async fn delete(&self, key: &str, generation: Option<u64>) -> session_core::Result<()> {
+        self.inner.delete(key, generation).await
+    }
+    async fn lock(
+        &self,
+        key: &str,
+        ttl: Duration,
+    ) -> session_core::Result<Box<dyn session_core::StoreLock>> {
+        if self.refuse_locks.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(session_core::Error::new(
+                ErrorKind::Unavailable,
+                "store",
+                "lock refused",
+            ));
+        }
+        self.inner.lock(key, ttl).await
+    }
+}
+
+/// When the store cannot lock, a renewal still happens, locally.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewal_goes_ahead_when_the_store_cannot_lock() {
+    let clock = ManualClock::new();
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(900))
+        .with_renewal(session_core::test_util::FakeRenewal::NewToken);
+    let store = Arc::new(UnlockableStore {
+        inner: MemoryStore::new(),
+        refuse_locks: Default::default(),
+    });
+    let m = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .store(store.clone())
+        .build();
+    m.get().await.unwrap();
+    store
+        .refuse_locks
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    clock.advance(Duration::from_secs(845));
+    let mut events = m.subscribe();
+    assert_eq!(m.get().await.unwrap().serial, 2);
+    assert_eq!(provider.renewals(), 1);
+    let mut saw_unavailable = false;
+    while let Ok(e) = events.try_recv() {
+        saw_unavailable |= matches!(e, Event::StoreUnavailable { .. });
+    }
+    assert!(saw_unavailable);
+    // The renewed session was still written.
+    let key = session_core::SessionProvider::store_key(&provider);
+    let stored = store.inner.load(&key).await.unwrap().unwrap();
+    assert_eq!(stored.generation, m.cached().unwrap().generation());
+}

@@ -64,6 +64,49 @@ async fn two_hundred_tasks_across_two_managers_log_in_once() {
     assert!(!locked, "the lock is released after the login");
 }
 
+/// A renewal that rotates the token happens once for two managers: the renewal runs under the
+/// Redis lock and the other manager adopts the renewed session from Redis.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotating_renewal_is_shared_by_two_managers_through_redis() {
+    let redis = TestRedis::start();
+    let clock = ManualClock::new();
+    let prefix = redis.prefix("renew-once");
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(900))
+        .with_renewal(session_core::test_util::FakeRenewal::NewToken);
+    let manager = || {
+        SessionManager::builder(provider.clone())
+            .clock(clock.shared())
+            .store(Arc::new(store(&redis, &prefix, clock.shared())))
+            .build()
+    };
+    let (a, b) = (manager(), manager());
+    assert_eq!(a.get().await.unwrap().serial, 1);
+    assert_eq!(b.get().await.unwrap().serial, 1);
+    // Past the renewal point (900 s minus a 60-70 s buffer), before expiry.
+    clock.advance(Duration::from_secs(845));
+    let mut tasks = Vec::new();
+    for i in 0..100 {
+        let m = if i % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move { m.get().await.map(|l| l.serial) }));
+    }
+    for t in tasks {
+        let serial = within(Duration::from_secs(10), "a get()", t)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(serial, 2);
+    }
+    assert_eq!(provider.renewals(), 1, "one renewal for both managers");
+    assert_eq!(provider.logins(), 1);
+    let mut c = raw(redis.url()).await;
+    let stored: u64 = c
+        .hget(format!("{prefix}session:{}", provider.store_key()), "g")
+        .await
+        .unwrap();
+    assert_eq!(stored, a.cached().unwrap().generation());
+    assert_eq!(stored, b.cached().unwrap().generation());
+}
+
 /// Whether the first `Acquired` event says the session came from the store.
 fn first_acquired(rx: &mut tokio::sync::broadcast::Receiver<Event>) -> Option<bool> {
     std::iter::from_fn(|| rx.try_recv().ok()).find_map(|e| match e {
