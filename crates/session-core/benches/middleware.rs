@@ -23,12 +23,12 @@ fn bench(c: &mut Criterion) {
         }))
         .unwrap();
     let url = server.url("/data");
-    let raw = reqwest::Client::new();
+    let raw = session_core::test_util::reqwest_client();
     let manager = SessionManager::new(StaticTokenProvider::new(
         "bench",
         StaticToken::bearer(AccessToken::new("bench-token")),
     ));
-    let wrapped = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+    let wrapped = reqwest_middleware::ClientBuilder::new(session_core::test_util::reqwest_client())
         .with(SessionMiddleware::new(manager))
         .build();
 
@@ -45,7 +45,8 @@ fn bench(c: &mut Criterion) {
             resp.bytes().await.unwrap()
         });
     });
-    let empty_chain = reqwest_middleware::ClientBuilder::new(reqwest::Client::new()).build();
+    let empty_chain =
+        reqwest_middleware::ClientBuilder::new(session_core::test_util::reqwest_client()).build();
     group.bench_function("empty_middleware_chain_header_by_hand", |b| {
         b.to_async(&rt).iter(|| async {
             let resp = empty_chain

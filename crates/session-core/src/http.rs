@@ -6,9 +6,12 @@
 //! says otherwise. Providers build requests as plain [`http::Request`]s in pure functions and parse
 //! [`HttpResponse`]s; the I/O in between is [`HttpClient::send`].
 //!
-//! Nothing here logs a URL, a header or a body, and no error carries one: the transport is
-//! `hyper` directly (rather than `reqwest`, which logs every response's full URL at debug level,
-//! and URLs here can hold CAS tickets or a documented query-string password).
+//! The transport is one `reqwest` client per provider with a `rustls` configuration built here
+//! (the `ring` provider, Mozilla's roots plus any [`add_root_pem`](HttpClientBuilder::add_root_pem),
+//! an optional client certificate), no proxy, no redirects and no decompression. Nothing here
+//! logs a URL, a header or a body, and no error carries one: `reqwest` errors are classified and
+//! dropped, never displayed, because they quote the URL, and URLs here can hold CAS tickets or a
+//! documented query-string password.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -19,10 +22,6 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
 use http::{HeaderMap, HeaderValue, Request, StatusCode, Uri};
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde::de::DeserializeOwned;
@@ -299,19 +298,17 @@ impl HttpClientBuilder {
             })?,
             None => builder.with_no_client_auth(),
         };
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_connect_timeout(Some(self.connect_timeout));
-        http.set_nodelay(true);
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
+        let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .connect_timeout(self.connect_timeout)
+            .read_timeout(self.read_timeout)
+            .timeout(self.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .tcp_nodelay(true)
             .pool_idle_timeout(Duration::from_secs(60))
-            .build(connector);
+            .build()
+            .map_err(|_| Error::configuration(provider, "http client setup failed"))?;
         Ok(HttpClient {
             inner: Arc::new(ClientInner {
                 provider,
@@ -326,8 +323,6 @@ impl HttpClientBuilder {
     }
 }
 
-type HyperClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
-
 /// The one HTTP client every provider uses. Cheap to clone.
 #[derive(Clone)]
 pub struct HttpClient {
@@ -336,7 +331,7 @@ pub struct HttpClient {
 
 struct ClientInner {
     provider: &'static str,
-    client: HyperClient,
+    client: reqwest::Client,
     read_timeout: Duration,
     timeout: Duration,
     max_body: usize,
@@ -410,7 +405,8 @@ impl HttpClient {
                 .headers
                 .insert(USER_AGENT, self.inner.user_agent.clone());
         }
-        let request = Request::from_parts(parts, Full::new(Bytes::from(body)));
+        let request = reqwest::Request::try_from(Request::from_parts(parts, body))
+            .map_err(|_| Error::configuration(self.inner.provider, "request could not be built"))?;
         match tokio::time::timeout(self.inner.timeout, self.exchange(request)).await {
             Ok(result) => result,
             Err(_) => Err(self.err(
@@ -421,9 +417,9 @@ impl HttpClient {
         }
     }
 
-    async fn exchange(&self, request: Request<Full<Bytes>>) -> Result<HttpResponse> {
-        let response =
-            match tokio::time::timeout(self.inner.read_timeout, self.inner.client.request(request))
+    async fn exchange(&self, request: reqwest::Request) -> Result<HttpResponse> {
+        let mut response =
+            match tokio::time::timeout(self.inner.read_timeout, self.inner.client.execute(request))
                 .await
             {
                 Err(_) => {
@@ -436,16 +432,16 @@ impl HttpClient {
                 Ok(Err(e)) => return Err(self.transport_error(&e)),
                 Ok(Ok(r)) => r,
             };
-        let (parts, mut body) = response.into_parts();
-        if matches!(parts.status.as_u16(), 301 | 302 | 303 | 307 | 308) {
+        let status = response.status();
+        if matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
             return Err(self.err(
                 ErrorKind::UnexpectedResponse,
                 "redirect not followed",
                 HttpFailure::Redirect,
             ));
         }
-        let declared = parts
-            .headers
+        let headers = std::mem::take(response.headers_mut());
+        let declared = headers
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
@@ -454,35 +450,36 @@ impl HttpClient {
         }
         let mut buf = BytesMut::with_capacity(declared.unwrap_or(0).min(64 * 1024) as usize);
         loop {
-            let frame = match tokio::time::timeout(self.inner.read_timeout, body.frame()).await {
-                Err(_) => {
-                    return Err(self.err(
-                        ErrorKind::Timeout,
-                        "timed out reading the response body",
-                        HttpFailure::Timeout,
-                    ));
-                }
-                Ok(None) => break,
-                Ok(Some(Err(_))) => {
+            let chunk = match tokio::time::timeout(self.inner.read_timeout, response.chunk()).await
+            {
+                Err(_) => None,
+                Ok(Ok(None)) => break,
+                Ok(Ok(Some(chunk))) => Some(chunk),
+                Ok(Err(e)) if !e.is_timeout() => {
                     return Err(self.err(
                         ErrorKind::Unavailable,
                         "response body truncated",
                         HttpFailure::TruncatedBody,
                     ));
                 }
-                Ok(Some(Ok(frame))) => frame,
+                Ok(Err(_)) => None,
             };
-            if let Ok(data) = frame.into_data() {
-                if buf.len() + data.len() > self.inner.max_body {
-                    return Err(self.body_too_large());
-                }
-                buf.extend_from_slice(&data);
+            let Some(chunk) = chunk else {
+                return Err(self.err(
+                    ErrorKind::Timeout,
+                    "timed out reading the response body",
+                    HttpFailure::Timeout,
+                ));
+            };
+            if buf.len() + chunk.len() > self.inner.max_body {
+                return Err(self.body_too_large());
             }
+            buf.extend_from_slice(&chunk);
         }
         Ok(HttpResponse {
             provider: self.inner.provider,
-            status: parts.status,
-            headers: parts.headers,
+            status,
+            headers,
             body: buf.freeze(),
         })
     }
@@ -495,7 +492,9 @@ impl HttpClient {
         )
     }
 
-    fn transport_error(&self, e: &hyper_util::client::legacy::Error) -> Error {
+    /// Classifies a transport error; the `reqwest` error itself is dropped (its `Display` quotes
+    /// the URL).
+    fn transport_error(&self, e: &reqwest::Error) -> Error {
         let mut source: Option<&(dyn StdError + 'static)> = e.source();
         let mut tls = false;
         let mut timed_out = false;
@@ -522,7 +521,7 @@ impl HttpClient {
                 "tls handshake failed",
                 HttpFailure::Tls,
             )
-        } else if timed_out {
+        } else if timed_out || e.is_timeout() {
             self.err(
                 ErrorKind::Timeout,
                 "connect timed out",

@@ -75,6 +75,13 @@
 //! - `test-util`: the [`test_util`] kit — `ManualClock`, a loopback simulator server, a scripted
 //!   provider, the leak harness and the provider conformance suite.
 //!
+//! TLS: this crate enables `reqwest`'s `rustls-no-provider` feature and hands each of its clients
+//! an explicit `ring` configuration, so no C crypto library is built. Cargo unifies features, so
+//! if your application also builds its own `reqwest::Client` and did not enable a `reqwest` TLS
+//! feature of its own (the default `rustls` feature brings `aws-lc-rs`), that client needs a
+//! process-wide provider: call `rustls::crypto::ring::default_provider().install_default()` once
+//! at start-up.
+//!
 //! # Security
 //! - Every secret is a [`secrecy`]-backed newtype ([`Password`], [`SessionToken`], [`Ticket`],
 //!   ...): `Debug` prints `Name([REDACTED])`; there is no `Display`, `Serialize` or `==`; memory is
@@ -83,11 +90,13 @@
 //! - Secret headers are marked sensitive ([`sensitive_value`]).
 //! - [`Error`]'s `Display` and `Debug` never hold a body, a URL, a serde message or a secret;
 //!   upstream codes are kept only when they look like codes.
-//! - The HTTP layer ([`http`]) is `hyper` with `rustls`: redirects are never followed, only
-//!   `https://` is accepted (an opt-out exists for loopback hosts only), bodies are capped and
-//!   timeouts are always set. It logs no URL, header or body — unlike `reqwest`, which logs every
-//!   response's URL at debug level; here URLs can hold CAS tickets or a documented query-string
-//!   password. The test kit's leak harness captures `tracing` and `log` output at TRACE to prove it.
+//! - The HTTP layer ([`http`]) is one `reqwest` client per provider with its own `rustls`
+//!   configuration (`ring`, Mozilla's roots): redirects are never followed, only `https://` is
+//!   accepted (an opt-out exists for loopback hosts only), bodies are capped, timeouts are always
+//!   set and no proxy is used. It logs no URL, header or body, and `reqwest` errors (whose
+//!   `Display` quotes the URL) are classified into this crate's [`Error`] and dropped: URLs here
+//!   can hold CAS tickets or a documented query-string password. The test kit's leak harness
+//!   captures `tracing` and `log` output at TRACE to prove it.
 //! - A [`FileStore`] file is written with mode 0600 and replaced atomically.
 //!
 //! # Errors

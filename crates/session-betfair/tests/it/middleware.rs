@@ -28,7 +28,7 @@ async fn start() -> Fixture {
         SessionManager::builder(interactive(&sim.identity_url(), &clock).build().unwrap())
             .clock(clock.shared())
             .build();
-    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+    let client = reqwest_middleware::ClientBuilder::new(session_core::test_util::reqwest_client())
         .with(SessionMiddleware::new(manager.clone()))
         .build();
     Fixture {

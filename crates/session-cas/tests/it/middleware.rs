@@ -35,7 +35,7 @@ async fn start(rejection: ResourceRejection) -> Fixture {
     let manager = SessionManager::builder(provider)
         .clock(clock.shared())
         .build();
-    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+    let client = reqwest_middleware::ClientBuilder::new(session_core::test_util::reqwest_client())
         .with(SessionMiddleware::new(manager.clone()))
         .build();
     Fixture {
@@ -230,7 +230,7 @@ async fn an_account_error_is_returned_as_is_without_a_relogin() {
 async fn the_ticket_headers_are_sent_marked_sensitive() {
     let f = start(ResourceRejection::TicketNotFound).await;
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+    let client = reqwest_middleware::ClientBuilder::new(session_core::test_util::reqwest_client())
         .with(SessionMiddleware::new(f.manager.clone()))
         .with(Inspect(seen.clone()))
         .build();

@@ -14,3 +14,14 @@ pub use leak::{
     LogCapture, assert_debug_clean, assert_error_clean, assert_no_secret, capture_logs,
 };
 pub use server::{SimRequest, SimResponse, SimServer};
+
+/// A plain `reqwest::Client` for tests that exercise the middleware with a caller's own client.
+///
+/// This workspace builds `reqwest` without a bundled crypto provider (session-core gives its own
+/// clients an explicit `ring` configuration), so `reqwest::Client::new()` needs a process-wide
+/// default; this installs `ring` as that default if none is installed yet, then builds the client.
+/// Applications that enable `reqwest`'s default `rustls` feature need none of this.
+pub fn reqwest_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}

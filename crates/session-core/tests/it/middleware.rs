@@ -63,7 +63,7 @@ async fn start() -> (
     .await
     .unwrap();
     let manager = SessionManager::new(Provider(upstream.clone()));
-    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+    let client = reqwest_middleware::ClientBuilder::new(session_core::test_util::reqwest_client())
         .with(SessionMiddleware::new(manager.clone()))
         .build();
     (upstream, server, client, manager)
@@ -201,7 +201,7 @@ async fn the_session_header_is_sent_marked_sensitive() {
     let seen = Arc::new(Mutex::new(None));
     let s = seen.clone();
     let mw = SessionMiddleware::new(manager);
-    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+    let client = reqwest_middleware::ClientBuilder::new(session_core::test_util::reqwest_client())
         .with(mw)
         .with(Inspect(s))
         .build();

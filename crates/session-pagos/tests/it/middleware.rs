@@ -159,7 +159,7 @@ async fn call_once_on_a_refused_token_is_session_rejected_after_one_request() {
 /// `SessionMiddleware` over the token manager, for requests that need only the bearer token.
 fn bearer_client(pagos: &PagosClient) -> reqwest_middleware::ClientWithMiddleware {
     let tokens = pagos.manager().provider().token_manager().clone();
-    reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+    reqwest_middleware::ClientBuilder::new(session_core::test_util::reqwest_client())
         .with(SessionMiddleware::new(tokens))
         .build()
 }

@@ -22,7 +22,7 @@ async fn start(rejection: RejectionStyle) -> Fixture {
     // Sessions required, and (the default) error descriptions that echo the token.
     let sim = sim_with(&clock, |b| b.sessions_required(true).rejection(rejection)).await;
     let manager = manager(sim_provider(&sim, &clock).build().unwrap(), &clock);
-    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+    let client = reqwest_middleware::ClientBuilder::new(session_core::test_util::reqwest_client())
         .with(SessionMiddleware::new(manager.clone()))
         .build();
     Fixture {
