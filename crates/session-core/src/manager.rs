@@ -856,6 +856,8 @@ impl<P: SessionProvider> Inner<P> {
             if lock.is_some()
                 && let Some(lease) = self.adopt_newer(provider, store, entry).await
             {
+                // Renewed elsewhere: the keep-alive cadence restarts as after a renewal here.
+                self.lock_state().last_renewal = Some(self.clock.now());
                 self.release(lock).await;
                 return Some(Ok(lease));
             }
@@ -1124,9 +1126,13 @@ impl<P: SessionProvider> Inner<P> {
                 // Another process may have logged in while this one waited for the lock.
                 match self.load_and_adopt(provider, store, self.clock.now()).await {
                     Ok(None) => {}
-                    adopted => {
+                    Ok(Some(lease)) => {
                         self.release(lock).await;
-                        return adopted.and_then(|lease| lease.ok_or_else(|| self.flight_lost()));
+                        return Ok(lease);
+                    }
+                    Err(e) => {
+                        self.release(lock).await;
+                        return Err(e);
                     }
                 }
             }

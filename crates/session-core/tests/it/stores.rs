@@ -299,7 +299,10 @@ async fn a_session_extended_by_another_manager_is_adopted_without_a_request() {
     let path = temp_path("extended");
     let clock = ManualClock::new();
     let provider = FakeProvider::new(clock.shared(), Duration::from_secs(900))
-        .with_renewal(session_core::test_util::FakeRenewal::Extend);
+        .with_renewal(session_core::test_util::FakeRenewal::Extend)
+        .with_policy(
+            session_core::RenewPolicy::default().with_keep_alive(Some(Duration::from_secs(300))),
+        );
     let manager = || {
         SessionManager::builder(provider.clone())
             .clock(clock.shared())
@@ -320,6 +323,11 @@ async fn a_session_extended_by_another_manager_is_adopted_without_a_request() {
     assert_eq!(provider.renewals(), 1, "b adopts a's extension");
     assert_eq!(adopted.expires_at(), extended.expires_at());
     assert_eq!(adopted.token.expose_secret(), first.token.expose_secret());
+    // The keep-alive cadence restarts from the adoption, as after a renewal of its own.
+    assert_eq!(
+        b.health().next_renewal,
+        Some(clock.now() + Duration::from_secs(300))
+    );
 
     // A fresh process resumes it with the extended deadline too.
     clock.advance(Duration::from_secs(100));
