@@ -300,9 +300,8 @@ impl HttpClientBuilder {
         };
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
+            // The read and total timeouts are applied around each await in `send`.
             .connect_timeout(self.connect_timeout)
-            .read_timeout(self.read_timeout)
-            .timeout(self.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .tcp_nodelay(true)
@@ -495,26 +494,13 @@ impl HttpClient {
     /// Classifies a transport error; the `reqwest` error itself is dropped (its `Display` quotes
     /// the URL).
     fn transport_error(&self, e: &reqwest::Error) -> Error {
-        let mut source: Option<&(dyn StdError + 'static)> = e.source();
-        let mut tls = false;
-        let mut timed_out = false;
-        while let Some(s) = source {
-            if s.is::<rustls::Error>() {
-                tls = true;
-            }
-            if let Some(io) = s.downcast_ref::<std::io::Error>() {
-                if io.kind() == std::io::ErrorKind::TimedOut {
-                    timed_out = true;
-                }
-                if io
-                    .get_ref()
-                    .is_some_and(|inner| inner.is::<rustls::Error>())
-                {
-                    tls = true;
-                }
-            }
-            source = s.source();
-        }
+        let (mut tls, mut timed_out) = (false, false);
+        visit_causes(e, &mut |cause| {
+            tls |= cause.is::<rustls::Error>();
+            timed_out |= cause
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut);
+        });
         if tls {
             self.err(
                 ErrorKind::Unavailable,
@@ -540,6 +526,22 @@ impl HttpClient {
                 HttpFailure::TruncatedBody,
             )
         }
+    }
+}
+
+/// Calls `f` on `error` and every cause below it: its `source()` chain and, for I/O errors, the
+/// error they wrap (`io::Error::source` skips that one, and the TLS layer's errors arrive wrapped
+/// in two I/O errors).
+fn visit_causes(error: &(dyn StdError + 'static), f: &mut dyn FnMut(&(dyn StdError + 'static))) {
+    f(error);
+    if let Some(inner) = error
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+    {
+        visit_causes(inner, f);
+    }
+    if let Some(source) = error.source() {
+        visit_causes(source, f);
     }
 }
 
