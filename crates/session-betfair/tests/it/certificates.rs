@@ -23,7 +23,7 @@ fn cert_provider(
     cert: ClientCertificate,
     cert_url: &str,
     identity_url: &str,
-    pki: &Pki,
+    pki: &TestPki,
     clock: &ManualClock,
 ) -> BetfairProvider {
     BetfairProvider::builder(APP_KEY)
@@ -168,8 +168,8 @@ fn file_problems_are_configuration_errors_that_name_the_file() {
 
 #[test]
 fn a_key_that_does_not_match_the_certificate_is_named() {
-    let pki = Pki::new();
-    let other = Pki::new();
+    let pki = test_pki();
+    let other = test_pki();
     let cert = ClientCertificate::from_pem(
         pki.client_cert_pem.as_bytes(),
         other.client_key_pem.as_bytes(),
@@ -185,7 +185,7 @@ fn a_key_that_does_not_match_the_certificate_is_named() {
 
 /// A loopback TLS server requiring a client certificate, answering `certlogin` like Betfair and
 /// recording what it saw.
-async fn mtls_server(pki: &Pki, seen: Arc<Mutex<Vec<SimRequest>>>) -> SimServer {
+async fn mtls_server(pki: &TestPki, seen: Arc<Mutex<Vec<SimRequest>>>) -> SimServer {
     SimServer::start_tls(
         move |req: SimRequest| {
             seen.lock().unwrap().push(req.clone());
@@ -201,7 +201,7 @@ async fn mtls_server(pki: &Pki, seen: Arc<Mutex<Vec<SimRequest>>>) -> SimServer 
                 )
             }
         },
-        pki.server_config(),
+        pki.server_config(ClientCertificates::Required),
     )
     .await
     .unwrap()
@@ -209,7 +209,7 @@ async fn mtls_server(pki: &Pki, seen: Arc<Mutex<Vec<SimRequest>>>) -> SimServer 
 
 #[tokio::test]
 async fn certlogin_presents_the_certificate_and_posts_the_exact_form() {
-    let pki = Pki::new();
+    let pki = test_pki();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let server = mtls_server(&pki, seen.clone()).await;
     let clock = ManualClock::new();
@@ -252,7 +252,7 @@ async fn certlogin_presents_the_certificate_and_posts_the_exact_form() {
 
 #[tokio::test]
 async fn certlogin_works_from_files_and_from_modern_and_legacy_pkcs12() {
-    let pki = Pki::new();
+    let pki = test_pki();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let server = mtls_server(&pki, seen.clone()).await;
     let dir = scratch("mtls-files");
@@ -292,7 +292,7 @@ async fn certlogin_works_from_files_and_from_modern_and_legacy_pkcs12() {
             ),
         ] {
             let path = dir.join(name);
-            std::fs::write(&path, pki.client_p12("p12 pass", alg, mac)).unwrap();
+            std::fs::write(&path, client_p12(&pki, "p12 pass", alg, mac)).unwrap();
             certs.push(ClientCertificate::from_path(&path, None, Some(&pw)).unwrap());
         }
     }
@@ -317,8 +317,8 @@ async fn certlogin_works_from_files_and_from_modern_and_legacy_pkcs12() {
 
 #[tokio::test]
 async fn a_certificate_the_server_does_not_trust_fails_the_handshake() {
-    let pki = Pki::new();
-    let stranger = Pki::new();
+    let pki = test_pki();
+    let stranger = test_pki();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let server = mtls_server(&pki, seen.clone()).await;
     let clock = ManualClock::new();
@@ -349,7 +349,7 @@ async fn a_certificate_the_server_does_not_trust_fails_the_handshake() {
 #[tokio::test]
 async fn cert_auth_required_from_the_server_is_distinct_from_a_file_problem() {
     // The simulator over plain HTTP sees no client certificate, like Betfair's retired host.
-    let pki = Pki::new();
+    let pki = test_pki();
     let clock = ManualClock::new();
     let sim = BetfairSim::builder()
         .clock(clock.shared())
@@ -375,12 +375,12 @@ async fn cert_auth_required_from_the_server_is_distinct_from_a_file_problem() {
 
 #[tokio::test]
 async fn the_simulator_over_mutual_tls_runs_a_whole_certificate_session() {
-    let pki = Pki::new();
+    let pki = test_pki();
     let clock = ManualClock::new();
     let sim = BetfairSim::builder()
         .clock(clock.shared())
         .account(USER, PASSWORD)
-        .start_with_cert_server(pki.server_config())
+        .start_with_cert_server(pki.server_config(ClientCertificates::Required))
         .await
         .unwrap();
     assert!(sim.cert_url().starts_with("https://localhost:"));

@@ -22,7 +22,7 @@ impl Harness for BetfairHarness {
     type Provider = BetfairProvider;
 
     async fn fixture(&self, scenario: Scenario, clock: ManualClock) -> Fixture<BetfairProvider> {
-        let pki = Pki::new();
+        let pki = test_pki();
         let builder = BetfairSim::builder()
             .clock(clock.shared())
             .account(USER, PASSWORD)
@@ -30,7 +30,7 @@ impl Harness for BetfairHarness {
         let sim = match self.0 {
             Kind::Interactive => builder.start().await.unwrap(),
             Kind::Certificate => builder
-                .start_with_cert_server(pki.server_config())
+                .start_with_cert_server(pki.server_config(ClientCertificates::Required))
                 .await
                 .unwrap(),
         };

@@ -2,15 +2,10 @@
 //! (test CA, `localhost` server certificate, client certificate) for mutual TLS.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-};
-use rustls::server::WebPkiClientVerifier;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use session_betfair::{BetfairBuilder, BetfairProvider};
 use session_core::test_util::ManualClock;
+pub(crate) use session_core::test_util::{ClientCertificates, TestPki};
 
 /// The app key every test uses (a sentinel: it must never show up in logs or errors).
 pub(crate) const APP_KEY: &str = "APPKEY-SENTINEL-5b1e";
@@ -62,99 +57,33 @@ pub(crate) fn data(file: &str) -> PathBuf {
         .join(file)
 }
 
-/// A throwaway PKI for mutual TLS.
-pub(crate) struct Pki {
-    /// The CA certificate (PEM), trusted by the client for the server and by the server for
-    /// client certificates.
-    pub(crate) ca_pem: String,
-    pub(crate) server_cert: CertificateDer<'static>,
-    pub(crate) server_key: Vec<u8>,
-    /// The client certificate (PEM) and its PKCS#8 key (PEM and DER).
-    pub(crate) client_cert_pem: String,
-    pub(crate) client_cert_der: CertificateDer<'static>,
-    pub(crate) client_key_pem: String,
-    pub(crate) client_key_der: Vec<u8>,
+/// A fresh test PKI (CA, `localhost` server certificate, client certificate) for mutual TLS.
+pub(crate) fn test_pki() -> TestPki {
+    TestPki::new("session-betfair")
 }
 
-impl Pki {
-    pub(crate) fn new() -> Self {
-        let ca_key = KeyPair::generate().unwrap();
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(DnType::CommonName, "session-betfair test ca");
-        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-        let issuer = Issuer::new(ca_params, ca_key);
-
-        let server_key = KeyPair::generate().unwrap();
-        let server_params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
-        let server_cert = server_params.signed_by(&server_key, &issuer).unwrap();
-
-        let client_key = KeyPair::generate().unwrap();
-        let mut client_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        client_params
-            .distinguished_name
-            .push(DnType::CommonName, "betfair bot");
-        client_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        let client_cert = client_params.signed_by(&client_key, &issuer).unwrap();
-
-        Self {
-            ca_pem: ca_cert.pem(),
-            server_cert: server_cert.der().clone(),
-            server_key: server_key.serialize_der(),
-            client_cert_pem: client_cert.pem(),
-            client_cert_der: client_cert.der().clone(),
-            client_key_pem: client_key.serialize_pem(),
-            client_key_der: client_key.serialize_der(),
-        }
-    }
-
-    /// A server config for `localhost` that requires a client certificate issued by the CA.
-    pub(crate) fn server_config(&self) -> Arc<rustls::ServerConfig> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in rustls_pki_types::pem::PemObject::pem_slice_iter(self.ca_pem.as_bytes()) {
-            roots.add(cert.unwrap()).unwrap();
-        }
-        let verifier =
-            WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-                .build()
-                .unwrap();
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_client_cert_verifier(verifier)
-            .with_single_cert(
-                vec![self.server_cert.clone()],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.server_key.clone())),
-            )
-            .unwrap();
-        Arc::new(config)
-    }
-
-    /// The client certificate and key as a PKCS#12 archive, encrypted with `algorithm`.
-    #[cfg(feature = "pkcs12")]
-    pub(crate) fn client_p12(
-        &self,
-        password: &str,
-        algorithm: p12_keystore::EncryptionAlgorithm,
-        mac: p12_keystore::MacAlgorithm,
-    ) -> Vec<u8> {
-        let key = p12_keystore::PrivateKey::from_der(&self.client_key_der).unwrap();
-        let cert = p12_keystore::Certificate::from_der(self.client_cert_der.as_ref()).unwrap();
-        let chain = p12_keystore::PrivateKeyChain::new(b"key-1".to_vec(), key, [cert]);
-        let mut store = p12_keystore::KeyStore::new();
-        store.add_entry("bot", p12_keystore::KeyStoreEntry::PrivateKeyChain(chain));
-        store
-            .writer(password)
-            .encryption_algorithm(algorithm)
-            .mac_algorithm(mac)
-            .encryption_iterations(2048)
-            .mac_iterations(2048)
-            .write()
-            .unwrap()
-    }
+/// The throwaway PKI's client certificate and key as a PKCS#12 archive, encrypted with
+/// `algorithm`.
+#[cfg(feature = "pkcs12")]
+pub(crate) fn client_p12(
+    pki: &TestPki,
+    password: &str,
+    algorithm: p12_keystore::EncryptionAlgorithm,
+    mac: p12_keystore::MacAlgorithm,
+) -> Vec<u8> {
+    let key = p12_keystore::PrivateKey::from_der(&pki.client_key_der).unwrap();
+    let cert = p12_keystore::Certificate::from_der(pki.client_cert_der.as_ref()).unwrap();
+    let chain = p12_keystore::PrivateKeyChain::new(b"key-1".to_vec(), key, [cert]);
+    let mut store = p12_keystore::KeyStore::new();
+    store.add_entry("bot", p12_keystore::KeyStoreEntry::PrivateKeyChain(chain));
+    store
+        .writer(password)
+        .encryption_algorithm(algorithm)
+        .mac_algorithm(mac)
+        .encryption_iterations(2048)
+        .mac_iterations(2048)
+        .write()
+        .unwrap()
 }
 
 /// A scratch directory under the target dir, unique per test.

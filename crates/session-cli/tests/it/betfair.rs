@@ -4,15 +4,9 @@
 //! and the Accounts API vendor commands.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-};
-use rustls::server::WebPkiClientVerifier;
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use session_betfair::{BetfairSim, SIM_TOKEN_PREFIX};
+use session_core::test_util::{ClientCertificates, TestPki};
 
 use crate::common::{Sessions, TempDir, sessions, store_json};
 
@@ -429,79 +423,6 @@ async fn vendor_commands_need_a_stored_session_and_report_accounts_errors() {
     .code(2);
 }
 
-/// A throwaway PKI: a CA, a `localhost` server certificate and a client certificate it signed.
-struct Pki {
-    ca_pem: String,
-    server_cert: CertificateDer<'static>,
-    server_key: Vec<u8>,
-    client_cert_pem: String,
-    client_key_pem: String,
-}
-
-impl Pki {
-    fn new() -> Self {
-        let ca_key = KeyPair::generate().unwrap();
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(DnType::CommonName, "session-cli test ca");
-        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-        let issuer = Issuer::new(ca_params, ca_key);
-        let server_key = KeyPair::generate().unwrap();
-        let server_cert = CertificateParams::new(vec!["localhost".to_owned()])
-            .unwrap()
-            .signed_by(&server_key, &issuer)
-            .unwrap();
-        let client_key = KeyPair::generate().unwrap();
-        let mut client_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        client_params
-            .distinguished_name
-            .push(DnType::CommonName, "betfair bot");
-        client_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        let client_cert = client_params.signed_by(&client_key, &issuer).unwrap();
-        Self {
-            ca_pem: ca_cert.pem(),
-            server_cert: server_cert.der().clone(),
-            server_key: server_key.serialize_der(),
-            client_cert_pem: client_cert.pem(),
-            client_key_pem: client_key.serialize_pem(),
-        }
-    }
-
-    /// A `localhost` server that asks for a client certificate, accepts connections without one
-    /// (keepAlive and logout), and trusts client certificates from this CA or the crate's
-    /// self-signed PKCS#12 fixture (when `trust_fixture`).
-    fn server_config(&self, trust_fixture: bool) -> Arc<rustls::ServerConfig> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in CertificateDer::pem_slice_iter(self.ca_pem.as_bytes()) {
-            roots.add(cert.unwrap()).unwrap();
-        }
-        if trust_fixture {
-            let fixture = std::fs::read(fixture("fixture.crt")).unwrap();
-            for cert in CertificateDer::pem_slice_iter(&fixture) {
-                roots.add(cert.unwrap()).unwrap();
-            }
-        }
-        let verifier =
-            WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-                .allow_unauthenticated()
-                .build()
-                .unwrap();
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_client_cert_verifier(verifier)
-            .with_single_cert(
-                vec![self.server_cert.clone()],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.server_key.clone())),
-            )
-            .unwrap();
-        Arc::new(config)
-    }
-}
-
 /// A certificate fixture of `session-betfair` (self-signed, registered nowhere).
 fn fixture(file: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -510,10 +431,21 @@ fn fixture(file: &str) -> PathBuf {
 }
 
 /// A simulator whose every endpoint is also served over TLS at `https://localhost:PORT/api/`.
-async fn tls_sim(pki: &Pki, trust_fixture: bool) -> (BetfairSim, String) {
+///
+/// The server asks for a client certificate, accepts connections without one (keepAlive and
+/// logout), and trusts client certificates from `pki`'s CA or, when `trust_fixture`, the
+/// self-signed PKCS#12 fixture of `session-betfair`.
+async fn tls_sim(pki: &TestPki, trust_fixture: bool) -> (BetfairSim, String) {
+    let extra_roots = if trust_fixture {
+        std::fs::read(fixture("fixture.crt")).unwrap()
+    } else {
+        Vec::new()
+    };
     let sim = BetfairSim::builder()
         .account(USER, PASSWORD)
-        .start_with_cert_server(pki.server_config(trust_fixture))
+        .start_with_cert_server(
+            pki.server_config_trusting(ClientCertificates::Optional, &extra_roots),
+        )
         .await
         .expect("simulator starts");
     let base = sim
@@ -526,7 +458,7 @@ async fn tls_sim(pki: &Pki, trust_fixture: bool) -> (BetfairSim, String) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn certificate_login_over_mutual_tls_with_cert_and_key_or_one_pem() {
-    let pki = Pki::new();
+    let pki = TestPki::new("session-cli");
     let (sim, base) = tls_sim(&pki, false).await;
     let dir = TempDir::new("bf-mtls");
     let ca = dir.path("ca.pem");
@@ -604,7 +536,7 @@ async fn certificate_login_over_mutual_tls_with_cert_and_key_or_one_pem() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn current_and_legacy_pkcs12_files_both_load_and_log_in() {
-    let pki = Pki::new();
+    let pki = TestPki::new("session-cli");
     let (sim, base) = tls_sim(&pki, true).await;
     let dir = TempDir::new("bf-p12");
     let ca = dir.path("ca.pem");
@@ -691,7 +623,7 @@ async fn unusable_certificates_are_configuration_errors() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_certificate_the_server_refuses_is_unavailable() {
-    let pki = Pki::new();
+    let pki = TestPki::new("session-cli");
     let (sim, base) = tls_sim(&pki, false).await;
     let dir = TempDir::new("bf-refused");
     let ca = dir.path("ca.pem");

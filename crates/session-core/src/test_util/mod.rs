@@ -1,10 +1,11 @@
-//! Test kit (feature `test-util`): a manual clock, a loopback simulator server, a scripted
-//! provider, a leak harness and the provider conformance suite.
+//! Test kit (feature `test-util`): a manual clock, a loopback simulator server (HTTP or TLS) with
+//! a throwaway PKI, a scripted provider, a leak harness and the provider conformance suite.
 
 mod clock;
 pub mod conformance;
 mod fake;
 mod leak;
+mod pki;
 mod server;
 
 pub use clock::ManualClock;
@@ -13,6 +14,7 @@ pub use fake::{FakeProvider, FakeRenewal, FakeSession};
 pub use leak::{
     LogCapture, assert_debug_clean, assert_error_clean, assert_no_secret, capture_logs,
 };
+pub use pki::{ClientCertificates, TestPki};
 pub use server::{SimRequest, SimResponse, SimServer};
 
 /// A plain `reqwest::Client` for tests that exercise the middleware with a caller's own client.

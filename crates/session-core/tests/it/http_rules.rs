@@ -256,41 +256,13 @@ async fn requests_carry_accept_json_and_a_user_agent_by_default() {
     assert_eq!(m.calls_async().await, 1);
 }
 
-/// A test CA and a `localhost` server configuration signed by it.
-fn tls_server_config() -> (String, std::sync::Arc<rustls::ServerConfig>) {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-    use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca_pem = ca_params.self_signed(&ca_key).unwrap().pem();
-    let issuer = Issuer::new(ca_params, ca_key);
-    let key = KeyPair::generate().unwrap();
-    let cert = CertificateParams::new(vec!["localhost".to_owned()])
-        .unwrap()
-        .signed_by(&key, &issuer)
-        .unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(
-        vec![cert.der().clone()],
-        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-    )
-    .unwrap();
-    (ca_pem, std::sync::Arc::new(config))
-}
-
 /// HTTPS through the transport: a server whose certificate chains to no trusted root fails the
 /// handshake (`Tls`, and the handler never runs); once its root is added with `add_root_pem` the
 /// same request goes through.
 #[tokio::test]
 async fn https_needs_a_trusted_root_and_add_root_pem_supplies_one() {
-    use session_core::test_util::{SimResponse, SimServer};
-    let (ca_pem, config) = tls_server_config();
+    use session_core::test_util::{ClientCertificates, SimResponse, SimServer, TestPki};
+    let pki = TestPki::new("http-rules");
     let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let seen = hits.clone();
     let server = SimServer::start_tls(
@@ -298,7 +270,7 @@ async fn https_needs_a_trusted_root_and_add_root_pem_supplies_one() {
             seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             SimResponse::json(200, serde_json::json!({"ok": true}))
         },
-        config,
+        pki.server_config(ClientCertificates::NotAsked),
     )
     .await
     .unwrap();
@@ -312,7 +284,7 @@ async fn https_needs_a_trusted_root_and_add_root_pem_supplies_one() {
     assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
 
     let trusting = HttpClient::builder("test")
-        .add_root_pem(ca_pem.as_bytes())
+        .add_root_pem(pki.ca_pem.as_bytes())
         .unwrap()
         .build()
         .unwrap();

@@ -1,0 +1,141 @@
+//! A throwaway PKI for TLS tests: a CA, a `localhost` server certificate and a client
+//! certificate, all signed by the CA and generated fresh for each [`TestPki::new`].
+
+use std::sync::Arc;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+};
+use rustls::server::WebPkiClientVerifier;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+/// Whether a [`TestPki::server_config`] server asks for client certificates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientCertificates {
+    /// Plain server authentication.
+    NotAsked,
+    /// Mutual TLS: a client without a certificate from a trusted root is refused.
+    Required,
+    /// Asks for a certificate, verifies one if presented, and also accepts clients without one.
+    Optional,
+}
+
+/// A test CA with a `localhost` server certificate and a client certificate (with the
+/// client-authentication usage), in PEM and DER. Private keys are PKCS#8.
+pub struct TestPki {
+    /// The CA certificate: the root a client trusts for the server, and a server trusts for
+    /// client certificates.
+    pub ca_pem: String,
+    /// The server certificate for `localhost`.
+    pub server_cert_pem: String,
+    /// The server certificate for `localhost`, DER.
+    pub server_cert_der: CertificateDer<'static>,
+    /// The server's private key.
+    pub server_key_pem: String,
+    /// The server's private key, PKCS#8 DER.
+    pub server_key_der: Vec<u8>,
+    /// The client certificate.
+    pub client_cert_pem: String,
+    /// The client certificate, DER.
+    pub client_cert_der: CertificateDer<'static>,
+    /// The client's private key.
+    pub client_key_pem: String,
+    /// The client's private key, PKCS#8 DER.
+    pub client_key_der: Vec<u8>,
+}
+
+impl std::fmt::Debug for TestPki {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TestPki")
+    }
+}
+
+impl TestPki {
+    /// Generates a new CA and the two certificates it signs; `name` goes into the CA's and the
+    /// client's common names.
+    pub fn new(name: &str) -> Self {
+        let ca_key = KeyPair::generate().expect("generate the CA key");
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, format!("{name} test ca"));
+        let ca_cert = ca_params.self_signed(&ca_key).expect("self-sign the CA");
+        let issuer = Issuer::new(ca_params, ca_key);
+
+        let server_key = KeyPair::generate().expect("generate the server key");
+        let server_cert = CertificateParams::new(vec!["localhost".to_owned()])
+            .expect("server parameters")
+            .signed_by(&server_key, &issuer)
+            .expect("sign the server certificate");
+
+        let client_key = KeyPair::generate().expect("generate the client key");
+        let mut client_params =
+            CertificateParams::new(Vec::<String>::new()).expect("client parameters");
+        client_params
+            .distinguished_name
+            .push(DnType::CommonName, format!("{name} client"));
+        client_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let client_cert = client_params
+            .signed_by(&client_key, &issuer)
+            .expect("sign the client certificate");
+
+        Self {
+            ca_pem: ca_cert.pem(),
+            server_cert_pem: server_cert.pem(),
+            server_cert_der: server_cert.der().clone(),
+            server_key_pem: server_key.serialize_pem(),
+            server_key_der: server_key.serialize_der(),
+            client_cert_pem: client_cert.pem(),
+            client_cert_der: client_cert.der().clone(),
+            client_key_pem: client_key.serialize_pem(),
+            client_key_der: client_key.serialize_der(),
+        }
+    }
+
+    /// A `localhost` server configuration for [`SimServer::start_tls`](super::SimServer::start_tls)
+    /// that trusts this CA for client certificates.
+    pub fn server_config(&self, clients: ClientCertificates) -> Arc<rustls::ServerConfig> {
+        self.server_config_trusting(clients, &[])
+    }
+
+    /// Like [`server_config`](Self::server_config), also trusting the client roots in
+    /// `extra_client_roots_pem` (for certificates made elsewhere, such as fixtures).
+    pub fn server_config_trusting(
+        &self,
+        clients: ClientCertificates,
+        extra_client_roots_pem: &[u8],
+    ) -> Arc<rustls::ServerConfig> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .expect("tls versions");
+        let builder = if clients == ClientCertificates::NotAsked {
+            builder.with_no_client_auth()
+        } else {
+            let mut roots = rustls::RootCertStore::empty();
+            let pems = CertificateDer::pem_slice_iter(self.ca_pem.as_bytes())
+                .chain(CertificateDer::pem_slice_iter(extra_client_roots_pem));
+            for cert in pems {
+                roots
+                    .add(cert.expect("a readable root"))
+                    .expect("a usable root");
+            }
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
+            let verifier = if clients == ClientCertificates::Optional {
+                verifier.allow_unauthenticated()
+            } else {
+                verifier
+            };
+            builder.with_client_cert_verifier(verifier.build().expect("client verifier"))
+        };
+        let config = builder
+            .with_single_cert(
+                vec![self.server_cert_der.clone()],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.server_key_der.clone())),
+            )
+            .expect("server certificate and key");
+        Arc::new(config)
+    }
+}
