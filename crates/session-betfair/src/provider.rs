@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use http::HeaderMap;
 use serde::Deserialize;
 use session_core::http::{HttpClient, HttpResponse};
+use session_core::timing;
 use session_core::{
     AppKey, Clock, Error, ErrorKind, Expiry, Password, PersistedSession, RenewPolicy, Renewal,
     Result, SecretState, Session, SessionProvider, SessionToken, sensitive_value,
@@ -299,7 +300,10 @@ impl BetfairProvider {
 
     fn note_failure(&self, e: &Error) {
         if e.kind() == ErrorKind::RateLimited {
-            let until = self.parts.clock.now() + e.retry_after().unwrap_or(LOGIN_BAN);
+            let until = timing::after(
+                self.parts.clock.now(),
+                timing::ban(e.retry_after(), LOGIN_BAN),
+            );
             *self.banned_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(until);
         }
     }

@@ -42,6 +42,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::json;
 use session_core::test_util::{SimRequest, SimResponse, SimServer};
+use session_core::timing;
 use session_core::{Clock, Error, ErrorKind, Result, SessionToken, SystemClock};
 
 use crate::error::{LOGIN_BAN, NAME};
@@ -606,7 +607,7 @@ fn issue(st: &mut State, now: SystemTime, username: &str) -> String {
         token.clone(),
         SimSession {
             username: username.to_owned(),
-            expires_at: now + st.lifetime,
+            expires_at: timing::after(now, st.lifetime),
         },
     );
     st.counts.successful_logins += 1;
@@ -685,7 +686,7 @@ fn login(st: &mut State, now: SystemTime, req: &SimRequest, cert: bool) -> SimRe
         recent.pop_front();
     }
     if recent.len() >= st.login_limit {
-        let until = now + st.ban;
+        let until = timing::after(now, st.ban);
         st.bans.insert(username, until);
         return fail("TEMPORARY_BAN_TOO_MANY_REQUESTS");
     }
@@ -714,7 +715,7 @@ fn keep_alive(st: &mut State, now: SystemTime, req: &SimRequest) -> SimResponse 
     let lifetime = st.lifetime;
     match st.sessions.get_mut(&token) {
         Some(session) if !token.is_empty() => {
-            session.expires_at = now + lifetime;
+            session.expires_at = timing::after(now, lifetime);
             session_answer(req, &token, "SUCCESS", "")
         }
         _ => session_answer(req, &token, "FAIL", "NO_SESSION"),

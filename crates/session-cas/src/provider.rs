@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use http::HeaderMap;
 use serde::Deserialize;
 use session_core::http::{HttpClient, HttpResponse};
+use session_core::timing;
 use session_core::{
     ApiKeySecret, Clock, Error, ErrorKind, Expiry, PersistedSession, RenewPolicy, Renewal, Result,
     SecretState, Session, SessionProvider, Ticket, UsernamePassword, from_unix_seconds,
@@ -113,7 +114,8 @@ impl CasSession {
 
     /// When it dies if it is not used again (`None` for extended tickets).
     pub fn idle_deadline(&self) -> Option<SystemTime> {
-        self.idle_timeout.map(|idle| self.last_used() + idle)
+        self.idle_timeout
+            .map(|idle| timing::after(self.last_used(), idle))
     }
 
     /// When it was last used successfully (or issued).
@@ -440,7 +442,7 @@ impl SessionProvider for CasProvider {
                 let req = wire::apereo_login(&self.base, &user.username, &user.password)?;
                 let resp = self.send(req).await?;
                 let ticket = wire::parse_apereo_login(&resp)?;
-                let hard = sent_at + self.lifetimes.max_lifetime;
+                let hard = timing::after(sent_at, self.lifetimes.max_lifetime);
                 tracing::debug!("cas ticket granted");
                 Ok(self.new_session(ticket, false, sent_at, hard))
             }
@@ -459,7 +461,7 @@ impl SessionProvider for CasProvider {
             .hard_deadline
             .duration_since(now)
             .unwrap_or(Duration::ZERO);
-        if left <= RENEW_BUFFER + RENEW_JITTER {
+        if left <= RENEW_BUFFER.saturating_add(RENEW_JITTER) {
             return Ok(Renewal::Unsupported);
         }
         match &self.renew_service {

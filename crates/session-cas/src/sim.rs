@@ -42,6 +42,7 @@ use std::time::{Duration, SystemTime};
 
 use http::Method;
 use session_core::test_util::{SimRequest, SimResponse, SimServer};
+use session_core::timing;
 use session_core::{ApiKeySecret, Clock, SystemClock, UsernamePassword};
 
 use crate::config::{CasConfig, Flavor, Lifetimes};
@@ -442,7 +443,7 @@ impl CasSim {
 
     /// Answers every login with 429 (and `Retry-After`) until `duration` has passed on the clock.
     pub fn ban_for(&self, duration: Duration) {
-        let until = self.shared.clock.now() + duration;
+        let until = timing::after(self.shared.clock.now(), duration);
         self.state().banned_until = Some(until);
     }
 
@@ -513,7 +514,8 @@ impl Shared {
     }
 
     fn alive(&self, t: &Tgt, now: SystemTime) -> bool {
-        now < t.hard && (t.extended || now < t.last_used + self.lifetimes.idle_timeout)
+        now < t.hard
+            && (t.extended || now < timing::after(t.last_used, self.lifetimes.idle_timeout))
     }
 
     fn sweep(&self, st: &mut State, now: SystemTime) {
@@ -655,7 +657,7 @@ impl Shared {
         let ticket = Tgt {
             username: username.to_owned(),
             last_used: now,
-            hard: now + life,
+            hard: timing::after(now, life),
             extended,
         };
         st.tickets.insert(tgt.clone(), ticket.clone());
@@ -684,7 +686,7 @@ impl Shared {
             St {
                 service: service.to_owned(),
                 username,
-                expires: now + self.service_ticket_ttl,
+                expires: timing::after(now, self.service_ticket_ttl),
             },
         );
         Some(id)

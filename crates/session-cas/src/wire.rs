@@ -8,7 +8,11 @@ use http::{Method, Request};
 use serde::{Deserialize, Deserializer, Serialize};
 use session_core::http::{HttpResponse, finish, form_encode, join_segments, request};
 use session_core::{ApiKeySecret, Error, ErrorKind, HttpFailure, Password, Result, Ticket};
-use session_core::{from_unix_seconds, sensitive_value, unix_seconds};
+use session_core::{sensitive_value, timing};
+use time::PrimitiveDateTime;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::parsing::Parsed;
 use url::Url;
 
 use crate::config::{ExtendedEncoding, FieldSelection, Territory};
@@ -201,9 +205,9 @@ fn lenient_time<'de, D: Deserializer<'de>>(
         Some(serde_json::Value::String(s)) => parse_iso_datetime(&s),
         Some(serde_json::Value::Number(n)) => n.as_i64().map(|v| {
             if v.unsigned_abs() >= 100_000_000_000 {
-                from_unix_seconds(v / 1000)
+                timing::from_unix_millis(v)
             } else {
-                from_unix_seconds(v)
+                timing::from_unix_seconds(v)
             }
         }),
         _ => None,
@@ -478,13 +482,13 @@ pub(crate) fn hard_deadline(
     expiry: Option<SystemTime>,
     server_date: Option<SystemTime>,
 ) -> SystemTime {
-    let local = sent_at + cap;
+    let local = timing::after(sent_at, cap);
     let server = match (expiry, server_date) {
         (Some(exp), Some(date)) => exp
             .duration_since(date)
             .ok()
             .filter(|d| !d.is_zero())
-            .map(|life| sent_at + life),
+            .map(|life| timing::after(sent_at, life)),
         (Some(exp), None) => (exp > received_at).then_some(exp),
         (None, _) => None,
     };
@@ -495,165 +499,64 @@ pub(crate) fn hard_deadline(
 // Date-time text
 // ---------------------------------------------------------------------------------------------
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = i64::from((m + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
+/// `YYYY-MM-DD[T| ]HH:MM[:SS[.fraction]]`, the date-time part of what CAS servers send.
+const ISO_DATETIME: &[BorrowedFormatItem<'static>] = format_description!(
+    version = 2,
+    "[year]-[month]-[day][first [T][t][ ]][hour]:[minute][optional [:[second][optional [[first [.][,]][subsecond]]]]]"
+);
 
-/// The date of a day number (inverse of [`days_from_civil`]).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
+/// `±HH[[:]MM]`, an offset after [`ISO_DATETIME`].
+const ISO_OFFSET: &[BorrowedFormatItem<'static>] = format_description!(
+    version = 2,
+    "[offset_hour sign:mandatory][optional [[optional [:]][offset_minute]]]"
+);
 
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        _ => 28,
-    }
-}
-
-fn num(s: &str) -> Option<u32> {
-    (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| s.parse().ok())
-        .flatten()
-}
-
-/// Parses `YYYY-MM-DD[T| ]HH:MM[:SS[.fraction]][Z|±HH[:MM]]`; no offset means UTC.
+/// Parses `YYYY-MM-DD[T| ]HH:MM[:SS[.fraction]][Z|±HH[[:]MM]]`; no offset means UTC. Total and
+/// linear: any other text, including non-ASCII, is `None`.
 pub(crate) fn parse_iso_datetime(s: &str) -> Option<SystemTime> {
-    let s = s.trim();
-    if s.len() < 16 || !s.is_char_boundary(10) || !s.is_char_boundary(11) {
-        return None;
-    }
-    let (date, rest) = (&s[..10], &s[11..]);
-    if !matches!(s.as_bytes()[10], b'T' | b't' | b' ') {
-        return None;
-    }
-    let mut dp = date.split('-');
-    let (y, mo, d) = (dp.next()?, dp.next()?, dp.next()?);
-    if y.len() != 4 || mo.len() != 2 || d.len() != 2 {
-        return None;
-    }
-    let (y, mo, d) = (i64::from(num(y)?), num(mo)?, num(d)?);
-    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) {
-        return None;
-    }
-    // Split the time from the offset.
-    let (time, offset_secs) = if let Some(t) = rest.strip_suffix(['Z', 'z']) {
-        (t, 0i64)
-    } else if let Some(pos) = rest.rfind(['+', '-']) {
-        let (t, off) = rest.split_at(pos);
-        let sign = if off.starts_with('-') { -1 } else { 1 };
-        let off = off[1..].replace(':', "");
-        let (oh, om) = match off.len() {
-            2 => (num(&off)?, 0),
-            4 => (num(&off[..2])?, num(&off[2..])?),
-            _ => return None,
-        };
-        if oh > 23 || om > 59 {
-            return None;
+    let mut parsed = Parsed::new();
+    let rest = parsed.parse_items(s.trim().as_bytes(), ISO_DATETIME).ok()?;
+    let offset_secs = match rest {
+        b"" | b"Z" | b"z" => 0,
+        offset => {
+            let mut off = Parsed::new();
+            if !off.parse_items(offset, ISO_OFFSET).ok()?.is_empty() {
+                return None;
+            }
+            let hours = off.offset_hour()?;
+            let minutes = off.offset_minute_signed().unwrap_or(0);
+            if !(-23..=23).contains(&hours) || !(-59..=59).contains(&minutes) {
+                return None;
+            }
+            i64::from(hours) * 3_600 + i64::from(minutes) * 60
         }
-        (t, sign * i64::from(oh * 3_600 + om * 60))
-    } else {
-        (rest, 0)
     };
-    let (hms, frac) = match time.split_once(['.', ',']) {
-        Some((hms, frac)) => (hms, Some(frac)),
-        None => (time, None),
-    };
-    let mut tp = hms.split(':');
-    let h = num(tp.next()?)?;
-    let mi = num(tp.next()?)?;
-    let sec = match tp.next() {
-        Some(v) => num(v)?,
-        None => 0,
-    };
-    if tp.next().is_some() || h > 23 || mi > 59 || sec > 60 {
-        return None;
-    }
-    let nanos = match frac {
-        Some(f) if !f.is_empty() && f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit()) => {
-            let padded = format!("{f:0<9}");
-            padded.parse::<u32>().ok()?
-        }
-        Some(_) => return None,
-        None => 0,
-    };
-    let secs = days_from_civil(y, mo, d) * 86_400 + i64::from(h * 3_600 + mi * 60 + sec.min(59))
-        - offset_secs;
-    Some(from_unix_seconds(secs) + Duration::from_nanos(u64::from(nanos)))
+    let local = PrimitiveDateTime::try_from(parsed).ok()?;
+    let secs = local
+        .assume_utc()
+        .unix_timestamp()
+        .checked_sub(offset_secs)?;
+    Some(timing::after(
+        timing::from_unix_seconds(secs),
+        Duration::from_nanos(u64::from(local.nanosecond())),
+    ))
 }
 
-/// Formats `t` as `YYYY-MM-DDTHH:MM:SSZ` (whole seconds, UTC).
+/// Formats `t` as `YYYY-MM-DDTHH:MM:SSZ` (whole seconds, UTC); never panics.
 #[cfg_attr(not(any(test, feature = "test-util")), allow(dead_code))]
 pub(crate) fn format_iso_datetime(t: SystemTime) -> String {
-    let secs = unix_seconds(t);
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    let rem = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3_600,
-        rem % 3_600 / 60,
-        rem % 60
-    )
+    timing::format_rfc3339(t)
 }
 
-const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-/// Parses an HTTP `Date` in IMF-fixdate form (`Sun, 06 Nov 1994 08:49:37 GMT`).
+/// Parses an HTTP-date (IMF-fixdate, or the obsolete RFC 850 and asctime forms that RFC 9110
+/// requires recipients to accept).
 pub(crate) fn parse_http_date(s: &str) -> Option<SystemTime> {
-    let s = s.trim();
-    let (_, rest) = s.split_once(", ")?;
-    let mut parts = rest.split(' ');
-    let d = num(parts.next()?)?;
-    let month = parts.next()?;
-    let m = u32::try_from(MONTHS.iter().position(|n| *n == month)? + 1).ok()?;
-    let y = i64::from(num(parts.next()?)?);
-    let time = parts.next()?;
-    if parts.next()? != "GMT" || parts.next().is_some() {
-        return None;
-    }
-    let mut tp = time.split(':');
-    let (h, mi, sec) = (num(tp.next()?)?, num(tp.next()?)?, num(tp.next()?)?);
-    if tp.next().is_some() || d == 0 || d > days_in_month(y, m) || h > 23 || mi > 59 || sec > 60 {
-        return None;
-    }
-    let secs = days_from_civil(y, m, d) * 86_400 + i64::from(h * 3_600 + mi * 60 + sec.min(59));
-    Some(from_unix_seconds(secs))
+    httpdate::parse_http_date(s.trim()).ok()
 }
 
-/// Formats `t` as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
+/// Formats `t` as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), clamped to the years
+/// 1970..=9999 that the format can carry.
 #[cfg_attr(not(any(test, feature = "test-util")), allow(dead_code))]
 pub(crate) fn format_http_date(t: SystemTime) -> String {
-    let secs = unix_seconds(t);
-    let days = secs.div_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    let rem = secs.rem_euclid(86_400);
-    let weekday = WEEKDAYS[usize::try_from(days.rem_euclid(7)).unwrap_or(0)];
-    let month = MONTHS[(m - 1) as usize];
-    format!(
-        "{weekday}, {d:02} {month} {y:04} {:02}:{:02}:{:02} GMT",
-        rem / 3_600,
-        rem % 3_600 / 60,
-        rem % 60
-    )
+    httpdate::fmt_http_date(t.clamp(SystemTime::UNIX_EPOCH, timing::max_time()))
 }

@@ -309,7 +309,10 @@ pub(crate) async fn guarded_login<P: SessionProvider>(
             if e.kind() == ErrorKind::RateLimited
                 && let Some(f) = &file
             {
-                let until = globals.now() + e.retry_after().unwrap_or(DEFAULT_BAN);
+                let until = session_core::timing::after(
+                    globals.now(),
+                    session_core::timing::ban(e.retry_after(), DEFAULT_BAN),
+                );
                 if let Err(store_error) = f.save_ban(name, &key, until, previous.as_ref()).await {
                     tracing::warn!(provider = name, kind = %store_error.kind(), "could not remember the ban in the store");
                 }

@@ -10,7 +10,11 @@
 //!   `tokio::sync::Notify` and released at once by one `notify_waiters()`. The manager spreads
 //!   its waiters over one list per worker and shares the waking between workers, so it releases
 //!   them sooner than this.
-#![allow(clippy::disallowed_methods, missing_docs)] // Benchmarks measure wall-clock time.
+#![allow(
+    clippy::disallowed_methods,
+    clippy::arithmetic_side_effects,
+    missing_docs
+)] // Benchmarks measure wall-clock time.
 
 use std::future::Future;
 use std::pin::pin;

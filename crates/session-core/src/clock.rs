@@ -5,16 +5,21 @@
 //! `test_util::ManualClock` and never sleep for real.
 //!
 //! Besides telling the time, a clock can sleep and can run a callback at a deadline. The session
-//! manager uses the callback to flip a cached session to "stale" at its renewal deadline, so that
-//! its hot path never reads the clock at all.
+//! manager checks a cached session's deadline against [`Clock::coarse_now`] on every `get()`, so
+//! freshness never depends on a timer firing: runtimes get dropped, threads get blocked, and
+//! machines get suspended (monotonic timers stop while the wall clock does not). Callbacks only
+//! announce events such as [`Event::Expired`](crate::Event::Expired).
 #![allow(clippy::disallowed_methods)]
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
+
+use crate::timing;
+pub(crate) use crate::timing::{from_unix_seconds, unix_seconds};
 
 /// A boxed, sendable future.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -23,6 +28,14 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait Clock: Send + Sync + fmt::Debug + 'static {
     /// The current wall-clock time.
     fn now(&self) -> SystemTime;
+
+    /// A cheap reading of the wall clock that is never earlier than [`now`](Clock::now) would
+    /// be, though it may be a few milliseconds later. The session manager's hot path compares
+    /// it with a cached session's renewal deadline on every `get()`, so it must be fast; the
+    /// default reads [`now`](Clock::now).
+    fn coarse_now(&self) -> SystemTime {
+        self.now()
+    }
 
     /// A future that completes at `deadline` (at once if it has passed).
     fn sleep_until(&self, deadline: SystemTime) -> BoxFuture<'static, ()>;
@@ -60,24 +73,61 @@ impl fmt::Debug for Timer {
     }
 }
 
-/// The real clock: `SystemTime::now()` and Tokio timers.
+/// The real clock: `SystemTime::now()`, Tokio timers for sleeping, and one shared background
+/// thread for deadline callbacks.
 ///
-/// Sleeping needs a Tokio runtime with time enabled. Deadline callbacks run on a Tokio task when
-/// called inside a runtime, and on a small background thread otherwise.
+/// Sleeping needs a Tokio runtime with time enabled. Deadline callbacks run on a single thread
+/// per process (started on first use) that follows the wall clock, so they fire after a
+/// suspend or a clock jump, do not depend on any runtime staying alive, and a cancelled
+/// callback is freed at once instead of holding a thread until its deadline.
+///
+/// [`coarse_now`](Clock::coarse_now) reads `CLOCK_REALTIME_COARSE` on Linux, Android and
+/// FreeBSD (a few nanoseconds, no system call) and adds the clock's resolution twice, so it is
+/// never behind the precise clock; elsewhere it is `SystemTime::now()`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SystemClock;
 
 impl SystemClock {
     fn until(deadline: SystemTime) -> Duration {
-        deadline
-            .duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO)
+        timing::until(SystemTime::now(), deadline)
     }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+fn coarse_system_now() -> SystemTime {
+    use rustix::time::{ClockId, clock_getres, clock_gettime};
+    static LEAD: OnceLock<Duration> = OnceLock::new();
+    let lead = *LEAD.get_or_init(|| {
+        let res = clock_getres(ClockId::RealtimeCoarse);
+        let res = Duration::new(
+            u64::try_from(res.tv_sec).unwrap_or(0),
+            u32::try_from(res.tv_nsec).unwrap_or(0).min(999_999_999),
+        );
+        // Twice the tick, and at least 10 ms: the coarse clock lags by at most one tick.
+        res.saturating_mul(2).max(Duration::from_millis(10))
+    });
+    let ts = clock_gettime(ClockId::RealtimeCoarse);
+    let (Ok(secs), Ok(nanos)) = (u64::try_from(ts.tv_sec), u32::try_from(ts.tv_nsec)) else {
+        return SystemTime::now();
+    };
+    timing::after(
+        SystemTime::UNIX_EPOCH,
+        Duration::new(secs, nanos.min(999_999_999)).saturating_add(lead),
+    )
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+fn coarse_system_now() -> SystemTime {
+    SystemTime::now()
 }
 
 impl Clock for SystemClock {
     fn now(&self) -> SystemTime {
         SystemTime::now()
+    }
+
+    fn coarse_now(&self) -> SystemTime {
+        coarse_system_now()
     }
 
     fn sleep_until(&self, deadline: SystemTime) -> BoxFuture<'static, ()> {
@@ -86,44 +136,173 @@ impl Clock for SystemClock {
     }
 
     fn call_at(&self, deadline: SystemTime, callback: Box<dyn FnOnce() + Send>) -> Timer {
-        let wait = Self::until(deadline);
-        match tokio::runtime::Handle::try_current() {
-            Ok(handle) => {
-                let task = handle.spawn(async move {
-                    tokio::time::sleep(wait).await;
-                    callback();
-                });
-                let abort = task.abort_handle();
-                Timer::new(move || abort.abort())
+        let timers = Timers::global();
+        let id = timers.insert(deadline, callback);
+        Timer::new(move || timers.cancel(id))
+    }
+}
+
+/// How long the timer thread sleeps at most before it looks at the wall clock again, so a
+/// clock jump or a resume from suspend is noticed within this time.
+const TIMER_POLL: Duration = Duration::from_secs(1);
+
+/// The deadline callbacks of every [`SystemClock`] in the process, run by one thread.
+struct Timers {
+    state: Mutex<TimerState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct TimerState {
+    next_id: u64,
+    due: BTreeMap<(SystemTime, u64), Box<dyn FnOnce() + Send>>,
+    deadlines: std::collections::HashMap<u64, SystemTime>,
+}
+
+impl Timers {
+    fn global() -> &'static Timers {
+        static TIMERS: OnceLock<&'static Timers> = OnceLock::new();
+        TIMERS.get_or_init(|| {
+            let timers: &'static Timers = Box::leak(Box::new(Timers {
+                state: Mutex::new(TimerState::default()),
+                changed: Condvar::new(),
+            }));
+            let spawned = std::thread::Builder::new()
+                .name("session-core-timers".into())
+                .spawn(move || timers.run());
+            if spawned.is_err() {
+                tracing::warn!("cannot start the timer thread; session events will not be sent");
             }
-            Err(_) => {
-                let cancelled = Arc::new(AtomicBool::new(false));
-                let flag = cancelled.clone();
-                std::thread::spawn(move || {
-                    std::thread::sleep(wait);
-                    if !flag.load(Ordering::Acquire) {
-                        callback();
-                    }
-                });
-                Timer::new(move || cancelled.store(true, Ordering::Release))
+            timers
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, TimerState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn insert(&self, deadline: SystemTime, callback: Box<dyn FnOnce() + Send>) -> u64 {
+        let mut st = self.lock();
+        let id = st.next_id;
+        st.next_id = st.next_id.wrapping_add(1);
+        st.due.insert((deadline, id), callback);
+        st.deadlines.insert(id, deadline);
+        drop(st);
+        self.changed.notify_one();
+        id
+    }
+
+    fn cancel(&self, id: u64) {
+        let callback = {
+            let mut st = self.lock();
+            st.deadlines
+                .remove(&id)
+                .and_then(|deadline| st.due.remove(&(deadline, id)))
+        };
+        // Dropped outside the lock: a callback's captures may run code of their own on drop.
+        drop(callback);
+    }
+
+    fn run(&self) {
+        let mut st = self.lock();
+        loop {
+            let now = SystemTime::now();
+            let mut ready = Vec::new();
+            while let Some(entry) = st.due.first_entry() {
+                if entry.key().0 > now {
+                    break;
+                }
+                let ((_, id), callback) = entry.remove_entry();
+                st.deadlines.remove(&id);
+                ready.push(callback);
             }
+            if !ready.is_empty() {
+                drop(st);
+                for callback in ready {
+                    // A panicking callback must not stop every other timer in the process.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(callback));
+                }
+                st = self.lock();
+                continue;
+            }
+            let wait = st
+                .due
+                .first_key_value()
+                .map_or(TIMER_POLL, |((at, _), _)| timing::until(now, *at))
+                .min(TIMER_POLL);
+            st = self
+                .changed
+                .wait_timeout(st, wait)
+                .map_or_else(|p| p.into_inner().0, |(guard, _)| guard);
         }
     }
 }
 
-/// Converts a wall-clock time to seconds since the Unix epoch (negative before it).
-pub fn unix_seconds(t: SystemTime) -> i64 {
-    match t.duration_since(SystemTime::UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Converts seconds since the Unix epoch to a wall-clock time.
-pub fn from_unix_seconds(secs: i64) -> SystemTime {
-    if secs >= 0 {
-        SystemTime::UNIX_EPOCH + Duration::from_secs(secs.unsigned_abs())
-    } else {
-        SystemTime::UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
+    #[test]
+    fn coarse_now_is_never_behind_now() {
+        for _ in 0..10_000 {
+            let coarse = SystemClock.coarse_now();
+            let precise = SystemClock.now();
+            assert!(coarse >= precise, "{coarse:?} < {precise:?}");
+        }
+    }
+
+    #[test]
+    fn callbacks_fire_without_a_runtime_and_cancelled_ones_never_do() {
+        let fired = Arc::new(AtomicUsize::new(0));
+        let hit = fired.clone();
+        let soon = SystemClock.call_at(
+            timing::after(SystemClock.now(), Duration::from_millis(20)),
+            Box::new(move || {
+                hit.fetch_add(1, Ordering::SeqCst);
+            }),
+        );
+        let hit = fired.clone();
+        let cancelled = SystemClock.call_at(
+            timing::after(SystemClock.now(), Duration::from_millis(10)),
+            Box::new(move || {
+                hit.fetch_add(100, Ordering::SeqCst);
+            }),
+        );
+        drop(cancelled);
+        let start = std::time::Instant::now();
+        while fired.load(Ordering::SeqCst) == 0 && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(fired.load(Ordering::SeqCst), 1);
+        drop(soon);
+    }
+
+    #[test]
+    fn long_timers_hold_no_thread_each_and_free_on_cancel() {
+        let threads_before = thread_count();
+        let far = timing::after(SystemClock.now(), Duration::from_secs(60 * 86_400));
+        let timers: Vec<Timer> = (0..200)
+            .map(|_| SystemClock.call_at(far, Box::new(|| {})))
+            .collect();
+        // One shared timer thread at most, whatever the number of timers.
+        assert!(thread_count() <= threads_before + 1);
+        let ours = || {
+            Timers::global()
+                .lock()
+                .due
+                .keys()
+                .filter(|(at, _)| *at == far)
+                .count()
+        };
+        assert_eq!(ours(), 200);
+        drop(timers);
+        assert_eq!(ours(), 0);
+    }
+
+    /// Threads of this process, from `/proc` where there is one.
+    fn thread_count() -> usize {
+        std::fs::read_dir("/proc/self/task").map_or(0, Iterator::count)
     }
 }

@@ -174,13 +174,15 @@ impl Error {
         self
     }
 
-    /// Attaches how long to wait before trying again.
+    /// Attaches how long to wait before trying again, clamped to
+    /// [`timing::MAX_BAN`](crate::timing::MAX_BAN) (24 hours): an upstream asking for longer is
+    /// still obeyed for a day, and no deadline computed from it can overflow.
     #[must_use]
     pub fn with_retry_after(mut self, after: Duration) -> Self {
         if Arc::get_mut(&mut self.inner).is_none() {
             self.inner = Arc::new(self.inner.clone_shallow());
         }
-        self.inner_mut().retry_after = Some(after);
+        self.inner_mut().retry_after = Some(after.min(crate::timing::MAX_BAN));
         self
     }
 

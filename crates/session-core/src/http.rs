@@ -28,6 +28,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::error::{Error, ErrorKind, HttpFailure, Result};
+use crate::timing;
 
 /// The default cap on a response body: 1 MiB, far above any session API's answer.
 pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
@@ -640,16 +641,23 @@ impl HttpResponse {
         ct.is_empty() || ct.contains("json")
     }
 
-    /// The `Retry-After` header in seconds, when present.
+    /// The `Retry-After` header, when present and readable: delta-seconds (a number too large
+    /// for `u64` saturates), or an HTTP-date measured from the response's own `Date` header (so
+    /// the local clock does not matter). Callers clamp it to a ban ceiling
+    /// ([`timing::ban`](crate::timing::ban)).
     pub fn retry_after(&self) -> Option<Duration> {
-        self.headers
-            .get(RETRY_AFTER)?
-            .to_str()
-            .ok()?
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .map(Duration::from_secs)
+        let value = self.headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+        if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+            return Some(
+                value
+                    .parse::<u64>()
+                    .map_or(Duration::MAX, Duration::from_secs),
+            );
+        }
+        let at = httpdate::parse_http_date(value).ok()?;
+        let date = self.headers.get(http::header::DATE)?.to_str().ok()?;
+        let sent = httpdate::parse_http_date(date.trim()).ok()?;
+        Some(timing::until(sent, at))
     }
 
     fn err(&self, kind: ErrorKind, message: &'static str, failure: HttpFailure) -> Error {
@@ -872,6 +880,56 @@ mod tests {
             r.unexpected_status().http_failure(),
             Some(HttpFailure::Status(418))
         );
+    }
+
+    #[test]
+    fn retry_after_reads_every_form_and_clamps_absurd_values() {
+        let with = |pairs: &[(&'static str, &'static str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(*k, HeaderValue::from_static(v));
+            }
+            HttpResponse::new("p", StatusCode::TOO_MANY_REQUESTS, h, "")
+        };
+        let huge = with(&[("retry-after", "9223372036854775807")]);
+        assert_eq!(
+            huge.retry_after(),
+            Some(Duration::from_secs(i64::MAX.unsigned_abs()))
+        );
+        // The error carries at most a day, whatever the header said.
+        assert_eq!(
+            huge.unexpected_status().retry_after(),
+            Some(timing::MAX_BAN)
+        );
+        let beyond_u64 = with(&[("retry-after", "99999999999999999999999999")]);
+        assert_eq!(
+            beyond_u64.unexpected_status().retry_after(),
+            Some(timing::MAX_BAN)
+        );
+        let date = with(&[
+            ("retry-after", "Wed, 21 Oct 2015 07:30:00 GMT"),
+            ("date", "Wed, 21 Oct 2015 07:28:00 GMT"),
+        ]);
+        assert_eq!(date.retry_after(), Some(Duration::from_secs(120)));
+        let past = with(&[
+            ("retry-after", "Wed, 21 Oct 2015 07:00:00 GMT"),
+            ("date", "Wed, 21 Oct 2015 07:28:00 GMT"),
+        ]);
+        assert_eq!(past.retry_after(), Some(Duration::ZERO));
+        for bad in ["-5", "1e9", "soon", "", "12 34", "\u{e9}"] {
+            let r = with(&[("retry-after", "x")]);
+            let mut r = r;
+            r.headers.insert(
+                RETRY_AFTER,
+                HeaderValue::from_bytes(bad.as_bytes()).unwrap_or(HeaderValue::from_static("x")),
+            );
+            assert_eq!(r.retry_after(), None, "{bad}");
+        }
+        let mut invalid_utf8 = with(&[]);
+        invalid_utf8
+            .headers
+            .insert(RETRY_AFTER, HeaderValue::from_bytes(b"\xff\xfe").unwrap());
+        assert_eq!(invalid_utf8.retry_after(), None);
     }
 
     #[test]

@@ -128,8 +128,9 @@ mod session;
 mod store;
 #[cfg(feature = "test-util")]
 pub mod test_util;
+pub mod timing;
 
-pub use clock::{BoxFuture, Clock, SystemClock, Timer, from_unix_seconds, unix_seconds};
+pub use clock::{BoxFuture, Clock, SystemClock, Timer};
 pub use error::{Error, ErrorKind, HttpFailure, Result};
 pub use manager::{Event, Health, KeepAlive, Lease, ManagerBuilder, SessionManager};
 pub use provider::{
@@ -141,6 +142,7 @@ pub use secret::{
 };
 pub use session::{Expiry, PersistedSession, RenewPolicy, Renewal, SecretState, Session};
 pub use store::{FileStore, MemoryStore, SessionStore, StoreLock, StoredRecord};
+pub use timing::{from_unix_seconds, unix_seconds};
 
 #[doc(hidden)]
 pub mod __private {

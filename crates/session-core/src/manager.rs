@@ -3,11 +3,12 @@
 //! opt-in keep-alive supervisor.
 //!
 //! # Hot path
-//! [`SessionManager::get`] on a fresh cached session is an `arc-swap` load, one atomic flag check
-//! and a reference-count increment on a per-thread shard; it takes no lock and does not read the
-//! clock. Freshness is pushed, not polled: when a session is installed the manager asks the
-//! [`Clock`] to flip the entry's `stale` flag at its renewal deadline (and its `expired` flag at its
-//! expiry), so the hot path only reads a flag.
+//! [`SessionManager::get`] on a fresh cached session is an `arc-swap` load, one comparison of the
+//! entry's renewal deadline with [`Clock::coarse_now`] (a vDSO read of `CLOCK_REALTIME_COARSE`
+//! for the [`SystemClock`]) and a reference-count increment on a per-thread shard; it takes no
+//! lock. Freshness is checked against the wall clock on every call and never depends on a timer
+//! having fired, so a session is never handed out past its renewal point, let alone its expiry,
+//! after the runtime that installed it was dropped, after a suspend, or after a clock jump.
 //!
 //! # Single flight
 //! Callers that find no usable session join the one login or renewal in progress, which runs on
@@ -18,7 +19,7 @@
 
 use std::fmt;
 use std::ops::Deref;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, SystemTime};
 
@@ -30,6 +31,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::provider::SessionProvider;
 use crate::session::{Expiry, RenewPolicy, Renewal, Session};
 use crate::store::{SessionStore, StoreLock, StoredRecord};
+use crate::timing;
 
 /// Something that happened to the managed session. Subscribe with [`SessionManager::subscribe`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -378,10 +380,10 @@ struct Entry<S> {
     session: Arc<S>,
     generation: u64,
     expires_at: Option<SystemTime>,
+    /// When renewal is due; until then `get()` hands the session out as it is.
     renew_at: Option<SystemTime>,
-    stale: Arc<AtomicBool>,
-    expired: Arc<AtomicBool>,
-    _timers: Vec<Timer>,
+    /// Announces [`Event::Expired`]; freshness never depends on it.
+    _expiry_event: Option<Timer>,
 }
 
 impl<S> Entry<S> {
@@ -392,11 +394,19 @@ impl<S> Entry<S> {
             session: lease.inner.session.clone(),
             generation: lease.inner.generation,
             expires_at: lease.inner.expires_at,
-            renew_at: None,
-            stale: Arc::new(AtomicBool::new(false)),
-            expired: Arc::new(AtomicBool::new(false)),
-            _timers: Vec::new(),
+            renew_at: lease.inner.expires_at,
+            _expiry_event: None,
         }
+    }
+
+    /// Whether the session can be handed out as it is at `now` (before its renewal point).
+    fn is_fresh(&self, now: SystemTime) -> bool {
+        self.renew_at.is_none_or(|at| now < at)
+    }
+
+    /// Whether the session has reached its expiry at `now`.
+    fn is_expired(&self, now: SystemTime) -> bool {
+        self.expires_at.is_some_and(|at| now >= at)
     }
 
     fn lease(&self) -> Lease<S> {
@@ -509,7 +519,7 @@ impl<P: SessionProvider> SessionManager<P> {
     pub fn cached(&self) -> Option<Lease<P::Session>> {
         let guard = self.inner.cache.load();
         let entry = guard.as_ref()?;
-        if entry.stale.load(Ordering::Acquire) {
+        if !entry.is_fresh(self.inner.clock.coarse_now()) {
             return None;
         }
         Some(entry.lease())
@@ -579,7 +589,7 @@ impl<P: SessionProvider> SessionManager<P> {
                     .inner
                     .policy
                     .keep_alive
-                    .and_then(|k| st.last_renewal.map(|t| t + k));
+                    .and_then(|k| st.last_renewal.map(|t| timing::after(t, k)));
                 match (e.renew_at, keep_alive) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
@@ -660,7 +670,7 @@ async fn supervise<P: SessionProvider>(weak: Weak<Inner<P>>, mut stopped: watch:
             let Some(inner) = weak.upgrade() else { return };
             let now = inner.clock.now();
             let (at, mode) = if failures > 0 {
-                (now + inner.backoff(failures), Mode::Refresh)
+                (timing::after(now, inner.backoff(failures)), Mode::Refresh)
             } else {
                 inner.next_wake(now)
             };
@@ -701,7 +711,7 @@ impl<P: SessionProvider> Inner<P> {
             .backoff_base
             .saturating_mul(1u32 << exp)
             .min(self.backoff_max);
-        base + base.mul_f64(0.25 * fastrand::f64())
+        base.saturating_add(base.mul_f64(0.25 * fastrand::f64()))
     }
 
     /// When the supervisor should next act, and how.
@@ -712,14 +722,14 @@ impl<P: SessionProvider> Inner<P> {
         let renew_at = entry.renew_at;
         let keep_alive_at = self.policy.keep_alive.map(|k| {
             let last = self.lock_state().last_renewal.unwrap_or(now);
-            last + k
+            timing::after(last, k)
         });
         match (renew_at, keep_alive_at) {
             (Some(r), Some(k)) if k < r => (k, Mode::Refresh),
             (Some(r), _) => (r, Mode::Get),
             (None, Some(k)) => (k, Mode::Refresh),
             // Never expires and no keep-alive: wake rarely to see whether that changed.
-            (None, None) => (now + Duration::from_secs(3600), Mode::Get),
+            (None, None) => (timing::after(now, Duration::from_secs(3600)), Mode::Get),
         }
     }
 
@@ -763,7 +773,7 @@ impl<P: SessionProvider> Inner<P> {
                 None => {
                     if mode == Mode::Get
                         && let Some(entry) = self.cache.load().as_ref()
-                        && !entry.stale.load(Ordering::Acquire)
+                        && entry.is_fresh(self.clock.now())
                     {
                         return Ok(entry.lease());
                     }
@@ -815,9 +825,8 @@ impl<P: SessionProvider> Inner<P> {
         let now = self.clock.now();
         let current = self.cache.load_full();
         if let Some(entry) = &current {
-            let expired = entry.expired.load(Ordering::Acquire);
-            let stale = entry.stale.load(Ordering::Acquire);
-            if mode == Mode::Get && !stale {
+            let expired = entry.is_expired(now);
+            if mode == Mode::Get && entry.is_fresh(now) {
                 return Ok(entry.lease());
             }
             if mode == Mode::Get
@@ -922,7 +931,8 @@ impl<P: SessionProvider> Inner<P> {
                 self.failed(&e);
                 {
                     let mut st = self.lock_state();
-                    st.renew_retry_at = Some(now + self.backoff(st.consecutive_failures));
+                    st.renew_retry_at =
+                        Some(timing::after(now, self.backoff(st.consecutive_failures)));
                 }
                 // Still valid: a Get caller keeps working with it; the renewal is retried after
                 // the backoff (or by the keep-alive supervisor).
@@ -988,7 +998,8 @@ impl<P: SessionProvider> Inner<P> {
         if e.kind().is_login_final() {
             self.lock_state().remembered = Some(e.clone());
         } else if e.kind() == ErrorKind::RateLimited {
-            let until = now + e.retry_after().unwrap_or(self.default_ban);
+            // Clamped to `timing::MAX_BAN`: an absurd `Retry-After` is still recorded.
+            let until = timing::after(now, timing::ban(e.retry_after(), self.default_ban));
             self.lock_state().banned_until = Some(until);
             if let Some(store) = &self.store {
                 let record = StoredRecord {
@@ -1146,8 +1157,11 @@ impl<P: SessionProvider> Inner<P> {
     /// renewal may take. `None` when the store is unavailable: the caller carries on locally.
     async fn store_lock(&self, store: &Arc<dyn SessionStore>) -> Option<Box<dyn StoreLock>> {
         let ttl = self.lock_ttl;
-        let kind = match tokio::time::timeout(ttl + self.store_timeout, store.lock(&self.key, ttl))
-            .await
+        let kind = match tokio::time::timeout(
+            ttl.saturating_add(self.store_timeout),
+            store.lock(&self.key, ttl),
+        )
+        .await
         {
             Ok(Ok(guard)) => {
                 self.lock_state().store_degraded = false;
@@ -1232,29 +1246,15 @@ impl<P: SessionProvider> Inner<P> {
     ) -> Lease<P::Session> {
         let expires_at = expiry.resolve(now, self.policy.default_ttl);
         let renew_at = expires_at.map(|deadline| self.policy.renew_at(now, deadline));
-        let stale = Arc::new(AtomicBool::new(false));
-        let expired = Arc::new(AtomicBool::new(false));
-        let mut timers = Vec::with_capacity(2);
-        if let Some(at) = renew_at {
-            let flag = stale.clone();
-            timers.push(
-                self.clock
-                    .call_at(at, Box::new(move || flag.store(true, Ordering::Release))),
-            );
-        }
-        if let Some(at) = expires_at {
-            let stale = stale.clone();
-            let flag = expired.clone();
+        let expiry_event = expires_at.map(|at| {
             let events = self.events.clone();
-            timers.push(self.clock.call_at(
+            self.clock.call_at(
                 at,
                 Box::new(move || {
-                    stale.store(true, Ordering::Release);
-                    flag.store(true, Ordering::Release);
                     let _ = events.send(Event::Expired { generation });
                 }),
-            ));
-        }
+            )
+        });
         let shards = (0..SHARDS)
             .map(|_| {
                 Arc::new(LeaseInner {
@@ -1270,9 +1270,7 @@ impl<P: SessionProvider> Inner<P> {
             generation,
             expires_at,
             renew_at,
-            stale,
-            expired,
-            _timers: timers,
+            _expiry_event: expiry_event,
         });
         let lease = entry.lease();
         self.cache.store(Some(entry));

@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime};
 
 use http::HeaderMap;
 
-use crate::secret_type;
+use crate::{secret_type, timing};
 
 /// The short-lived proof a login returns (a ticket, an SSO token, an access token, a session id).
 ///
@@ -32,16 +32,32 @@ pub enum Expiry {
 }
 
 impl Expiry {
-    /// Expires `ttl` after `now`.
+    /// Expires `ttl` after `now` (saturating at [`timing::max_time`], so an absurd lifetime
+    /// from an upstream cannot overflow).
     pub fn after(now: SystemTime, ttl: Duration) -> Self {
-        Self::At(now + ttl)
+        Self::At(timing::after(now, ttl))
+    }
+
+    /// Expires `secs` seconds after `now`, for a lifetime an upstream sent as a number
+    /// (`expires_in`): negative and NaN mean "already expired", huge values saturate
+    /// (see [`timing::secs_f64`]).
+    pub fn after_secs(now: SystemTime, secs: f64) -> Self {
+        Self::after(now, timing::secs_f64(secs))
+    }
+
+    /// The deadline if it is known ([`Expiry::At`]).
+    pub fn deadline(self) -> Option<SystemTime> {
+        match self {
+            Self::At(t) => Some(t),
+            Self::Unknown | Self::Never => None,
+        }
     }
 
     /// The deadline, resolving [`Expiry::Unknown`] with `default_ttl` from `obtained`.
     pub fn resolve(self, obtained: SystemTime, default_ttl: Duration) -> Option<SystemTime> {
         match self {
             Self::At(t) => Some(t),
-            Self::Unknown => Some(obtained + default_ttl),
+            Self::Unknown => Some(timing::after(obtained, default_ttl)),
             Self::Never => None,
         }
     }
@@ -134,10 +150,10 @@ impl RenewPolicy {
         let jitter = if self.jitter.is_zero() {
             Duration::ZERO
         } else {
-            self.jitter.mul_f64(fastrand::f64())
+            timing::secs_f64(self.jitter.as_secs_f64() * fastrand::f64()).min(self.jitter)
         };
-        let lead = (self.buffer + jitter).min(life / 2);
-        deadline - lead
+        let lead = self.buffer.saturating_add(jitter).min(life / 2);
+        timing::before(deadline, lead)
     }
 }
 
@@ -157,8 +173,36 @@ pub struct PersistedSession {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)] // Tests build fixed times with small offsets.
 mod tests {
     use super::*;
+
+    #[test]
+    fn absurd_lifetimes_saturate() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_893_456_000);
+        assert_eq!(
+            Expiry::after(now, Duration::MAX),
+            Expiry::At(timing::max_time())
+        );
+        assert_eq!(
+            Expiry::after_secs(now, 1e300),
+            Expiry::At(timing::max_time())
+        );
+        assert_eq!(Expiry::after_secs(now, f64::NAN), Expiry::At(now));
+        assert_eq!(Expiry::after_secs(now, -5.0), Expiry::At(now));
+        assert_eq!(
+            Expiry::Unknown.resolve(timing::max_time(), Duration::MAX),
+            Some(timing::max_time())
+        );
+        let p = RenewPolicy::default()
+            .with_buffer(Duration::MAX)
+            .with_jitter(Duration::MAX);
+        assert!(p.renew_at(now, timing::max_time()) >= now);
+        assert_eq!(
+            p.renew_at(SystemTime::UNIX_EPOCH, SystemTime::UNIX_EPOCH),
+            SystemTime::UNIX_EPOCH
+        );
+    }
 
     #[test]
     fn renew_at_is_buffer_before_deadline_without_jitter() {

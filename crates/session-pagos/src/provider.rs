@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use session_core::http::{HttpClient, HttpResponse};
+use session_core::timing;
 use session_core::{AppKey, Clock, Expiry, Lease, RenewPolicy, Result, SessionId, SessionProvider};
 use url::Url;
 
@@ -133,9 +134,14 @@ impl PagosProvider {
             return get_lease(&self.shared.tokens).await;
         };
         if let Some(expires_at) = lease.expires_at() {
-            let margin = (self.shared.policy.buffer + self.shared.policy.jitter) * 2;
+            let margin = self
+                .shared
+                .policy
+                .buffer
+                .saturating_add(self.shared.policy.jitter)
+                .saturating_mul(2);
             let now = self.shared.clock.now();
-            if expires_at <= now + margin {
+            if expires_at <= timing::after(now, margin) {
                 return refresh_lease(&self.shared.tokens).await;
             }
         }
@@ -160,7 +166,7 @@ impl PagosProvider {
     fn session(&self, session_id: SessionId, token: Lease<BearerToken>) -> DedicatedSession {
         let s = &self.shared;
         let now = s.clock.now();
-        let mut deadline = s.session_ttl.map(|ttl| now + ttl);
+        let mut deadline = s.session_ttl.map(|ttl| timing::after(now, ttl));
         if let Some(t) = token.expires_at() {
             deadline = Some(deadline.map_or(t, |d| d.min(t)));
         }

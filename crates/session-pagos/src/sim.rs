@@ -23,6 +23,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 use session_core::test_util::{SimRequest, SimResponse, SimServer};
+use session_core::timing;
 use session_core::{Clock, SystemClock};
 
 use crate::wire;
@@ -413,7 +414,7 @@ impl State {
         let now = self.clock.now();
         self.tokens.push(IssuedToken {
             value: value.clone(),
-            expires_at: Some(now + self.token_ttl),
+            expires_at: Some(timing::after(now, self.token_ttl)),
         });
         SimResponse::json(
             200,

@@ -164,7 +164,7 @@ pub(crate) fn key_ttl(
         None => None,
         Some(t) => {
             let life = left(t);
-            Some(life - margin.min(life / 10))
+            Some(life.saturating_sub(margin.min(life / 10)))
         }
     });
     let ban = record.banned_until.map(left);
@@ -414,7 +414,7 @@ impl SessionStore for RedisSessionStore {
             }
             let poll = self.inner.lock_poll_interval;
             let jitter = poll.mul_f64(0.5 * fastrand::f64());
-            tokio::time::sleep(poll + jitter).await;
+            tokio::time::sleep(poll.saturating_add(jitter)).await;
         }
     }
 }
@@ -459,7 +459,7 @@ mod tests {
     use session_core::{PersistedSession, SecretState};
 
     fn t(secs: u64) -> SystemTime {
-        SystemTime::UNIX_EPOCH + Duration::from_secs(1_900_000_000 + secs)
+        session_core::timing::from_unix_seconds(1_900_000_000 + secs as i64)
     }
 
     fn record(expires: Option<SystemTime>, ban: Option<SystemTime>, session: bool) -> StoredRecord {

@@ -25,6 +25,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use session_core::test_util::{SimRequest, SimResponse, SimServer};
+use session_core::timing;
 use session_core::{Clock, SystemClock};
 
 use crate::config::{
@@ -576,8 +577,8 @@ fn issue(
         SimSession {
             username,
             scope: scope.clone(),
-            expires_at: now + shared.ttl,
-            refresh_expires_at: now + shared.refresh_ttl,
+            expires_at: timing::after(now, shared.ttl),
+            refresh_expires_at: timing::after(now, shared.refresh_ttl),
         },
     );
     let mut body = serde_json::json!({

@@ -243,23 +243,41 @@ pub fn is_rejection(response: &HttpResponse) -> bool {
 /// Which of these SwOTA sends is not documented; the check is deliberately narrow (an `<Error>`
 /// must mention the session or token) so that business errors are never taken for rejections. The
 /// body is not kept or logged: servers may echo the token in it.
+///
+/// One linear pass: each byte is looked at a bounded number of times whatever the body holds
+/// (a body of nothing but `<` included), so a hostile answer cannot burn CPU.
 pub fn ota_session_expired(body: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(body) else {
         return false;
     };
     let mut in_errors = false;
+    // The words of the `<Error>` being read: its attributes, then its text up to the next
+    // closing tag.
+    let mut open_error: Option<String> = None;
     let mut rest = text;
     while let Some(open) = rest.find('<') {
-        rest = &rest[open + 1..];
-        let closing = rest.starts_with('/');
-        let tag_end = rest.find('>').unwrap_or(rest.len());
-        let tag = &rest[..tag_end];
+        if let Some(words) = open_error.as_mut() {
+            push_capped(words, &rest[..open]);
+        }
+        let after_open = &rest[open + 1..];
+        // No `>` after this `<` means no complete tag follows at all.
+        let Some(tag_end) = after_open.find('>') else {
+            break;
+        };
+        let tag = &after_open[..tag_end];
+        rest = &after_open[tag_end + 1..];
+        let closing = tag.starts_with('/');
         let name_end = tag
-            .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
+            .find(|c: char| c.is_whitespace() || c == '/' && !closing)
             .unwrap_or(tag.len());
         let name = tag[..name_end].trim_start_matches('/');
         let local = name.rsplit(':').next().unwrap_or(name);
         if closing {
+            if let Some(words) = open_error.take()
+                && text_says_session_gone(&words)
+            {
+                return true;
+            }
             if local == "Errors" {
                 in_errors = false;
             }
@@ -269,23 +287,51 @@ pub fn ota_session_expired(body: &[u8]) -> bool {
         match local {
             "Errors" => in_errors = true,
             "Error" if in_errors => {
-                let self_closing = attrs.trim_end().ends_with('/');
-                let content = if self_closing {
-                    ""
+                if let Some(words) = open_error.take()
+                    && text_says_session_gone(&words)
+                {
+                    return true;
+                }
+                let mut words = String::new();
+                if error_attributes_say_session_gone(attrs, &mut words) {
+                    return true;
+                }
+                if attrs.trim_end().ends_with('/') {
+                    if text_says_session_gone(&words) {
+                        return true;
+                    }
                 } else {
-                    let after = &rest[(tag_end + 1).min(rest.len())..];
-                    let end = after.find("</").unwrap_or(after.len());
-                    &after[..end]
-                };
-                if error_says_session_gone(attrs, content) {
+                    open_error = Some(words);
+                }
+            }
+            l if l.ends_with("ErrorRS") => {
+                let mut words = String::new();
+                if error_attributes_say_session_gone(attrs, &mut words)
+                    || text_says_session_gone(&words)
+                {
                     return true;
                 }
             }
-            l if l.ends_with("ErrorRS") && error_says_session_gone(attrs, "") => return true,
             _ => {}
         }
     }
-    false
+    open_error.is_some_and(|words| text_says_session_gone(&words))
+}
+
+/// How much of one error's text is read: messages are short, and a cap keeps the lowercase copy
+/// small whatever the body holds.
+const ERROR_TEXT_CAP: usize = 4096;
+
+fn push_capped(words: &mut String, text: &str) {
+    let room = ERROR_TEXT_CAP.saturating_sub(words.len());
+    if room == 0 {
+        return;
+    }
+    let mut end = text.len().min(room);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    words.push_str(&text[..end]);
 }
 
 /// Attribute `name="value"` pairs of a start tag.
@@ -309,8 +355,9 @@ fn attributes(attrs: &str) -> Vec<(&str, &str)> {
     out
 }
 
-fn error_says_session_gone(attrs: &str, content: &str) -> bool {
-    let mut words = String::new();
+/// Reads an error element's attributes: `true` when a code or type says the session is gone;
+/// its texts (`ShortText`, `ErrorMessage`) are added to `words`.
+fn error_attributes_say_session_gone(attrs: &str, words: &mut String) -> bool {
     for (name, value) in attributes(attrs) {
         let local = name.rsplit(':').next().unwrap_or(name);
         match local {
@@ -322,14 +369,13 @@ fn error_says_session_gone(attrs: &str, content: &str) -> bool {
             }
             "Type" if value.trim() == "5" => return true,
             "ShortText" | "ErrorMessage" => {
-                words.push_str(value);
-                words.push(' ');
+                push_capped(words, value);
+                push_capped(words, " ");
             }
             _ => {}
         }
     }
-    words.push_str(content);
-    text_says_session_gone(&words)
+    false
 }
 
 fn text_says_session_gone(text: &str) -> bool {

@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 use session_core::test_util::{SimRequest, SimResponse};
+use session_core::timing;
 use time::OffsetDateTime;
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
@@ -359,7 +360,7 @@ impl VendorState {
 /// `created + days`, rounded up to the next midnight (UTC).
 fn expiry_after(created: SystemTime, days: i64) -> SystemTime {
     let days = u64::try_from(days).unwrap_or(0);
-    let raw = created + Duration::from_secs(days * 86_400);
+    let raw = timing::after(created, Duration::from_secs(days.saturating_mul(86_400)));
     let secs = raw
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -368,7 +369,10 @@ fn expiry_after(created: SystemTime, days: i64) -> SystemTime {
     if rem == 0 {
         raw
     } else {
-        SystemTime::UNIX_EPOCH + Duration::from_secs(secs + 86_400 - rem)
+        timing::after(
+            SystemTime::UNIX_EPOCH,
+            Duration::from_secs(secs.saturating_add(86_400 - rem)),
+        )
     }
 }
 
@@ -547,7 +551,7 @@ pub(crate) fn handle(
     st.counts.accounts_calls += 1;
     st.vendor
         .codes
-        .retain(|_, c| c.issued + CODE_LIFETIME > now);
+        .retain(|_, c| timing::after(c.issued, CODE_LIFETIME) > now);
     st.vendor.access.retain(|_, a| a.expires_at > now);
     let scripted = st
         .vendor
@@ -1023,7 +1027,7 @@ fn token(st: &mut State, now: SystemTime, req: &SimRequest, p: &Value) -> Answer
         Access {
             customer: customer.clone(),
             vendor_id,
-            expires_at: now + ttl,
+            expires_at: timing::after(now, ttl),
         },
     );
     let vendor_client_id = st.vendor.client_id(&customer, &app.owner);

@@ -724,6 +724,26 @@ fn iso_datetimes_parse_in_the_forms_servers_send() {
         ("01/01/2030 07:46:40", None),
         ("2030-01-01T07:46:40+25:00", None),
         ("", None),
+        // Non-ASCII where digits belong, at every position an offset or a field could start:
+        // never a panic (the old parser sliced inside the multi-byte character).
+        ("2030-01-01T00:00+1\u{e9}1", None),
+        ("2030-01-01T00:00+\u{e9}", None),
+        ("2030-01-01T00:00:0\u{e9}", None),
+        ("2030-01-01T00:00:00.\u{e9}", None),
+        ("2030-01-01\u{e9}00:00:00", None),
+        ("\u{e9}\u{e9}\u{e9}\u{e9}-01-01T00:00:00Z", None),
+        ("2030-01-01T00:00:00+01:\u{e9}", None),
+        // Digits past nanoseconds are read and dropped.
+        (
+            "2030-01-01T00:00:00.1234567890Z",
+            Some(t(1_893_456_000) + Duration::from_nanos(123_456_789)),
+        ),
+        ("2030-01-01T00:00:00+01:00:00", None),
+        ("9999-12-31T23:59:59-23:59", Some(timing::max_time())),
+        (
+            "0000-01-01T00:00:00+23:59",
+            Some(timing::from_unix_seconds(timing::MIN_UNIX_SECONDS)),
+        ),
     ];
     for (text, want) in cases {
         assert_eq!(parse_iso_datetime(text), want, "{text}");
@@ -756,7 +776,20 @@ fn http_dates_parse_and_format() {
         format_http_date(t(1_893_456_000)),
         "Tue, 01 Jan 2030 00:00:00 GMT"
     );
-    assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), None);
+    // RFC 9110 §5.6.7: recipients accept the obsolete RFC 850 and asctime forms too.
+    assert_eq!(
+        parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"),
+        Some(t(784_111_777))
+    );
+    assert_eq!(
+        parse_http_date("Sun Nov  6 08:49:37 1994"),
+        Some(t(784_111_777))
+    );
+    assert_eq!(
+        format_http_date(t(i64::MAX)),
+        "Fri, 31 Dec 9999 23:59:59 GMT"
+    );
+    assert_eq!(format_http_date(t(-5)), "Thu, 01 Jan 1970 00:00:00 GMT");
     assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 PST"), None);
     assert_eq!(parse_http_date("garbage"), None);
 }

@@ -9,6 +9,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, SystemTime};
 
 use crate::clock::{BoxFuture, Clock, Timer};
+use crate::timing;
 
 /// A [`Clock`] for tests: time stands still until [`advance`](ManualClock::advance) moves it, which
 /// runs every deadline callback that has come due (synchronously, before `advance` returns) and
@@ -52,7 +53,7 @@ impl Default for ManualClock {
 impl ManualClock {
     /// A clock standing at 2030-01-01T00:00:00Z.
     pub fn new() -> Self {
-        Self::at(SystemTime::UNIX_EPOCH + Duration::from_secs(1_893_456_000))
+        Self::at(timing::from_unix_seconds(1_893_456_000))
     }
 
     /// A clock standing at `now`.
@@ -76,11 +77,19 @@ impl ManualClock {
         Arc::new(self.clone())
     }
 
+    /// Moves time forward by `by` without running any callback or waking any sleeper, as a
+    /// suspended machine, a blocked thread or a dropped runtime experiences it: the wall clock
+    /// moved on while no timer fired. Whatever is due runs at the next [`advance`](Self::advance).
+    pub fn jump(&self, by: Duration) {
+        let mut state = self.inner.lock().expect("clock lock");
+        state.now = timing::after(state.now, by);
+    }
+
     /// Moves time forward by `by`, then runs due callbacks and wakes due sleepers.
     pub fn advance(&self, by: Duration) {
         let due = {
             let mut state = self.inner.lock().expect("clock lock");
-            state.now += by;
+            state.now = timing::after(state.now, by);
             let now = state.now;
             let later = state.due.split_off(&(now, u64::MAX));
             std::mem::replace(&mut state.due, later)
@@ -186,6 +195,7 @@ impl Drop for ManualSleep {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)] // Tests build fixed times with small offsets.
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};

@@ -272,7 +272,7 @@ where
     let logins = run.calls(Op::Login);
     let upstream = run.upstream();
     run.clock
-        .advance(time_until(&run.clock, new_expiry) + Duration::from_secs(1));
+        .advance(time_until(&run.clock, new_expiry).saturating_add(Duration::from_secs(1)));
     all_ok("expiry (expired)", concurrent_gets(&run.manager, 20).await);
     assert_eq!(
         run.calls(Op::Login) - logins,
@@ -400,7 +400,8 @@ where
     let left = e2
         .retry_after()
         .expect("ban: a local refusal says how long is left");
-    run.clock.advance(left + Duration::from_secs(1));
+    run.clock
+        .advance(left.saturating_add(Duration::from_secs(1)));
     let _ = run.manager.get().await;
     assert_eq!(
         run.calls(Op::Login),

@@ -2,6 +2,7 @@
 //! clock, the HTTP rules against loopback servers, the stores, and the conformance suite.
 
 mod conformance;
+mod freshness;
 mod http_rules;
 mod keep_alive;
 mod leaks;

@@ -73,7 +73,7 @@ pub(crate) async fn wait_for_file(path: &Path, limit: Duration) -> bool {
             return false;
         }
         tokio::time::sleep(step).await;
-        waited += step;
+        waited = waited.saturating_add(step);
     }
     true
 }

@@ -20,7 +20,10 @@ fn record(generation: u64, clock: &ManualClock, token: &str) -> StoredRecord {
         generation,
         session: Some(PersistedSession {
             state: SecretState::new(serde_json::json!({ "token": token }).to_string()),
-            expires_at: Some(clock.now() + Duration::from_secs(900)),
+            expires_at: Some(session_core::timing::after(
+                clock.now(),
+                Duration::from_secs(900),
+            )),
         }),
         banned_until: None,
     }

@@ -19,7 +19,10 @@ fn record(clock: &ManualClock) -> StoredRecord {
         generation: 1,
         session: Some(PersistedSession {
             state: SecretState::new("{}"),
-            expires_at: Some(clock.now() + Duration::from_secs(900)),
+            expires_at: Some(session_core::timing::after(
+                clock.now(),
+                Duration::from_secs(900),
+            )),
         }),
         banned_until: None,
     }

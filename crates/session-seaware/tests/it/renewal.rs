@@ -10,7 +10,7 @@ use crate::common::*;
 
 /// Moves the clock into the renewal window of `lease` (60 s buffer, no jitter).
 fn into_window(clock: &ManualClock, expires_at: std::time::SystemTime) {
-    clock.advance(until(clock, expires_at) - Duration::from_secs(30));
+    clock.advance(until(clock, expires_at).saturating_sub(Duration::from_secs(30)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
