@@ -125,12 +125,19 @@ const MAX_CODE_LEN: usize = 64;
 /// Anything else (a sentence, a value echoed from input, a token) is dropped.
 fn sanitize_code(code: &str) -> Option<String> {
     let code = code.trim();
-    let ok = !code.is_empty()
+    looks_like_code(code).then(|| code.to_owned())
+}
+
+/// Whether upstream text looks like a code (`INVALID_USERNAME_OR_PASSWORD`, `20504`,
+/// `SessionFailure-101`): non-empty, at most 64 bytes, ASCII letters, digits and `_ - . :`. Only
+/// such text is ever kept in an [`Error`] or shown by a `Debug` impl of this workspace; anything
+/// else an upstream sends (a message, an echoed token) is dropped or redacted.
+pub fn looks_like_code(code: &str) -> bool {
+    !code.is_empty()
         && code.len() <= MAX_CODE_LEN
         && code
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'));
-    ok.then(|| code.to_owned())
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
 }
 
 impl Error {

@@ -131,7 +131,7 @@ pub mod test_util;
 pub mod timing;
 
 pub use clock::{BoxFuture, Clock, SystemClock, Timer};
-pub use error::{Error, ErrorKind, HttpFailure, Result};
+pub use error::{Error, ErrorKind, HttpFailure, Result, looks_like_code};
 pub use manager::{Event, Health, KeepAlive, Lease, ManagerBuilder, SessionManager};
 pub use provider::{
     FnProvider, SessionProvider, StaticToken, StaticTokenProvider, provider_fn, sensitive_value,

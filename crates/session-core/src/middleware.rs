@@ -8,9 +8,12 @@
 //! Otherwise it returns a [`ErrorKind::SessionRejected`] error (the session is still invalidated,
 //! so the caller's next request logs in).
 //!
-//! Body inspection reads small bodies (up to [`INSPECT_LIMIT`] bytes by `Content-Length`, or any
-//! body without a length) into memory and hands the caller an equivalent response; larger bodies
-//! are passed through untouched and judged by status and headers only.
+//! Body inspection reads at most [`INSPECT_LIMIT`] bytes of a response (plus what the last
+//! transport read brought). A body that ends within the limit is judged with its content and
+//! handed to the caller as it was; a longer one (by `Content-Length`, or found while reading a
+//! body without a length, such as a chunked one) is judged by status and headers only and handed
+//! to the caller whole: the bytes read so far followed by the rest, still streaming. Memory per
+//! response stays bounded whatever the upstream sends.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -31,6 +34,7 @@
 
 use bytes::Bytes;
 use http::{Extensions, Method};
+use http_body::Frame;
 use http_body_util::BodyExt;
 use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next};
@@ -41,7 +45,8 @@ use crate::manager::{Lease, SessionManager};
 use crate::provider::SessionProvider;
 use crate::session::Session;
 
-/// Responses whose declared length is above this many bytes are not read for inspection.
+/// The most bytes of a response body read for inspection; longer bodies are judged by status
+/// and headers only and reach the caller unread past this prefix.
 pub const INSPECT_LIMIT: u64 = 64 * 1024;
 
 /// A request extension marking a non-idempotent request as safe to resend after a rejection.
@@ -76,24 +81,58 @@ impl<P: SessionProvider> SessionMiddleware<P> {
         self.manager.provider().name()
     }
 
-    /// Asks the provider whether `response` is a rejection. A small body (or one without a
-    /// declared length) is read and handed back in an equivalent response; a large one is judged
-    /// by status and headers and returned untouched.
+    /// Asks the provider whether `response` is a rejection. At most [`INSPECT_LIMIT`] bytes of
+    /// the body are read: a body that ends by then is judged with its content and handed back
+    /// whole; a longer one is judged by status and headers and handed back as the prefix read so
+    /// far followed by the rest of the original body, unread.
     async fn judge(&self, response: Response) -> reqwest_middleware::Result<(Response, bool)> {
         let provider = self.manager.provider();
-        if response.content_length().is_some_and(|n| n > INSPECT_LIMIT) {
-            let probe = HttpResponse::new(
+        let headers_only = |status, headers: &http::HeaderMap| {
+            provider.is_rejection(&HttpResponse::new(
                 provider.name(),
-                response.status(),
-                response.headers().clone(),
+                status,
+                headers.clone(),
                 Bytes::new(),
-            );
-            let rejected = provider.is_rejection(&probe);
+            ))
+        };
+        if response.content_length().is_some_and(|n| n > INSPECT_LIMIT) {
+            let rejected = headers_only(response.status(), response.headers());
             return Ok((response, rejected));
         }
         let response: http::Response<reqwest::Body> = response.into();
-        let (parts, body) = response.into_parts();
-        let bytes = body_bytes(body.collect().await).map_err(mw_err)?;
+        let (parts, mut body) = response.into_parts();
+        let mut prefix = Vec::new();
+        let mut read: u64 = 0;
+        let complete = loop {
+            match body.frame().await {
+                None => break true,
+                Some(Err(_)) => return Err(mw_err(truncated())),
+                Some(Ok(frame)) => {
+                    if let Some(data) = frame.data_ref() {
+                        read = read.saturating_add(data.len() as u64);
+                    }
+                    prefix.push(frame);
+                    if read > INSPECT_LIMIT {
+                        break false;
+                    }
+                }
+            }
+        };
+        if !complete {
+            let rejected = headers_only(parts.status, &parts.headers);
+            let body = reqwest::Body::wrap(Replay {
+                prefix: prefix.into(),
+                rest: body,
+            });
+            return Ok((Response::from(http::Response::from_parts(parts, body)), rejected));
+        }
+        let mut bytes = bytes::BytesMut::with_capacity(usize::try_from(read).unwrap_or(0));
+        for frame in &prefix {
+            if let Some(data) = frame.data_ref() {
+                bytes.extend_from_slice(data);
+            }
+        }
+        let bytes = bytes.freeze();
         let probe = HttpResponse::new(
             provider.name(),
             parts.status,
@@ -114,14 +153,38 @@ impl<P: SessionProvider> SessionMiddleware<P> {
     }
 }
 
-fn body_bytes<E>(collected: Result<http_body_util::Collected<Bytes>, E>) -> Result<Bytes, Error> {
-    collected.map(|c| c.to_bytes()).map_err(|_| {
-        Error::new(
-            ErrorKind::Unavailable,
-            "middleware",
-            "response body truncated",
-        )
-    })
+fn truncated() -> Error {
+    Error::new(
+        ErrorKind::Unavailable,
+        "middleware",
+        "response body truncated",
+    )
+}
+
+/// A response body whose first frames were already read for inspection: replays them, then
+/// streams the rest of the original body.
+struct Replay {
+    prefix: std::collections::VecDeque<Frame<Bytes>>,
+    rest: reqwest::Body,
+}
+
+impl http_body::Body for Replay {
+    type Data = Bytes;
+    type Error = reqwest::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        if let Some(frame) = self.prefix.pop_front() {
+            return std::task::Poll::Ready(Some(Ok(frame)));
+        }
+        std::pin::Pin::new(&mut self.rest).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.prefix.is_empty() && self.rest.is_end_stream()
+    }
 }
 
 fn is_idempotent(method: &Method) -> bool {

@@ -179,6 +179,27 @@ fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<bool, D:
     })
 }
 
+/// A boolean that must be there: `None` when the field is missing or holds no recognisable
+/// boolean, so that a reply that does not say `false` is never read as a refusal.
+fn lenient_opt_bool<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<bool>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::Bool(b)) => Some(b),
+        Some(Value::String(s)) => match s.trim() {
+            t if t.eq_ignore_ascii_case("true") || t == "1" => Some(true),
+            t if t.eq_ignore_ascii_case("false") || t == "0" => Some(false),
+            _ => None,
+        },
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(1) => Some(true),
+            Some(0) => Some(false),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
 fn lenient_messages<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<String>, D::Error> {
     Ok(match Option::<Value>::deserialize(d)? {
         Some(Value::Array(items)) => items
@@ -200,9 +221,9 @@ struct Reply {
         default,
         rename = "Success",
         alias = "success",
-        deserialize_with = "lenient_bool"
+        deserialize_with = "lenient_opt_bool"
     )]
-    success: bool,
+    success: Option<bool>,
     #[serde(default, rename = "SessionId", alias = "sessionId")]
     session_id: Option<SessionId>,
     #[serde(
@@ -219,6 +240,26 @@ struct Reply {
         deserialize_with = "lenient_messages"
     )]
     messages: Vec<String>,
+}
+
+/// Reads a reply: a JSON object (an array, a string or a number is not a reply, even though
+/// serde would read `[]` into a struct of defaults) that says `Success` one way or the other.
+fn reply(response: &HttpResponse) -> Result<(Reply, Map<String, Value>)> {
+    let body: Map<String, Value> = response.json()?;
+    let malformed = || {
+        Error::new(
+            session_core::ErrorKind::UnexpectedResponse,
+            NAME,
+            "reply without a Success field",
+        )
+        .with_http_failure(session_core::HttpFailure::MalformedBody)
+    };
+    let reply: Reply =
+        serde_json::from_value(Value::Object(body.clone())).map_err(|_| malformed())?;
+    if reply.success.is_none() {
+        return Err(malformed());
+    }
+    Ok((reply, body))
 }
 
 /// What an `OpenDedicatedSession` reply means.
@@ -270,8 +311,8 @@ pub(crate) fn parse_open(response: &HttpResponse, redact: &Redact<'_>) -> Result
     if !response.status().is_success() {
         return Err(response.unexpected_status());
     }
-    let reply: Reply = response.json()?;
-    if reply.success {
+    let (reply, _) = reply(response)?;
+    if reply.success == Some(true) {
         return match reply.session_id {
             Some(id) if is_session_guid(id.expose_secret()) => Ok(OpenOutcome::Opened(id)),
             _ => Err(error::invalid_session_id()),
@@ -304,8 +345,8 @@ pub(crate) fn parse_close(response: &HttpResponse, redact: &Redact<'_>) -> Resul
     if !response.status().is_success() {
         return Err(response.unexpected_status());
     }
-    let reply: Reply = response.json()?;
-    Ok(if reply.success {
+    let (reply, _) = reply(response)?;
+    Ok(if reply.success == Some(true) {
         CloseOutcome::Closed
     } else if reply.invalid_token {
         CloseOutcome::TokenRejected(redact.failure(true, None, reply.messages))
@@ -371,16 +412,8 @@ pub(crate) fn parse_call(response: &HttpResponse, redact: &Redact<'_>) -> Result
     if !response.status().is_success() {
         return Err(response.unexpected_status());
     }
-    let body: Map<String, Value> = response.json()?;
+    let (reply, body) = reply(response)?;
     let body = Value::Object(body);
-    let reply: Reply = serde_json::from_value(body.clone()).map_err(|_| {
-        Error::new(
-            session_core::ErrorKind::UnexpectedResponse,
-            NAME,
-            "malformed response body",
-        )
-        .with_http_failure(session_core::HttpFailure::MalformedBody)
-    })?;
     let mut messages = reply.messages;
     if let Some(Value::String(m)) = body.get("Message") {
         messages.push(m.clone());
@@ -390,7 +423,7 @@ pub(crate) fn parse_call(response: &HttpResponse, redact: &Redact<'_>) -> Result
         return Ok(CallOutcome::TokenRejected(failure));
     }
     Ok(CallOutcome::Done(CallResponse {
-        success: reply.success,
+        success: reply.success == Some(true),
         messages: failure.messages().to_vec(),
         body,
     }))

@@ -35,12 +35,27 @@ macro_rules! string_enum {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[derive(Clone, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )+
             /// A value this crate does not know (yet), kept as Betfair sent it.
             Unknown(String),
+        }
+
+        /// Prints an unknown value only when it looks like a code
+        /// ([`session_core::looks_like_code`]): anything else is response text, which may
+        /// echo a secret, and prints as `Unknown([REDACTED])`.
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    $( Self::$variant => f.write_str(stringify!($variant)), )+
+                    Self::Unknown(v) if session_core::looks_like_code(v) => {
+                        f.debug_tuple("Unknown").field(v).finish()
+                    }
+                    Self::Unknown(_) => f.write_str("Unknown([REDACTED])"),
+                }
+            }
         }
 
         impl $name {

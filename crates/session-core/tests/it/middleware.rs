@@ -224,3 +224,134 @@ impl reqwest_middleware::Middleware for Inspect {
         next.run(req, ext).await
     }
 }
+
+/// Counts the body bytes that anything above it has pulled from the transport.
+struct CountBody {
+    polled: Arc<AtomicUsize>,
+}
+
+/// A body wrapper that adds each data frame's length to a shared counter as it is polled.
+struct Counted {
+    inner: reqwest::Body,
+    polled: Arc<AtomicUsize>,
+}
+
+impl http_body::Body for Counted {
+    type Data = bytes::Bytes;
+    type Error = reqwest::Error;
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, reqwest::Error>>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
+        if let std::task::Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref()
+        {
+            self.polled.fetch_add(data.len(), Ordering::SeqCst);
+        }
+        polled
+    }
+}
+
+#[async_trait]
+impl reqwest_middleware::Middleware for CountBody {
+    async fn handle(
+        &self,
+        req: reqwest::Request,
+        extensions: &mut http::Extensions,
+        next: reqwest_middleware::Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        let response: http::Response<reqwest::Body> = next.run(req, extensions).await?.into();
+        let (parts, inner) = response.into_parts();
+        let body = reqwest::Body::wrap(Counted {
+            inner,
+            polled: self.polled.clone(),
+        });
+        Ok(http::Response::from_parts(parts, body).into())
+    }
+}
+
+/// A loopback HTTP/1.1 server answering every request with `total` bytes of a chunked body
+/// (no `Content-Length`), in 4 KiB chunks. Returns its base URL.
+async fn chunked_server(total: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let _ = sock.read(&mut buf).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\n\
+                            transfer-encoding: chunked\r\n\r\n";
+                if sock.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let mut sent = 0;
+                while sent < total {
+                    let n = (total - sent).min(4096);
+                    let chunk: Vec<u8> = (sent..sent + n).map(|i| (i % 251) as u8).collect();
+                    let mut frame = format!("{n:x}\r\n").into_bytes();
+                    frame.extend_from_slice(&chunk);
+                    frame.extend_from_slice(b"\r\n");
+                    if sock.write_all(&frame).await.is_err() {
+                        return;
+                    }
+                    sent += n;
+                }
+                let _ = sock.write_all(b"0\r\n\r\n").await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// A chunked body far larger than the inspection limit is not buffered: the middleware pulls
+/// little more than the limit before handing the response over, and the caller still receives
+/// every byte, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chunked_body_past_the_inspection_limit_streams_through_unbuffered() {
+    const TOTAL: usize = 8 * 1024 * 1024;
+    let base = chunked_server(TOTAL).await;
+    let polled = Arc::new(AtomicUsize::new(0));
+    let manager = SessionManager::new(Provider(Arc::new(Upstream::default())));
+    let client = reqwest_middleware::ClientBuilder::new(session_core::test_util::reqwest_client())
+        .with(SessionMiddleware::new(manager))
+        .with(CountBody {
+            polled: polled.clone(),
+        })
+        .build();
+    let response = client.get(format!("{base}/big")).send().await.unwrap();
+    let before_caller = polled.load(Ordering::SeqCst);
+    let limit = usize::try_from(session_core::middleware::INSPECT_LIMIT).unwrap();
+    assert!(before_caller > limit, "the limit was not reached: {before_caller}");
+    // The limit plus at most one transport read (hyper reads at most a few hundred KiB).
+    assert!(
+        before_caller <= limit + 512 * 1024,
+        "the middleware buffered {before_caller} bytes before the caller read any"
+    );
+    let body = response.bytes().await.unwrap();
+    assert_eq!(body.len(), TOTAL);
+    assert!(body.iter().enumerate().all(|(i, b)| *b == (i % 251) as u8));
+    assert_eq!(polled.load(Ordering::SeqCst), TOTAL);
+}
+
+/// A chunked body within the limit is read, judged by its content, and handed over unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_chunked_body_is_judged_and_handed_over_whole() {
+    let base = chunked_server(10_000).await;
+    let manager = SessionManager::new(Provider(Arc::new(Upstream::default())));
+    let client = reqwest_middleware::ClientBuilder::new(session_core::test_util::reqwest_client())
+        .with(SessionMiddleware::new(manager))
+        .build();
+    let body = client
+        .get(format!("{base}/small"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(body.len(), 10_000);
+    assert!(body.iter().enumerate().all(|(i, b)| *b == (i % 251) as u8));
+}

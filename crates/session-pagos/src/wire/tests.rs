@@ -215,6 +215,40 @@ fn documented_failure_2_is_an_open_refusal_with_messages() {
     assert!(!format!("{e} {e:?}").contains("invalid."));
 }
 
+/// Only an explicit `Success: false` is a refusal (a final verdict the login guard remembers);
+/// a reply that does not say so is an unexpected answer, never `InvalidCredentials`.
+#[test]
+fn replies_that_do_not_say_success_are_unexpected_not_refusals() {
+    let (t, a) = (token(), app());
+    for body in [
+        "[]",
+        "{}",
+        "[1,2]",
+        r#""garbage""#,
+        "42",
+        "null",
+        "garbage",
+        r#"{"Messages":["The requested application is invalid."]}"#,
+        r#"{"Success":"maybe"}"#,
+        r#"{"Success":null,"InvalidToken":false}"#,
+        r#"{"Success":2}"#,
+        "{\"Success\":\"\u{e9}\"}",
+    ] {
+        let e = parse_open(&documented(body), &redact(&t, &a)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::UnexpectedResponse, "{body}");
+        let e = parse_close(&documented(body), &redact(&t, &a)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::UnexpectedResponse, "close {body}");
+    }
+    for body in [
+        r#"{"Success":false}"#,
+        r#"{"success":"false","Messages":[]}"#,
+        r#"{"Success":0}"#,
+    ] {
+        let e = parse_open(&documented(body), &redact(&t, &a)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidCredentials, "{body}");
+    }
+}
+
 #[test]
 fn success_without_a_usable_guid_is_unexpected() {
     let (t, a) = (token(), app());

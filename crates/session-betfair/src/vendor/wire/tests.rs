@@ -550,6 +550,30 @@ fn the_token_answer_is_read_leniently() {
     assert!(t.refresh_token.is_none());
 }
 
+/// An unrecognised `token_type` is response text: Debug must not repeat it (a server may echo
+/// the token there), while a code-like unknown value stays visible for debugging.
+#[test]
+fn debug_never_prints_unknown_response_text() {
+    let long = "x".repeat(100);
+    for (token_type, hidden) in [
+        ("SENTINEL-ACCESS-TOKEN-abc def", "SENTINEL"),
+        ("Bearer A1-secret-echo\u{e9}", "secret-echo"),
+        (long.as_str(), "xxxxxxxxxx"),
+    ] {
+        let body = serde_json::json!({"access_token": "A1", "token_type": token_type}).to_string();
+        let t: VendorAccessToken =
+            parse_answer(AccountsTransport::Rest, &answer(200, &body)).unwrap();
+        let shown = format!("{t:?}");
+        assert!(!shown.contains(hidden), "{shown}");
+        assert!(shown.contains("Unknown([REDACTED])"), "{shown}");
+    }
+    assert_eq!(
+        format!("{:?}", TokenType::parse("MAC")),
+        r#"Unknown("MAC")"#
+    );
+    assert_eq!(format!("{:?}", TokenType::Bearer), "Bearer");
+}
+
 #[test]
 fn enums_keep_unknown_values_and_ignore_case() {
     assert_eq!(
