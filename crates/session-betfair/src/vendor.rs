@@ -42,6 +42,33 @@ pub use types::{
 };
 pub use webapp::{WebAppBuilder, WebAppProvider, WebAppSession};
 
+/// Feeds one response to the answer parser for every vendor operation's answer type, on both
+/// transports (the fuzz targets' entry point).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_answers(
+    r: &session_core::http::HttpResponse,
+    out: &mut session_core::fuzzing::Outcome,
+) {
+    for transport in [AccountsTransport::JsonRpc, AccountsTransport::Rest] {
+        out.result(&wire::parse_answer::<SubscriptionToken>(transport, r));
+        out.result(&wire::parse_answer::<SubscriptionTokenInfo>(transport, r));
+        out.result(&wire::parse_answer::<Vec<SubscriptionHistory>>(
+            transport, r,
+        ));
+        out.result(&wire::parse_answer::<Vec<ApplicationSubscription>>(
+            transport, r,
+        ));
+        out.result(&wire::parse_answer::<Vec<AccountSubscription>>(transport, r).map(|v| v.len()));
+        out.result(&wire::parse_answer::<VendorDetails>(transport, r).map(|_| ()));
+        out.result(&wire::parse_answer::<Vec<AffiliateRelation>>(transport, r).map(|v| v.len()));
+        out.result(&wire::parse_answer::<AuthorisationResponse>(transport, r));
+        out.result(&wire::parse_answer::<WebAppSubscription>(transport, r));
+        out.result(&wire::parse_answer::<VendorAccessToken>(transport, r));
+        out.result(&wire::parse_answer::<AccountsStatus>(transport, r));
+        out.result(&wire::parse_answer::<String>(transport, r).map(|s| s.len()));
+    }
+}
+
 /// Which form of the Accounts API to use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -212,7 +212,10 @@ pub(crate) fn parse_login(response: &HttpResponse) -> Result<LoginOutcome> {
             )),
         },
         "LIMITED_ACCESS" => {
-            let reason = body.code("LIMITED_ACCESS");
+            // The reason is upstream text: kept only when it looks like a code, as in errors.
+            let reason = Some(body.code("LIMITED_ACCESS"))
+                .filter(|c| session_core::looks_like_code(c))
+                .unwrap_or_else(|| "LIMITED_ACCESS".to_owned());
             match body.take_token() {
                 Some(token) => Ok(LoginOutcome {
                     token,

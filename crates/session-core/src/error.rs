@@ -128,6 +128,43 @@ fn sanitize_code(code: &str) -> Option<String> {
     looks_like_code(code).then(|| code.to_owned())
 }
 
+/// Shows upstream text in a `Debug` impl only when it looks like a code ([`looks_like_code`]):
+/// [`UpstreamText::code`] for one value (a token type such as `bearer`),
+/// [`UpstreamText::words`] for a space-separated list of codes (a scope such as `read write`).
+/// Anything else prints as `[REDACTED]`, since an upstream may echo a secret in any field.
+pub struct UpstreamText<'a> {
+    text: &'a str,
+    words: bool,
+}
+
+impl<'a> UpstreamText<'a> {
+    /// One code-like value.
+    pub fn code(text: &'a str) -> Self {
+        Self { text, words: false }
+    }
+
+    /// A space-separated list of code-like values.
+    pub fn words(text: &'a str) -> Self {
+        Self { text, words: true }
+    }
+}
+
+impl fmt::Debug for UpstreamText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = if self.words {
+            let mut words = self.text.split_ascii_whitespace().peekable();
+            words.peek().is_some() && words.all(looks_like_code)
+        } else {
+            looks_like_code(self.text)
+        };
+        if shown || self.text.is_empty() {
+            fmt::Debug::fmt(self.text, f)
+        } else {
+            f.write_str("[REDACTED]")
+        }
+    }
+}
+
 /// Whether upstream text looks like a code (`INVALID_USERNAME_OR_PASSWORD`, `20504`,
 /// `SessionFailure-101`): non-empty, at most 64 bytes, ASCII letters, digits and `_ - . :`. Only
 /// such text is ever kept in an [`Error`] or shown by a `Debug` impl of this workspace; anything

@@ -117,6 +117,9 @@
 //! [`Error::code`] carries the upstream's own code and [`Error::provider`] the provider name.
 mod clock;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 mod manager;
 #[cfg(feature = "middleware")]
@@ -131,7 +134,7 @@ pub mod test_util;
 pub mod timing;
 
 pub use clock::{BoxFuture, Clock, SystemClock, Timer};
-pub use error::{Error, ErrorKind, HttpFailure, Result, looks_like_code};
+pub use error::{Error, ErrorKind, HttpFailure, Result, UpstreamText, looks_like_code};
 pub use manager::{Event, Health, KeepAlive, Lease, ManagerBuilder, SessionManager};
 pub use provider::{
     FnProvider, SessionProvider, StaticToken, StaticTokenProvider, provider_fn, sensitive_value,

@@ -124,7 +124,10 @@ impl<P: SessionProvider> SessionMiddleware<P> {
                 prefix: prefix.into(),
                 rest: body,
             });
-            return Ok((Response::from(http::Response::from_parts(parts, body)), rejected));
+            return Ok((
+                Response::from(http::Response::from_parts(parts, body)),
+                rejected,
+            ));
         }
         let mut bytes = bytes::BytesMut::with_capacity(usize::try_from(read).unwrap_or(0));
         for frame in &prefix {

@@ -16,11 +16,12 @@ use serde::{Deserialize, Deserializer};
 use url::Url;
 
 use crate::clock::{Clock, SystemClock};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, UpstreamText};
 use crate::http::{HttpClient, HttpResponse, finish, form_encode, request};
 use crate::provider::{SessionProvider, sensitive_value};
 use crate::secret::{AccessToken, ClientCredentials, Password, RefreshToken};
 use crate::session::{Expiry, PersistedSession, RenewPolicy, SecretState, Session};
+use crate::timing;
 use std::sync::Arc;
 
 /// Where token request parameters travel.
@@ -263,10 +264,10 @@ impl fmt::Debug for TokenResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenResponse")
             .field("access_token", &self.access_token)
-            .field("token_type", &self.token_type)
+            .field("token_type", &UpstreamText::code(&self.token_type))
             .field("refresh_token", &self.refresh_token)
             .field("expires_in", &self.expires_in)
-            .field("scope", &self.scope)
+            .field("scope", &self.scope.as_deref().map(UpstreamText::words))
             .finish()
     }
 }
@@ -350,10 +351,7 @@ impl OAuthSession {
     /// Builds a session from a token response received at `now`; `default_ttl` applies when the
     /// response has no `expires_in`.
     pub fn from_response(response: TokenResponse, now: SystemTime, default_ttl: Duration) -> Self {
-        let ttl = response
-            .expires_in
-            .map(Duration::from_secs)
-            .unwrap_or(default_ttl);
+        let ttl = response.expires_in.map_or(default_ttl, timing::secs_u64);
         Self {
             access_token: response.access_token,
             refresh_token: response.refresh_token,
@@ -403,7 +401,7 @@ impl fmt::Debug for OAuthSession {
         f.debug_struct("OAuthSession")
             .field("access_token", &self.access_token)
             .field("refresh_token", &self.refresh_token)
-            .field("scope", &self.scope)
+            .field("scope", &self.scope.as_deref().map(UpstreamText::words))
             .field("expiry", &self.expiry)
             .finish()
     }
@@ -439,7 +437,7 @@ impl fmt::Debug for ClientCredentialsProvider {
         f.debug_struct("ClientCredentialsProvider")
             .field("name", &self.name)
             .field("client", &self.client)
-            .field("scope", &self.scope)
+            .field("scope", &self.scope.as_deref().map(UpstreamText::words))
             .finish_non_exhaustive()
     }
 }
@@ -538,6 +536,52 @@ impl SessionProvider for ClientCredentialsProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absurd_expires_in_saturates_instead_of_panicking() {
+        let now = timing::from_unix_seconds(1_893_456_000);
+        for body in [
+            r#"{"access_token":"A","expires_in":1e300}"#,
+            r#"{"access_token":"A","expires_in":18446744073709551615}"#,
+            r#"{"access_token":"A","expires_in":"1e300"}"#,
+        ] {
+            let r = HttpResponse::json_body("p", 200, body);
+            let t = parse_token_response(&r, "password").unwrap();
+            let s = OAuthSession::from_response(t, now, Duration::from_secs(60));
+            assert_eq!(s.expiry, Expiry::At(timing::max_time()), "{body}");
+        }
+        let r = HttpResponse::json_body("p", 200, r#"{"access_token":"A","expires_in":-5}"#);
+        let t = parse_token_response(&r, "password").unwrap();
+        let s = OAuthSession::from_response(t, now, Duration::from_secs(60));
+        assert_eq!(
+            s.expiry,
+            Expiry::At(timing::after(now, Duration::from_secs(60)))
+        );
+    }
+
+    #[test]
+    fn debug_shows_code_like_upstream_text_only() {
+        let r = HttpResponse::json_body(
+            "p",
+            200,
+            r#"{"access_token":"A","token_type":"SECRET ECHO","scope":"read write"}"#,
+        );
+        let t = parse_token_response(&r, "password").unwrap();
+        let shown = format!("{t:?}");
+        assert!(!shown.contains("secret echo"), "{shown}");
+        assert!(shown.contains(r#"Some("read write")"#), "{shown}");
+        let r = HttpResponse::json_body(
+            "p",
+            200,
+            r#"{"access_token":"A","token_type":"bearer","scope":"https://x.example/?t=S3CR3T ok"}"#,
+        );
+        let t = parse_token_response(&r, "password").unwrap();
+        let shown = format!("{t:?}");
+        assert!(
+            !shown.contains("S3CR3T") && shown.contains("\"bearer\""),
+            "{shown}"
+        );
+    }
 
     fn url() -> Url {
         Url::parse("https://h/ota/oauth/token").unwrap()

@@ -180,6 +180,10 @@
 //! `serde_json::Value` (serde_json 1.x) appears in [`PagosClient::call`] and [`CallResponse`],
 //! because Pagos request and reply bodies are free-form JSON.
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+#[path = "fuzz.rs"]
+pub mod __fuzz;
 mod client;
 mod config;
 mod error;

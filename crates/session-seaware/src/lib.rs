@@ -173,6 +173,10 @@
 //! - *Base URL.* Each cruise line runs its own Seaware: the base URL is required and is the part
 //!   before `/ota`.
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+#[path = "fuzz.rs"]
+pub mod __fuzz;
 mod config;
 mod error;
 mod provider;

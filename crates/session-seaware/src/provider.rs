@@ -38,7 +38,13 @@ impl fmt::Debug for SeawareSession {
                 .debug_struct("SeawareSession")
                 .field("access_token", &oauth.access_token)
                 .field("refresh_token", &oauth.refresh_token)
-                .field("scope", &oauth.scope)
+                .field(
+                    "scope",
+                    &oauth
+                        .scope
+                        .as_deref()
+                        .map(session_core::UpstreamText::words),
+                )
                 .field("expiry", &oauth.expiry)
                 .finish(),
             None => f.write_str("SeawareSession(session-less)"),

@@ -11,7 +11,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use session_core::{AccessToken, AppKey, RefreshToken};
+use session_core::{AccessToken, AppKey, RefreshToken, UpstreamText};
 use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::{OffsetDateTime, PrimitiveDateTime};
 
@@ -402,8 +402,14 @@ impl fmt::Debug for ApplicationSubscription {
             .field("activation_date_time", &self.activation_date_time)
             .field("cancellation_date_time", &self.cancellation_date_time)
             .field("subscription_status", &self.subscription_status)
-            .field("client_reference", &self.client_reference)
-            .field("vendor_client_id", &self.vendor_client_id)
+            .field(
+                "client_reference",
+                &self.client_reference.as_deref().map(UpstreamText::code),
+            )
+            .field(
+                "vendor_client_id",
+                &self.vendor_client_id.as_deref().map(UpstreamText::code),
+            )
             .finish()
     }
 }
@@ -448,7 +454,10 @@ impl fmt::Debug for SubscriptionHistory {
             .field("activation_date_time", &self.activation_date_time)
             .field("cancellation_date_time", &self.cancellation_date_time)
             .field("subscription_status", &self.subscription_status)
-            .field("client_reference", &self.client_reference)
+            .field(
+                "client_reference",
+                &self.client_reference.as_deref().map(UpstreamText::code),
+            )
             .finish()
     }
 }
@@ -547,7 +556,10 @@ impl fmt::Debug for AuthorisationResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthorisationResponse")
             .field("authorisation_code", &self.authorisation_code)
-            .field("redirect_url", &self.redirect_url)
+            .field(
+                "redirect_url",
+                &self.redirect_url.as_deref().map(UpstreamText::code),
+            )
             .finish()
     }
 }
@@ -578,11 +590,17 @@ pub struct WebAppSubscription {
 impl fmt::Debug for WebAppSubscription {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebAppSubscription")
-            .field("vendor_client_id", &self.vendor_client_id)
+            .field(
+                "vendor_client_id",
+                &self.vendor_client_id.as_deref().map(UpstreamText::code),
+            )
             .field("subscription_token", &self.subscription_token)
             .field("expiry_date_time", &self.expiry_date_time)
             .field("subscription_status", &self.subscription_status)
-            .field("client_reference", &self.client_reference)
+            .field(
+                "client_reference",
+                &self.client_reference.as_deref().map(UpstreamText::code),
+            )
             .finish()
     }
 }

@@ -324,7 +324,10 @@ async fn a_chunked_body_past_the_inspection_limit_streams_through_unbuffered() {
     let response = client.get(format!("{base}/big")).send().await.unwrap();
     let before_caller = polled.load(Ordering::SeqCst);
     let limit = usize::try_from(session_core::middleware::INSPECT_LIMIT).unwrap();
-    assert!(before_caller > limit, "the limit was not reached: {before_caller}");
+    assert!(
+        before_caller > limit,
+        "the limit was not reached: {before_caller}"
+    );
     // The limit plus at most one transport read (hyper reads at most a few hundred KiB).
     assert!(
         before_caller <= limit + 512 * 1024,
