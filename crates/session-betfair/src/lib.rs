@@ -377,6 +377,12 @@
 //!   `=`, `+`, spaces and non-ASCII characters survive), never in a URL.
 //! - Only `https://` is used; `http://` is accepted only for loopback hosts and only with
 //!   [`BetfairBuilder::allow_insecure_loopback`]. Redirects are never followed.
+//! - Upstream text is shown in `Debug` only when it looks like a code: an unknown enum value
+//!   (`TokenType::Unknown`, `SubscriptionStatus::Unknown`, …), a client reference or a redirect
+//!   URL otherwise prints as `[REDACTED]`, and a `LIMITED_ACCESS` reason that is not a code is
+//!   kept as `LIMITED_ACCESS`. A ban from `TEMPORARY_BAN_TOO_MANY_REQUESTS` or `Retry-After`
+//!   lasts at most 24 hours and is always recorded; token lifetimes saturate instead of
+//!   overflowing. Every parser is fuzzed (`fuzz/`, and a bounded run in CI).
 //! - The client certificate is presented only to the certificate-login host; keepAlive, logout and
 //!   API calls use a client without it. Key material never appears in `Debug` or errors.
 //! - A restored session's token is only ever sent to the provider's own configured identity host,

@@ -215,6 +215,10 @@
 //!   redirects are never followed.
 //! - Bad credentials and account states are never retried automatically: repeated bad passwords
 //!   lock William Hill accounts (20504).
+//! - Hostile answers: `expiryDateTime` is parsed with the `time` crate (any text, non-ASCII
+//!   included, is either a date or ignored, never a panic), HTTP dates with `httpdate`; a ticket's
+//!   deadline saturates at 9999-12-31T23:59:59Z and a ban from `Retry-After` lasts at most 24
+//!   hours. Every parser is fuzzed (`fuzz/`, and a bounded run in CI).
 //! - Persisted sessions ([`SessionProvider::persist`]) contain the TGT: protect the store.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]

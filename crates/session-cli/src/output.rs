@@ -14,8 +14,6 @@ use std::time::SystemTime;
 
 use serde_json::Value;
 use session_core::{Error, ErrorKind};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// Exit code: success.
 pub(crate) const EXIT_OK: u8 = 0;
@@ -35,11 +33,10 @@ pub(crate) fn exit_code(kind: ErrorKind) -> u8 {
     }
 }
 
-/// A wall-clock time as RFC 3339 UTC with whole seconds (`2030-01-01T00:00:00Z`).
+/// A wall-clock time as RFC 3339 UTC with whole seconds (`2030-01-01T00:00:00Z`); times past
+/// year 9999 print as its last second, never a panic.
 pub(crate) fn rfc3339(t: SystemTime) -> String {
-    let t = OffsetDateTime::from(t);
-    let t = t.replace_nanosecond(0).unwrap_or(t);
-    t.format(&Rfc3339).unwrap_or_default()
+    session_core::timing::format_rfc3339(t)
 }
 
 /// A JSON value for an optional time: an RFC 3339 string or `null`.
@@ -198,9 +195,16 @@ mod tests {
 
     #[test]
     fn times_are_rfc3339_utc_whole_seconds() {
-        let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_893_456_000_250);
+        let t = session_core::timing::from_unix_millis(1_893_456_000_250);
         assert_eq!(rfc3339(t), "2030-01-01T00:00:00Z");
         assert_eq!(time_value(None), Value::Null);
+        // Past year 9999 (a stored expiry from an absurd lifetime) and before 1970: no panic.
+        let far = SystemTime::UNIX_EPOCH
+            .checked_add(Duration::from_secs(400_000_000_000))
+            .expect("representable");
+        assert_eq!(rfc3339(far), "9999-12-31T23:59:59Z");
+        let early = session_core::timing::from_unix_seconds(-1);
+        assert_eq!(rfc3339(early), "1969-12-31T23:59:59Z");
     }
 
     #[test]

@@ -44,8 +44,11 @@
 //! ```
 //!
 //! # What the manager does
-//! - **Hot path without locks**: `get()` on a fresh session is an `arc-swap` load and a flag
-//!   check; it does not read the clock (a timer flips the flag at the renewal deadline).
+//! - **Hot path without locks**: `get()` on a fresh session is an `arc-swap` load and one
+//!   comparison of the renewal deadline with [`Clock::coarse_now`] (a vDSO read of
+//!   `CLOCK_REALTIME_COARSE` for the [`SystemClock`]). Freshness never depends on a timer: a
+//!   session is not handed out past its renewal point after the runtime that installed it was
+//!   dropped, after a suspend or VM pause, or after the wall clock jumped.
 //! - **Single flight**: when the session is missing or due, one task logs in or renews and all
 //!   callers wait for its result. The flight runs on its own task, so a cancelled caller does not
 //!   cancel it; errors are handed to that flight's waiters and not cached.
@@ -66,12 +69,15 @@
 //!   manager renews under the store's lock and adopts a session another process already
 //!   renewed or extended, so a rotating refresh token is used once); remember a ban.
 //!
-//! Time comes from an injected [`Clock`]; only this crate's clock module reads the system clock.
-//! The manager needs a Tokio runtime with timers enabled.
+//! Time comes from an injected [`Clock`]; only this crate's clock module reads the system clock,
+//! and all time arithmetic goes through the checked helpers in [`timing`] (the workspace's clippy
+//! settings reject `+`/`-` on `SystemTime`, `Instant` and `Duration` elsewhere). The manager
+//! needs a Tokio runtime with timers enabled.
 //!
 //! # Features
 //! - `middleware`: [`middleware::SessionMiddleware`], which authenticates `reqwest-middleware`
 //!   requests and resends once after a rejection.
+//! - `fuzzing`: internal; parser entry points for the fuzz targets. Not part of the API.
 //! - `test-util`: the [`test_util`] kit — `ManualClock`, a loopback simulator server, a scripted
 //!   provider, the leak harness and the provider conformance suite.
 //!
@@ -98,6 +104,17 @@
 //!   can hold CAS tickets or a documented query-string password. The test kit's leak harness
 //!   captures `tracing` and `log` output at TRACE to prove it.
 //! - A [`FileStore`] file is written with mode 0600 and replaced atomically.
+//! - What is bounded and clamped, whatever an upstream sends:
+//!
+//!   | input | bound |
+//!   |---|---|
+//!   | a response body | [`http::DEFAULT_MAX_BODY`] (1 MiB) by default, also without a length |
+//!   | a body the middleware inspects | [`middleware::INSPECT_LIMIT`] (64 KiB) plus one transport read; longer bodies stream to the caller unread |
+//!   | a lifetime (`expires_in`, an expiry date) | deadlines saturate at 9999-12-31T23:59:59Z ([`timing::max_time`]); negative and NaN mean expired |
+//!   | `Retry-After` (seconds or HTTP-date) | a ban lasts at most 24 hours ([`timing::MAX_BAN`]) and is always recorded |
+//!   | formatting a time | never panics ([`timing::format_rfc3339`]) |
+//!   | parsers | total (no slicing at input-derived positions) and linear; fuzzed (`fuzz/`, and a bounded stable run in CI) |
+//!   | upstream text in `Debug` | shown only when it looks like a code ([`looks_like_code`], [`UpstreamText`]) |
 //!
 //! # Errors
 //! Callers match on [`Error::kind`]:

@@ -160,6 +160,10 @@
 //!   an `invalid_client` answer is remembered by the token manager and not retried.
 //! - Logs (`tracing`) carry the provider name, token generations and outcomes; never URLs, bodies,
 //!   headers or secrets.
+//! - Only an explicit `Success: false` is a refusal (`InvalidCredentials`, which the login guard
+//!   remembers): a 2xx answer that is not a JSON object saying `Success` (`[]`, `{}`, garbage)
+//!   is `UnexpectedResponse`, so a broken gateway cannot lock the login out. Every parser is
+//!   fuzzed (`fuzz/`, and a bounded run in CI).
 //!
 //! # Where the documents are silent or conflict
 //!

@@ -136,6 +136,13 @@
 //! only to tell a locked account from a wrong password, and never kept or shown. OTA error bodies
 //! are never kept or shown either.
 //!
+//! Hostile answers cannot burn CPU or memory: the OTA "session expired" scan
+//! ([`ota_session_expired`]) is one linear pass (a 1 MiB body of `<` takes about 16× as long as a
+//! 64 KiB one) that reads at most 4 KiB of any one error's text; the middleware inspects at most
+//! 64 KiB of an answer. `expires_in` of any size (`1e300`, `u64::MAX`) saturates instead of
+//! overflowing, and a scope or token type is shown in `Debug` only when it is made of codes.
+//! Every parser is fuzzed (`fuzz/`, and a bounded run in CI).
+//!
 //! # Upstream code → [`ErrorKind`]
 //!
 //! | upstream answer | grant / endpoint | kind |
