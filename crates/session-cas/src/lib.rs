@@ -147,6 +147,7 @@
 //! | WH 20511 (404) | [`SessionRejected`](ErrorKind::SessionRejected); on logout: success |
 //! | WH 20510, 20502 (403), or 403 without code on the service-ticket call | [`Configuration`](ErrorKind::Configuration), "target service not established" ([`is_target_not_established`]) |
 //! | WH login 404 without a code ("application metadata not configured") | [`Configuration`](ErrorKind::Configuration) |
+//! | login 404 / 405 with an HTML page (a CAS without the REST module, a wrong base URL), either flavour | [`Configuration`](ErrorKind::Configuration), "no cas rest endpoint at the base url" — checked before the gateway-page rule, so retry loops stop |
 //! | WH login 401 / 400 with another or no code (gateway) | [`InvalidCredentials`](ErrorKind::InvalidCredentials) |
 //! | WH login 403 with another or no code | [`AccountRestricted`](ErrorKind::AccountRestricted) |
 //! | WH `{"valid": false}` | [`SessionRejected`](ErrorKind::SessionRejected) |
@@ -157,7 +158,7 @@
 //! | Apereo service ticket 400, or 500 "unspecified or unrecognized" | [`Configuration`](ErrorKind::Configuration), code `INVALID_SERVICE` ([`is_target_not_established`]) |
 //! | 2xx without a usable ticket / `Location` | [`UnexpectedResponse`](ErrorKind::UnexpectedResponse) |
 //! | 429 | [`RateLimited`](ErrorKind::RateLimited) with `Retry-After`; the manager refuses logins locally until then |
-//! | HTML page at any status, 5xx, truncated body | [`Unavailable`](ErrorKind::Unavailable) |
+//! | HTML page at any other status, 5xx, truncated body | [`Unavailable`](ErrorKind::Unavailable) |
 //! | anything else | [`UnexpectedResponse`](ErrorKind::UnexpectedResponse) |
 //!
 //! Error codes are kept as strings (`"20504"`, whether the server sent a string or a number);

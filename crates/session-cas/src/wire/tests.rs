@@ -342,11 +342,18 @@ fn wh_login_failures_map_per_the_code_table() {
 }
 
 #[test]
-fn wh_gateway_html_is_unavailable_at_any_status() {
-    for status in [200, 401, 403, 404, 502, 503] {
+fn wh_gateway_html_is_unavailable_at_any_status_but_a_missing_login_path() {
+    for status in [200, 401, 403, 502, 503] {
         let e = parse_wh_login(&html(status)).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Unavailable, "{status}");
         assert_eq!(e.http_failure(), Some(HttpFailure::GatewayPage));
+        assert!(!format!("{e} {e:?}").contains("BODY-SENTINEL"));
+    }
+    // A "Not Found" page at the login path means the base URL has no REST API: retrying is useless.
+    for status in [404, 405] {
+        let e = parse_wh_login(&html(status)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Configuration, "{status}");
+        assert_eq!(e.http_failure(), Some(HttpFailure::Status(status)));
         assert!(!format!("{e} {e:?}").contains("BODY-SENTINEL"));
     }
     let e = parse_wh_validate(&html(404)).unwrap_err();
