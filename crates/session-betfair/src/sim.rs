@@ -105,6 +105,7 @@ struct State {
     scripted_logins: VecDeque<Scripted>,
     scripted_keep_alives: VecDeque<String>,
     scripted_logouts: VecDeque<String>,
+    rotate_keep_alives: usize,
     counts: SimCounts,
     next_token: u64,
     vendor: vendor::VendorState,
@@ -237,6 +238,7 @@ impl BetfairSimBuilder {
             scripted_logins: VecDeque::new(),
             scripted_keep_alives: VecDeque::new(),
             scripted_logouts: VecDeque::new(),
+            rotate_keep_alives: 0,
             counts: SimCounts::default(),
             next_token: 0,
             vendor: vendor::VendorState::new(
@@ -403,6 +405,13 @@ impl BetfairSim {
     /// The next keepAlive answers `FAIL` with `error` (`NO_SESSION`, `INTERNAL_ERROR`, ...).
     pub fn script_keep_alive(&self, error: &str) {
         self.lock().scripted_keep_alives.push_back(error.to_owned());
+    }
+
+    /// The next successful keepAlive moves the session to a new token, answers that token in
+    /// `token`, and stops accepting the old one (Betfair's answers carry a token; clients adopt
+    /// it when it differs). Calls queue up.
+    pub fn rotate_token_on_keep_alive(&self) {
+        self.lock().rotate_keep_alives += 1;
     }
 
     /// The next logout answers `FAIL` with `error`.
@@ -712,9 +721,18 @@ fn keep_alive(st: &mut State, now: SystemTime, req: &SimRequest) -> SimResponse 
         return session_answer(req, &token, "FAIL", &error);
     }
     let lifetime = st.lifetime;
+    let rotate = st.rotate_keep_alives > 0;
     match st.sessions.get_mut(&token) {
         Some(session) if !token.is_empty() => {
             session.expires_at = now + lifetime;
+            if rotate {
+                // The session goes on under a new token; the old one is no longer accepted.
+                st.rotate_keep_alives -= 1;
+                let username = session.username.clone();
+                st.sessions.remove(&token);
+                let new_token = issue(st, now, &username);
+                return session_answer(req, &new_token, "SUCCESS", "");
+            }
             session_answer(req, &token, "SUCCESS", "")
         }
         _ => session_answer(req, &token, "FAIL", "NO_SESSION"),
@@ -726,9 +744,10 @@ fn logout(st: &mut State, req: &SimRequest) -> SimResponse {
     if let Some(error) = st.scripted_logouts.pop_front() {
         return session_answer(req, &token, "FAIL", &error);
     }
+    // Betfair's recorded logout answers echo the session token, success or not.
     match st.sessions.remove(&token) {
-        Some(_) if !token.is_empty() => session_answer(req, "", "SUCCESS", ""),
-        _ => session_answer(req, "", "FAIL", "NO_SESSION"),
+        Some(_) if !token.is_empty() => session_answer(req, &token, "SUCCESS", ""),
+        _ => session_answer(req, &token, "FAIL", "NO_SESSION"),
     }
 }
 

@@ -255,6 +255,15 @@ impl Redact<'_> {
     }
 }
 
+/// A non-2xx answer other than 401: a 404 or 405 (an HTML "Not Found" page or not) means the base
+/// URL, or the method name, leads to no SpreadsheetWEB endpoint; anything else is the core's
+/// mapping of the status.
+fn failed_status(response: &HttpResponse) -> Error {
+    response
+        .missing_endpoint("spreadsheetweb api")
+        .unwrap_or_else(|| response.unexpected_status())
+}
+
 /// A 401, before any body parsing: the token was refused.
 fn unauthorized(response: &HttpResponse, redact: &Redact<'_>) -> Option<PagosFailure> {
     (response.status() == StatusCode::UNAUTHORIZED)
@@ -268,7 +277,7 @@ pub(crate) fn parse_open(response: &HttpResponse, redact: &Redact<'_>) -> Result
         return Ok(OpenOutcome::TokenRejected(failure));
     }
     if !response.status().is_success() {
-        return Err(response.unexpected_status());
+        return Err(failed_status(response));
     }
     let reply: Reply = response.json()?;
     if reply.success {
@@ -302,7 +311,7 @@ pub(crate) fn parse_close(response: &HttpResponse, redact: &Redact<'_>) -> Resul
         return Ok(CloseOutcome::TokenRejected(failure));
     }
     if !response.status().is_success() {
-        return Err(response.unexpected_status());
+        return Err(failed_status(response));
     }
     let reply: Reply = response.json()?;
     Ok(if reply.success {
@@ -369,7 +378,7 @@ pub(crate) fn parse_call(response: &HttpResponse, redact: &Redact<'_>) -> Result
         return Ok(CallOutcome::TokenRejected(failure));
     }
     if !response.status().is_success() {
-        return Err(response.unexpected_status());
+        return Err(failed_status(response));
     }
     let body: Map<String, Value> = response.json()?;
     let body = Value::Object(body);
