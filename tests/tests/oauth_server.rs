@@ -8,6 +8,7 @@
 //! read from its own log. The tests skip, saying why, only when no `python3` is available; with
 //! `CI` set they fail instead.
 
+use std::io::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
@@ -29,12 +30,15 @@ const SEAWARE_CLIENT: (&str, &str) = ("seaware-ota", "seaware-secret");
 const PAGOS_CLIENT: (&str, &str) = ("pagos-api", "pagos-secret");
 
 /// The server, or `None` when the test is to be skipped (no Python, not in CI).
-#[allow(clippy::print_stderr)] // The reason for a skip must be visible.
 fn server() -> Option<OAuthServer> {
     match OAuthServer::start(Path::new(env!("CARGO_TARGET_TMPDIR"))) {
         Ok(server) => Some(server),
         Err(Unavailable::NoPython(why)) if std::env::var_os("CI").is_none() => {
-            eprintln!("skipped: the real OAuth server tests need Python: {why}");
+            // Straight to stderr, past the test harness's capture: a skip must be visible.
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped: the real OAuth server tests need Python: {why}"
+            );
             None
         }
         Err(e) => panic!("the real OAuth server is required here: {e}"),

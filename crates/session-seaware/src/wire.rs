@@ -5,15 +5,12 @@
 //! placement), so they are never logged or formatted with `Debug`; they go straight to
 //! [`HttpClient::send`](session_core::http::HttpClient::send), which logs no URL either.
 
-use std::fmt;
-
 use http::{Method, Request};
 use serde::Deserialize;
 use session_core::http::{HttpResponse, finish, join_segments, request};
 use session_core::oauth::{ClientAuth, ErrorAnswer, Grant, Placement, TokenRequest, TokenResponse};
 use session_core::{
-    ClientCredentials, Error, ErrorKind, HttpFailure, RefreshToken, Result, Session,
-    UsernamePassword,
+    ClientCredentials, Error, ErrorKind, RefreshToken, Result, Session, UsernamePassword,
 };
 use url::Url;
 
@@ -85,21 +82,11 @@ pub(crate) fn logout_request(logout_url: &Url, session: &impl Session) -> Result
     finish(NAME, builder, Vec::new())
 }
 
-/// An RFC 6749 §5.2 error body. The description is read only to classify the error.
-#[derive(Deserialize)]
+/// The `error` of an RFC 6749 §5.2 error body, for recognising rejections; the description is
+/// not read (it may echo tokens). Token answers are read with [`ErrorAnswer`].
+#[derive(Debug, Deserialize)]
 struct ErrorBody {
     error: String,
-    #[serde(default)]
-    error_description: Option<String>,
-}
-
-impl fmt::Debug for ErrorBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ErrorBody")
-            .field("error", &self.error)
-            .field("error_description", &"[REDACTED]")
-            .finish()
-    }
 }
 
 fn error_body(response: &HttpResponse) -> Option<ErrorBody> {
