@@ -177,10 +177,12 @@ fn missing_login_endpoint(op: Operation, resp: &HttpResponse) -> Option<Error> {
         return None;
     }
     let missing = resp.missing_endpoint("cas rest")?;
-    let json_404 = resp.status() == http::StatusCode::NOT_FOUND
-        && !resp.is_html()
-        && resp.is_json_document();
-    let decided = wh_error_body(resp).as_ref().and_then(deciding_code).is_some();
+    let json_404 =
+        resp.status() == http::StatusCode::NOT_FOUND && !resp.is_html() && resp.is_json_document();
+    let decided = wh_error_body(resp)
+        .as_ref()
+        .and_then(deciding_code)
+        .is_some();
     (!json_404 && !decided).then_some(missing)
 }
 

@@ -170,10 +170,13 @@
 //!    server's `expiryDateTime` when sooner. That time is read relative to the response's `Date`
 //!    header (so client/server clock skew does not matter); without `Date` it is taken as an
 //!    absolute UTC time; a value not in the future is ignored.
-//! 2. **`extended`**: the overview says "query parameter extended=Y", the v2 schema a JSON boolean,
-//!    its description `Y`/`N`. The crate sends a JSON boolean in the body; [`ExtendedEncoding::YesNo`]
-//!    sends `"Y"`/`"N"`. If the server's echo says `extended: false`, the ticket is tracked as
-//!    normal. Extended tickets are refused for Apereo.
+//! 2. **`extended`**: the overview says "set the query parameter extended to Y", the v2 schema
+//!    puts a JSON boolean in the body, its description talks of `Y`/`N`. By default the crate
+//!    satisfies both readings: an extended login sends the query parameter `extended=Y` *and* the
+//!    body field `"extended": true` (a normal login sends `"extended": false` and no query
+//!    parameter). [`ExtendedPlacement::Body`] or [`ExtendedPlacement::Query`] sends only one;
+//!    [`ExtendedEncoding::YesNo`] sends the body field as `"Y"`/`"N"`. If the server's echo says
+//!    `extended: false`, the ticket is tracked as normal. Extended tickets are refused for Apereo.
 //! 3. **Login status**: v2 answers 200, v1 and CAS 201: any 2xx is success.
 //! 4. **Validity field**: `valid` in the current spec, `success` in an older one: both accepted.
 //! 5. **`expiryDateTime`**: "required" but removable with `fields`/`exclude`, format unspecified:
@@ -229,7 +232,7 @@ mod wire;
 
 pub use config::{
     CasConfig, DEFAULT_EXTENDED_LIFETIME, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_LIFETIME,
-    ExtendedEncoding, FieldSelection, Flavor, Lifetimes, Territory,
+    ExtendedEncoding, ExtendedPlacement, FieldSelection, Flavor, Lifetimes, Territory,
 };
 pub use error::is_target_not_established;
 pub use provider::{CasProvider, CasSession};
