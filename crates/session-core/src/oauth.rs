@@ -6,6 +6,11 @@
 //! Leniency: `expires_in` may be a number or a string, `token_type` is compared
 //! case-insensitively, camelCase keys (`accessToken`, `expiresIn`) are accepted, unknown fields are
 //! ignored. `error_description` is never kept: some servers echo tokens in it.
+//!
+//! Error answers are recognised by their JSON shape ([`ErrorAnswer`]), not by their content type:
+//! oauthlib sends some as `text/html`. Messages name the HTTP status; an `invalid_request` answer
+//! to a request whose parameters were in the query string says to use [`Placement::Form`]; a 404 or
+//! 405 without an error body means the token URL is wrong ([`ErrorKind::Configuration`]).
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
