@@ -75,12 +75,18 @@ fn token_call(grant: &str, status: u16) -> Seen {
     seen("POST", "/ota/oauth/token", Some(grant), "form", status)
 }
 
-/// The requests the server answered so far, in order.
-async fn log(server: &OAuthServer) -> Vec<Seen> {
+/// The server's log rows, in order.
+async fn rows(server: &OAuthServer) -> Vec<Value> {
     let url = format!("{}/_test/requests", server.base_url());
     let request = http::Request::get(url).body(Vec::new()).unwrap();
-    let rows: Vec<Value> = http().send(request).await.unwrap().json().unwrap();
-    rows.into_iter()
+    http().send(request).await.unwrap().json().unwrap()
+}
+
+/// The requests the server answered so far, in order.
+async fn log(server: &OAuthServer) -> Vec<Seen> {
+    rows(server)
+        .await
+        .into_iter()
         .map(|r| {
             (
                 r["method"].as_str().unwrap().to_owned(),
@@ -95,10 +101,10 @@ async fn log(server: &OAuthServer) -> Vec<Seen> {
 
 /// The content type the server answered its `n`th request with.
 async fn content_type(server: &OAuthServer, n: usize) -> String {
-    let url = format!("{}/_test/requests", server.base_url());
-    let request = http::Request::get(url).body(Vec::new()).unwrap();
-    let rows: Vec<Value> = http().send(request).await.unwrap().json().unwrap();
-    rows[n]["content_type"].as_str().unwrap().to_owned()
+    rows(server).await[n]["content_type"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// `GET /ota/rest/whoami` with the session's credentials.
