@@ -925,6 +925,9 @@ mod tests {
         assert!(oauthlib.is_json_document());
         let array = labelled(200, "text/html", " [1, 2] ");
         assert!(!array.is_html());
+        // And a JSON success labelled HTML parses.
+        let v: Vec<u8> = array.json().unwrap();
+        assert_eq!(v, [1, 2]);
         // A real page is still a page, labelled or not, and so is non-JSON text labelled HTML.
         for page in [
             labelled(404, "text/html", "<!DOCTYPE html><title>Not Found</title>"),
