@@ -565,7 +565,7 @@ fn handle(state: &Mutex<State>, clock: &dyn Clock, req: SimRequest) -> SimRespon
     match endpoint {
         "login" => login(&mut st, now, &req, false),
         "certlogin" => login(&mut st, now, &req, true),
-        "keepAlive" => keep_alive(&mut st, now, &req),
+        "keepAlive" => keep_alive_or_rotate(&mut st, now, &req),
         _ => logout(&mut st, &req),
     }
 }
@@ -721,22 +721,36 @@ fn keep_alive(st: &mut State, now: SystemTime, req: &SimRequest) -> SimResponse 
         return session_answer(req, &token, "FAIL", &error);
     }
     let lifetime = st.lifetime;
-    let rotate = st.rotate_keep_alives > 0;
     match st.sessions.get_mut(&token) {
         Some(session) if !token.is_empty() => {
             session.expires_at = now + lifetime;
-            if rotate {
-                // The session goes on under a new token; the old one is no longer accepted.
-                st.rotate_keep_alives -= 1;
-                let username = session.username.clone();
-                st.sessions.remove(&token);
-                let new_token = issue(st, now, &username);
-                return session_answer(req, &new_token, "SUCCESS", "");
-            }
             session_answer(req, &token, "SUCCESS", "")
         }
         _ => session_answer(req, &token, "FAIL", "NO_SESSION"),
     }
+}
+
+/// A keepAlive; when a rotation is pending and the keepAlive succeeded, the (extended) session
+/// then moves to a new token, which the answer carries, and the old token stops working.
+fn keep_alive_or_rotate(st: &mut State, now: SystemTime, req: &SimRequest) -> SimResponse {
+    let scripted = !st.scripted_keep_alives.is_empty();
+    let answer = keep_alive(st, now, req);
+    let token = req.header("x-authentication").unwrap_or("");
+    if scripted || st.rotate_keep_alives == 0 || token.is_empty() {
+        return answer;
+    }
+    let Some(session) = st.sessions.remove(token) else {
+        return answer;
+    };
+    st.rotate_keep_alives -= 1;
+    st.next_token += 1;
+    let new_token = format!(
+        "{SIM_TOKEN_PREFIX}{:06}-{:08x}",
+        st.next_token,
+        mix(st.next_token)
+    );
+    st.sessions.insert(new_token.clone(), session);
+    session_answer(req, &new_token, "SUCCESS", "")
 }
 
 fn logout(st: &mut State, req: &SimRequest) -> SimResponse {
