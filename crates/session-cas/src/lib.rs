@@ -65,7 +65,7 @@
 //! |---|---|---|
 //! | base URL | `https://sandbox.whapi.com/v2/sessions` (no production host is published: configure it) | the CAS prefix, e.g. `https://cas.example.org/cas` |
 //! | every call | headers `apiKey`, `apiSecret` (secret, sensitive), `Accept: application/json`, optional `territory` (`COM`/`ES`/`IT`), optional query `languageAsPerTerritory` | `Accept: text/plain` |
-//! | log in | `POST {base}/tickets`, JSON `{username, password, extended}` → any 2xx JSON `{ticket, expiryDateTime, extended, ...}`; `fields`/`include`/`exclude` supported | `POST {base}/v1/tickets`, form `username`, `password` → 201 + `Location` |
+//! | log in | `POST {base}/tickets` (`?extended=Y` for an extended ticket), JSON `{username, password, extended}` → any 2xx JSON `{ticket, expiryDateTime, extended, ...}`; `fields`/`include`/`exclude` supported | `POST {base}/v1/tickets`, form `username`, `password` → 201 + `Location` |
 //! | validate (renew) | `GET {base}/tickets/{tgt}` → `{valid}` (or older `{success}`) | `GET {base}/v1/tickets/{tgt}` → 200 / 404 |
 //! | service ticket | `GET {base}/tickets/{tgt}/serviceTicket?target=<url>` → `{ticket, location}` | `POST {base}/v1/tickets/{tgt}`, form `service=` → text `ST-...` |
 //! | log out | `DELETE {base}/tickets/{tgt}` → `{success}`; 404 / 20511 = already out | `DELETE {base}/v1/tickets/{tgt}` → 200; 404 = already out |
