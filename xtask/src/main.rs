@@ -1,13 +1,15 @@
 //! Workspace automation, run as `cargo xtask <command>`:
 //!
 //! - `test`: prepares prerequisites (a `redis-server` for `session-redis`, when that crate is in
-//!   the workspace) and runs every test of every crate with all features. This is the command
+//!   the workspace; a `python3` with `venv` for the real OAuth server tests, which install their
+//!   server themselves) and runs every test of every crate with all features. This is the command
 //!   README.md tells a new user to run.
 //! - `ci`: what CI runs: `fmt --check`, clippy with `-D warnings`, `test`, docs with warnings
 //!   denied, and `tidy`.
 //! - `tidy`: the house rules, also run as a `#[test]` of this crate.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // A command-line tool reports on the terminal.
 
+mod oauth_server;
 mod tidy;
 
 use std::path::{Path, PathBuf};
@@ -96,6 +98,7 @@ fn ensure_redis() -> Result<(), String> {
 
 fn test(extra: &[String]) -> Result<(), String> {
     ensure_redis()?;
+    oauth_server::ensure_python()?;
     let mut args = vec!["test", "--workspace", "--all-features"];
     args.extend(extra.iter().map(String::as_str));
     cargo(&args, &[])

@@ -18,18 +18,23 @@ session_core::secret_type! {
     pub struct TwoFactorCode;
 }
 
-/// A Betfair jurisdiction: which identity hosts to use and how long its sessions last.
+/// A Betfair jurisdiction: which hosts to use and how long its sessions last.
 ///
-/// | jurisdiction | identity (login, keepAlive, logout) | certificate login | session lifetime |
-/// |---|---|---|---|
-/// | `Global` (.com: UK, Ireland, most countries) | `https://identitysso.betfair.com/api/` | `https://identitysso-cert.betfair.com/api/` | 12 h |
-/// | `Italy` | `https://identitysso.betfair.it/api/` | `https://identitysso-cert.betfair.it/api/` | 20 min |
-/// | `Spain` | `https://identitysso.betfair.es/api/` | `https://identitysso-cert.betfair.es/api/` | 20 min (unverified; by analogy with Italy) |
-/// | `Romania` | `https://identitysso.betfair.ro/api/` | `https://identitysso-cert.betfair.ro/api/` | 12 h |
-/// | `Sweden` | `https://identitysso.betfair.se/api/` | `https://identitysso-cert.betfair.se/api/` | 12 h |
-/// | `Australia` (and New Zealand) | `https://identitysso.betfair.com.au/api/` | `https://identitysso-cert.betfair.com/api/` | 12 h |
+/// The hosts come from one table, [`Jurisdiction::hosts`]:
 ///
-/// Every host and the lifetime can be overridden on the [`BetfairBuilder`].
+/// | jurisdiction | identity (login, keepAlive, logout) | certificate login | Accounts API | session lifetime |
+/// |---|---|---|---|---|
+/// | `Global` (.com: UK, Ireland, most countries) | `https://identitysso.betfair.com/api/` | `https://identitysso-cert.betfair.com/api/` | `https://api.betfair.com/` | 12 h |
+/// | `Italy` | `https://identitysso.betfair.it/api/` | `https://identitysso-cert.betfair.it/api/` | `https://api.betfair.com/` | 20 min |
+/// | `Spain` | `https://identitysso.betfair.es/api/` | `https://identitysso-cert.betfair.es/api/` | `https://api.betfair.com/` | 20 min (unverified; by analogy with Italy) |
+/// | `Romania` | `https://identitysso.betfair.ro/api/` | `https://identitysso-cert.betfair.ro/api/` | `https://api.betfair.com/` | 12 h |
+/// | `Sweden` | `https://identitysso.betfair.se/api/` | `https://identitysso-cert.betfair.se/api/` | `https://api.betfair.com/` | 12 h |
+/// | `Australia` | `https://identitysso.betfair.com.au/api/` | `https://identitysso-cert.betfair.com/api/` | `https://api.betfair.com/` | 12 h |
+/// | `NewZealand` | `https://identitysso.betfair.com.au/api/` | `https://identitysso-cert.betfair.com/api/` | `https://api.betfair.com.au/` | 12 h |
+///
+/// Every host and the lifetime can be overridden: [`BetfairBuilder::identity_url`],
+/// [`BetfairBuilder::cert_url`], [`BetfairBuilder::session_lifetime`] and
+/// [`AccountsBuilder::api_url`](crate::AccountsBuilder::api_url).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Jurisdiction {
@@ -44,22 +49,40 @@ pub enum Jurisdiction {
     Romania,
     /// betfair.se.
     Sweden,
-    /// betfair.com.au: Australia and New Zealand.
+    /// betfair.com.au, Australian customers: the Australian identity host, the .com API host.
     Australia,
+    /// New Zealand customers: the Australian identity host and the Australian API host
+    /// (`api.betfair.com.au`), which Betfair's API docs name for New Zealand customers.
+    NewZealand,
+}
+
+/// The hosts one jurisdiction uses, as [`Jurisdiction::hosts`] lists them. Each is a base URL
+/// ending in `/`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct JurisdictionHosts {
+    /// Interactive login, keepAlive and logout.
+    pub identity: &'static str,
+    /// Certificate (non-interactive) login.
+    pub cert: &'static str,
+    /// The API-NG host the Accounts API (vendor services) lives on.
+    pub api: &'static str,
 }
 
 impl Jurisdiction {
     /// Every jurisdiction, in table order.
-    pub const ALL: [Jurisdiction; 6] = [
+    pub const ALL: [Jurisdiction; 7] = [
         Self::Global,
         Self::Italy,
         Self::Spain,
         Self::Romania,
         Self::Sweden,
         Self::Australia,
+        Self::NewZealand,
     ];
 
-    /// The lowercase name (`"global"`, `"italy"`, ...), as [`FromStr`] accepts it.
+    /// The lowercase name (`"global"`, `"italy"`, ..., `"new_zealand"`), as [`FromStr`] accepts
+    /// it.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Global => "global",
@@ -68,34 +91,78 @@ impl Jurisdiction {
             Self::Romania => "romania",
             Self::Sweden => "sweden",
             Self::Australia => "australia",
+            Self::NewZealand => "new_zealand",
         }
     }
 
-    /// The base URL of interactive login, keepAlive and logout.
-    pub fn identity_url(self) -> &'static str {
-        match self {
-            Self::Global => "https://identitysso.betfair.com/api/",
-            Self::Italy => "https://identitysso.betfair.it/api/",
-            Self::Spain => "https://identitysso.betfair.es/api/",
-            Self::Romania => "https://identitysso.betfair.ro/api/",
-            Self::Sweden => "https://identitysso.betfair.se/api/",
-            Self::Australia => "https://identitysso.betfair.com.au/api/",
-        }
-    }
-
-    /// The base URL of certificate (non-interactive) login.
+    /// The jurisdiction's hosts: the one table every default host comes from.
     ///
-    /// No Australian certificate host is documented; like the most used client library, this
-    /// falls back to the .com host. Override it with [`BetfairBuilder::cert_url`] if Betfair
-    /// tells you otherwise.
-    pub fn cert_url(self) -> &'static str {
-        match self {
-            Self::Global | Self::Australia => "https://identitysso-cert.betfair.com/api/",
-            Self::Italy => "https://identitysso-cert.betfair.it/api/",
-            Self::Spain => "https://identitysso-cert.betfair.es/api/",
-            Self::Romania => "https://identitysso-cert.betfair.ro/api/",
-            Self::Sweden => "https://identitysso-cert.betfair.se/api/",
+    /// Where the sources disagree: no Australian certificate host is documented, so Australia
+    /// and New Zealand log in with a certificate on the .com host, as the most used client
+    /// library does; the Accounts API is on `api.betfair.com` for every jurisdiction (Betfair
+    /// documents this for Italy and Spain, which log in on their own identity hosts) except New
+    /// Zealand, whose customers Betfair sends to `api.betfair.com.au` (betfairlightweight does
+    /// the same; older clients used the .com.au API host for Australia too).
+    pub fn hosts(self) -> JurisdictionHosts {
+        let (identity, cert, api) = match self {
+            Self::Global => (
+                "https://identitysso.betfair.com/api/",
+                "https://identitysso-cert.betfair.com/api/",
+                "https://api.betfair.com/",
+            ),
+            Self::Italy => (
+                "https://identitysso.betfair.it/api/",
+                "https://identitysso-cert.betfair.it/api/",
+                "https://api.betfair.com/",
+            ),
+            Self::Spain => (
+                "https://identitysso.betfair.es/api/",
+                "https://identitysso-cert.betfair.es/api/",
+                "https://api.betfair.com/",
+            ),
+            Self::Romania => (
+                "https://identitysso.betfair.ro/api/",
+                "https://identitysso-cert.betfair.ro/api/",
+                "https://api.betfair.com/",
+            ),
+            Self::Sweden => (
+                "https://identitysso.betfair.se/api/",
+                "https://identitysso-cert.betfair.se/api/",
+                "https://api.betfair.com/",
+            ),
+            Self::Australia => (
+                "https://identitysso.betfair.com.au/api/",
+                "https://identitysso-cert.betfair.com/api/",
+                "https://api.betfair.com/",
+            ),
+            Self::NewZealand => (
+                "https://identitysso.betfair.com.au/api/",
+                "https://identitysso-cert.betfair.com/api/",
+                "https://api.betfair.com.au/",
+            ),
+        };
+        JurisdictionHosts {
+            identity,
+            cert,
+            api,
         }
+    }
+
+    /// The base URL of interactive login, keepAlive and logout (from [`Jurisdiction::hosts`]).
+    pub fn identity_url(self) -> &'static str {
+        self.hosts().identity
+    }
+
+    /// The base URL of certificate (non-interactive) login (from [`Jurisdiction::hosts`]).
+    /// Override it with [`BetfairBuilder::cert_url`] if Betfair tells you otherwise.
+    pub fn cert_url(self) -> &'static str {
+        self.hosts().cert
+    }
+
+    /// The API-NG host the Accounts API lives on (from [`Jurisdiction::hosts`]); override it with
+    /// [`AccountsBuilder::api_url`](crate::AccountsBuilder::api_url).
+    pub fn api_url(self) -> &'static str {
+        self.hosts().api
     }
 
     /// How long a session is assumed to live without a keepAlive. Conservative: Betfair says
@@ -104,7 +171,7 @@ impl Jurisdiction {
     pub fn session_lifetime(self) -> Duration {
         match self {
             Self::Italy | Self::Spain => Duration::from_secs(20 * 60),
-            Self::Global | Self::Romania | Self::Sweden | Self::Australia => {
+            Self::Global | Self::Romania | Self::Sweden | Self::Australia | Self::NewZealand => {
                 Duration::from_secs(12 * 3600)
             }
         }
@@ -121,7 +188,8 @@ impl FromStr for Jurisdiction {
     type Err = Error;
 
     /// Accepts the names from [`Jurisdiction::as_str`] and the country domains
-    /// (`com`, `uk`, `it`, `es`, `ro`, `se`, `au`, `nz`, `new_zealand`), in any case.
+    /// (`com`, `uk`, `it`, `es`, `ro`, `se`, `au`, `nz`), in any case; `new_zealand` may be
+    /// spelled `new-zealand` or `newzealand`.
     fn from_str(s: &str) -> Result<Self> {
         Ok(match s.trim().to_ascii_lowercase().as_str() {
             "global" | "com" | "uk" | "ie" => Self::Global,
@@ -129,7 +197,8 @@ impl FromStr for Jurisdiction {
             "spain" | "es" => Self::Spain,
             "romania" | "ro" => Self::Romania,
             "sweden" | "se" => Self::Sweden,
-            "australia" | "au" | "com.au" | "nz" | "new_zealand" | "new-zealand" => Self::Australia,
+            "australia" | "au" | "com.au" => Self::Australia,
+            "new_zealand" | "new-zealand" | "newzealand" | "nz" => Self::NewZealand,
             _ => return Err(Error::configuration(NAME, "unknown jurisdiction")),
         })
     }
@@ -472,10 +541,31 @@ mod tests {
             Jurisdiction::Italy.session_lifetime(),
             Duration::from_secs(1200)
         );
+        for nz in ["NZ", "new-zealand", "New_Zealand", "newzealand"] {
+            assert_eq!(
+                nz.parse::<Jurisdiction>().unwrap(),
+                Jurisdiction::NewZealand
+            );
+        }
         assert_eq!(
-            "NZ".parse::<Jurisdiction>().unwrap(),
+            "au".parse::<Jurisdiction>().unwrap(),
             Jurisdiction::Australia
         );
+        // New Zealand differs from Australia only in its Accounts API host.
+        let (au, nz) = (
+            Jurisdiction::Australia.hosts(),
+            Jurisdiction::NewZealand.hosts(),
+        );
+        assert_eq!((au.identity, au.cert), (nz.identity, nz.cert));
+        assert_eq!(au.api, "https://api.betfair.com/");
+        assert_eq!(nz.api, "https://api.betfair.com.au/");
+        for j in Jurisdiction::ALL {
+            let api = base(j.api_url(), false).unwrap();
+            assert_eq!((api.scheme(), api.path()), ("https", "/"));
+            if j != Jurisdiction::NewZealand {
+                assert_eq!(j.api_url(), "https://api.betfair.com/", "{j}");
+            }
+        }
         assert!("mars".parse::<Jurisdiction>().is_err());
     }
 

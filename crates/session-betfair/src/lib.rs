@@ -61,17 +61,19 @@
 //!
 //! # Jurisdictions
 //!
-//! | [`Jurisdiction`] | identity host (login, keepAlive, logout) | certificate host | assumed lifetime |
-//! |---|---|---|---|
-//! | `Global` | `identitysso.betfair.com` | `identitysso-cert.betfair.com` | 12 h |
-//! | `Italy` | `identitysso.betfair.it` | `identitysso-cert.betfair.it` | 20 min |
-//! | `Spain` | `identitysso.betfair.es` | `identitysso-cert.betfair.es` | 20 min |
-//! | `Romania` | `identitysso.betfair.ro` | `identitysso-cert.betfair.ro` | 12 h |
-//! | `Sweden` | `identitysso.betfair.se` | `identitysso-cert.betfair.se` | 12 h |
-//! | `Australia` (and New Zealand) | `identitysso.betfair.com.au` | `identitysso-cert.betfair.com` | 12 h |
+//! | [`Jurisdiction`] | identity host (login, keepAlive, logout) | certificate host | Accounts API host | assumed lifetime |
+//! |---|---|---|---|---|
+//! | `Global` | `identitysso.betfair.com` | `identitysso-cert.betfair.com` | `api.betfair.com` | 12 h |
+//! | `Italy` | `identitysso.betfair.it` | `identitysso-cert.betfair.it` | `api.betfair.com` | 20 min |
+//! | `Spain` | `identitysso.betfair.es` | `identitysso-cert.betfair.es` | `api.betfair.com` | 20 min |
+//! | `Romania` | `identitysso.betfair.ro` | `identitysso-cert.betfair.ro` | `api.betfair.com` | 12 h |
+//! | `Sweden` | `identitysso.betfair.se` | `identitysso-cert.betfair.se` | `api.betfair.com` | 12 h |
+//! | `Australia` | `identitysso.betfair.com.au` | `identitysso-cert.betfair.com` | `api.betfair.com` | 12 h |
+//! | `NewZealand` | `identitysso.betfair.com.au` | `identitysso-cert.betfair.com` | `api.betfair.com.au` | 12 h |
 //!
-//! All under `/api/`. Each host is overridable ([`BetfairBuilder::identity_url`],
-//! [`BetfairBuilder::cert_url`]), and so are the lifetime
+//! Identity hosts are under `/api/`. The table is [`Jurisdiction::hosts`]; each host is
+//! overridable ([`BetfairBuilder::identity_url`], [`BetfairBuilder::cert_url`],
+//! [`AccountsBuilder::api_url`]), and so are the lifetime
 //! ([`BetfairBuilder::session_lifetime`]) and the keep-alive cadence
 //! ([`BetfairBuilder::keep_alive`], default half the lifetime). keepAlive and logout always go to
 //! the identity host of the jurisdiction the session was obtained in. The manager renews a session
@@ -340,8 +342,10 @@
 //! - **A refresh answered `UNEXPECTED_ERROR`** usually means the customer revoked access, but the
 //!   code also means a transient failure; it stays `Unavailable` (retried with backoff), so a
 //!   revoked web app shows up as repeated `UNEXPECTED_ERROR` refresh failures.
-//! - **The API host** is `api.betfair.com` for every jurisdiction ([`Jurisdiction::api_url`]);
-//!   New Zealand customers may need `api.betfair.com.au` via [`AccountsBuilder::api_url`].
+//! - **The API host** is `api.betfair.com` for every jurisdiction, Australia included, except
+//!   [`Jurisdiction::NewZealand`], which uses `api.betfair.com.au` as Betfair's API docs and
+//!   betfairlightweight do; some older clients send Australians there too. The table is
+//!   [`Jurisdiction::hosts`]; [`AccountsBuilder::api_url`] overrides it.
 //! - `Accept-Encoding: gzip` (recommended by Betfair) is not sent: the HTTP layer does not
 //!   decompress.
 //!
@@ -400,12 +404,18 @@
 //!   12 hours; the most used client library moved from 24 h back to 12 h. This crate assumes 12 h.
 //! - **Spain's lifetime** is undocumented; it is assumed to be Italy's 20 minutes (safe: a
 //!   keepAlive costs nothing).
-//! - **Australian hosts**: the identity host is `identitysso.betfair.com.au` (some clients use
-//!   `identitysso.betfair.au`); no Australian certificate host is documented, so certificate
-//!   login uses the .com host. Both are overridable.
+//! - **Australian and New Zealand hosts**: the identity host is `identitysso.betfair.com.au`
+//!   for both (some clients use `identitysso.betfair.au`); no Australian certificate host is
+//!   documented, so certificate login uses the .com host. New Zealand is its own
+//!   [`Jurisdiction`] because its Accounts API host differs (`api.betfair.com.au`; Australia uses
+//!   `api.betfair.com`). All hosts come from [`Jurisdiction::hosts`] and are overridable.
 //! - **keepAlive method**: the docs say `POST`, a curl sample uses `GET`; this crate posts.
-//! - **keepAlive's returned token**: it is the same token in practice; this crate keeps the token
-//!   it has and treats a successful keepAlive as an extension.
+//! - **keepAlive's returned token**: the docs do not say whether it may change; it is the same
+//!   token in every recorded answer. When an answer carries a different non-blank token, this
+//!   crate adopts it (the renewal is then a new session with that token, as betfairlightweight
+//!   does); otherwise a successful keepAlive extends the session it has.
+//! - **A 404 or 405 from the identity or Accounts API host** (an HTML "Not Found" page included)
+//!   means a wrong host or path: it is [`ErrorKind::Configuration`], not a gateway outage.
 //! - **Where the failure reason is**: the interactive endpoint uses `error`, certificate login and
 //!   some answers put the code in the status field; both are read, `error` first.
 //! - **Interactive `LIMITED_ACCESS`** returns a usable token: this crate returns a session flagged
@@ -427,7 +437,7 @@ mod vendor;
 mod wire;
 
 pub use cert::ClientCertificate;
-pub use config::{BetfairBuilder, Jurisdiction, TwoFactorCode};
+pub use config::{BetfairBuilder, Jurisdiction, JurisdictionHosts, TwoFactorCode};
 pub use error::{LOGIN_BAN, accounts_code_kind, code_kind};
 pub use provider::{BetfairProvider, BetfairSession, LoginMethod};
 #[cfg(feature = "middleware")]

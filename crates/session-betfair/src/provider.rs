@@ -267,18 +267,22 @@ impl BetfairProvider {
     #[tracing::instrument(name = "betfair.resume", skip_all, fields(provider = NAME))]
     pub async fn resume(&self, token: SessionToken) -> Result<BetfairSession> {
         let session = self.session(token, None, LoginMethod::Resumed);
-        self.keep_alive(&session).await?;
+        let token = self.keep_alive(&session).await?;
         Ok(BetfairSession {
+            token: token.unwrap_or(session.token),
             expiry: self.fresh_expiry(),
             ..session
         })
     }
 
-    async fn keep_alive(&self, session: &BetfairSession) -> Result<()> {
+    /// Sends a keepAlive for `session`; `Some(token)` when the answer carries a token other than
+    /// the one sent, which then replaces it (as betfairlightweight does).
+    async fn keep_alive(&self, session: &BetfairSession) -> Result<Option<SessionToken>> {
         let request =
             wire::keep_alive_request(&session.identity_url, &session.app_key, &session.token)?;
         let response = self.parts.http.send(request).await?;
-        wire::parse_session_call("keepalive", &response)
+        let answered = wire::parse_session_call("keepalive", &response)?;
+        Ok(answered.filter(|t| t.expose_secret() != session.token.expose_secret()))
     }
 
     fn check_ban(&self) -> Result<()> {
@@ -392,8 +396,15 @@ impl SessionProvider for BetfairProvider {
 
     #[tracing::instrument(name = "betfair.keep_alive", skip_all, fields(provider = NAME))]
     async fn renew(&self, session: &BetfairSession) -> Result<Renewal<BetfairSession>> {
-        self.keep_alive(session).await?;
-        Ok(Renewal::Extended(self.fresh_expiry()))
+        Ok(match self.keep_alive(session).await? {
+            // A different token in the answer replaces the one the session had.
+            Some(token) => Renewal::Renewed(BetfairSession {
+                token,
+                expiry: self.fresh_expiry(),
+                ..session.clone()
+            }),
+            None => Renewal::Extended(self.fresh_expiry()),
+        })
     }
 
     #[tracing::instrument(name = "betfair.logout", skip_all, fields(provider = NAME))]
@@ -402,7 +413,7 @@ impl SessionProvider for BetfairProvider {
             wire::logout_request(&session.identity_url, &session.app_key, &session.token)?;
         let response = self.parts.http.send(request).await?;
         match wire::parse_session_call("logout", &response) {
-            Ok(()) => Ok(()),
+            Ok(_) => Ok(()),
             // Already gone upstream: that is logged out too.
             Err(e) if e.kind() == ErrorKind::SessionRejected => Ok(()),
             Err(e) => Err(e),

@@ -106,6 +106,7 @@ struct State {
     scripted_logins: VecDeque<Scripted>,
     scripted_keep_alives: VecDeque<String>,
     scripted_logouts: VecDeque<String>,
+    rotate_keep_alives: usize,
     counts: SimCounts,
     next_token: u64,
     vendor: vendor::VendorState,
@@ -238,6 +239,7 @@ impl BetfairSimBuilder {
             scripted_logins: VecDeque::new(),
             scripted_keep_alives: VecDeque::new(),
             scripted_logouts: VecDeque::new(),
+            rotate_keep_alives: 0,
             counts: SimCounts::default(),
             next_token: 0,
             vendor: vendor::VendorState::new(
@@ -406,6 +408,13 @@ impl BetfairSim {
         self.lock().scripted_keep_alives.push_back(error.to_owned());
     }
 
+    /// The next successful keepAlive moves the session to a new token, answers that token in
+    /// `token`, and stops accepting the old one (Betfair's answers carry a token; clients adopt
+    /// it when it differs). Calls queue up.
+    pub fn rotate_token_on_keep_alive(&self) {
+        self.lock().rotate_keep_alives += 1;
+    }
+
     /// The next logout answers `FAIL` with `error`.
     pub fn script_logout(&self, error: &str) {
         self.lock().scripted_logouts.push_back(error.to_owned());
@@ -557,7 +566,7 @@ fn handle(state: &Mutex<State>, clock: &dyn Clock, req: SimRequest) -> SimRespon
     match endpoint {
         "login" => login(&mut st, now, &req, false),
         "certlogin" => login(&mut st, now, &req, true),
-        "keepAlive" => keep_alive(&mut st, now, &req),
+        "keepAlive" => keep_alive_or_rotate(&mut st, now, &req),
         _ => logout(&mut st, &req),
     }
 }
@@ -722,14 +731,38 @@ fn keep_alive(st: &mut State, now: SystemTime, req: &SimRequest) -> SimResponse 
     }
 }
 
+/// A keepAlive; when a rotation is pending and the keepAlive succeeded, the (extended) session
+/// then moves to a new token, which the answer carries, and the old token stops working.
+fn keep_alive_or_rotate(st: &mut State, now: SystemTime, req: &SimRequest) -> SimResponse {
+    let scripted = !st.scripted_keep_alives.is_empty();
+    let answer = keep_alive(st, now, req);
+    let token = req.header("x-authentication").unwrap_or("");
+    if scripted || st.rotate_keep_alives == 0 || token.is_empty() {
+        return answer;
+    }
+    let Some(session) = st.sessions.remove(token) else {
+        return answer;
+    };
+    st.rotate_keep_alives -= 1;
+    st.next_token += 1;
+    let new_token = format!(
+        "{SIM_TOKEN_PREFIX}{:06}-{:08x}",
+        st.next_token,
+        mix(st.next_token)
+    );
+    st.sessions.insert(new_token.clone(), session);
+    session_answer(req, &new_token, "SUCCESS", "")
+}
+
 fn logout(st: &mut State, req: &SimRequest) -> SimResponse {
     let token = req.header("x-authentication").unwrap_or("").to_owned();
     if let Some(error) = st.scripted_logouts.pop_front() {
         return session_answer(req, &token, "FAIL", &error);
     }
+    // Betfair's recorded logout answers echo the session token, success or not.
     match st.sessions.remove(&token) {
-        Some(_) if !token.is_empty() => session_answer(req, "", "SUCCESS", ""),
-        _ => session_answer(req, "", "FAIL", "NO_SESSION"),
+        Some(_) if !token.is_empty() => session_answer(req, &token, "SUCCESS", ""),
+        _ => session_answer(req, &token, "FAIL", "NO_SESSION"),
     }
 }
 

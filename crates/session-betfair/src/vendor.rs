@@ -398,16 +398,6 @@ impl BetfairProvider {
     }
 }
 
-impl Jurisdiction {
-    /// The API-NG host the Accounts API lives on. Every jurisdiction uses the .com host after
-    /// logging in on its own identity host (Betfair documents this for Italy and Spain). New
-    /// Zealand customers may need `https://api.betfair.com.au/` instead
-    /// ([`AccountsBuilder::api_url`]).
-    pub fn api_url(self) -> &'static str {
-        "https://api.betfair.com/"
-    }
-}
-
 /// Builds an [`AccountsClient`]. Start with [`AccountsClient::builder`].
 pub struct AccountsBuilder {
     api_url: Option<String>,

@@ -166,8 +166,8 @@ pub(crate) struct LoginOutcome {
     pub(crate) limited: Option<String>,
 }
 
-/// Parses a non-2xx answer that still carries an identity body with a code; otherwise the core's
-/// mapping of the status.
+/// Parses a non-2xx answer that still carries an identity body with a code; otherwise a 404 or 405
+/// (HTML or not) is a configuration error, and anything else the core's mapping of the status.
 fn non_success(response: &HttpResponse, to_error: impl Fn(&str) -> Error) -> Error {
     if !response.is_html()
         && let Ok(body) = serde_json::from_slice::<IdentityBody>(response.body())
@@ -177,7 +177,10 @@ fn non_success(response: &HttpResponse, to_error: impl Fn(&str) -> Error) -> Err
             return to_error(&code);
         }
     }
-    response.unexpected_status()
+    // Login, keepAlive and logout have fixed paths: a 404 or 405 page means a wrong identity host.
+    response
+        .missing_endpoint("betfair identity")
+        .unwrap_or_else(|| response.unexpected_status())
 }
 
 /// Parses an interactive or certificate login answer.
@@ -236,14 +239,18 @@ pub(crate) fn parse_login(response: &HttpResponse) -> Result<LoginOutcome> {
     }
 }
 
-/// Parses a keepAlive (`op = "keepalive"`) or logout (`op = "logout"`) answer.
-pub(crate) fn parse_session_call(op: &'static str, response: &HttpResponse) -> Result<()> {
+/// Parses a keepAlive (`op = "keepalive"`) or logout (`op = "logout"`) answer. On success, the
+/// answer's `token` when it has a non-blank one (Betfair echoes the session token there).
+pub(crate) fn parse_session_call(
+    op: &'static str,
+    response: &HttpResponse,
+) -> Result<Option<SessionToken>> {
     if !response.status().is_success() {
         return Err(non_success(response, |code| session_call_error(op, code)));
     }
-    let body: IdentityBody = response.json()?;
+    let mut body: IdentityBody = response.json()?;
     match body.status().as_str() {
-        "SUCCESS" => Ok(()),
+        "SUCCESS" => Ok(body.take_token()),
         "" if body.error().is_empty() => Err(Error::new(
             ErrorKind::UnexpectedResponse,
             NAME,

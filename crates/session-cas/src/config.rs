@@ -79,6 +79,23 @@ pub enum ExtendedEncoding {
     YesNo,
 }
 
+/// Where the `extended` login flag travels. William Hill's overview says "set the query parameter
+/// extended to Y"; its v2 schema puts `extended` in the JSON body. The default sends both, so that
+/// either reading is satisfied.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ExtendedPlacement {
+    /// The body field (always, `false` for a normal ticket) and, for an extended ticket, the query
+    /// parameter `extended=Y` too.
+    #[default]
+    QueryAndBody,
+    /// Only the body field, as the v2 schema has it.
+    Body,
+    /// Only the query parameter `extended=Y` for an extended ticket, as the overview has it; the
+    /// body has no `extended` field.
+    Query,
+}
+
 /// William Hill's `fields` / `include` / `exclude` query lists (comma-separated on the wire).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FieldSelection {
@@ -206,6 +223,7 @@ pub struct CasConfig {
     pub(crate) language_as_per_territory: Option<bool>,
     pub(crate) extended: bool,
     pub(crate) extended_encoding: ExtendedEncoding,
+    pub(crate) extended_placement: ExtendedPlacement,
     pub(crate) login_fields: FieldSelection,
     pub(crate) service_ticket_fields: FieldSelection,
     pub(crate) lifetimes: Lifetimes,
@@ -232,6 +250,7 @@ impl fmt::Debug for CasConfig {
             .field("language_as_per_territory", &self.language_as_per_territory)
             .field("extended", &self.extended)
             .field("extended_encoding", &self.extended_encoding)
+            .field("extended_placement", &self.extended_placement)
             .field("login_fields", &self.login_fields)
             .field("service_ticket_fields", &self.service_ticket_fields)
             .field("lifetimes", &self.lifetimes)
@@ -256,6 +275,7 @@ impl CasConfig {
             language_as_per_territory: None,
             extended: false,
             extended_encoding: ExtendedEncoding::default(),
+            extended_placement: ExtendedPlacement::default(),
             login_fields: FieldSelection::default(),
             service_ticket_fields: FieldSelection::default(),
             lifetimes: Lifetimes::default(),
@@ -308,6 +328,14 @@ impl CasConfig {
     #[must_use]
     pub fn extended_encoding(mut self, encoding: ExtendedEncoding) -> Self {
         self.extended_encoding = encoding;
+        self
+    }
+
+    /// Where the `extended` flag is sent (default [`ExtendedPlacement::QueryAndBody`]: the query
+    /// parameter `extended=Y` for an extended ticket, and the body field always).
+    #[must_use]
+    pub fn extended_placement(mut self, placement: ExtendedPlacement) -> Self {
+        self.extended_placement = placement;
         self
     }
 

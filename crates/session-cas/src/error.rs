@@ -14,14 +14,15 @@
 //! | 20510 | 403 | target service not established (`field: target`) | [`Configuration`](ErrorKind::Configuration) (see [`is_target_not_established`]) |
 //! | 20511 | 404 | ticket-granting ticket not found | [`SessionRejected`](ErrorKind::SessionRejected); on logout: success (already gone) |
 //! | 20512–20514 | 403 | suspended, max linked accounts, closed by player | [`AccountRestricted`](ErrorKind::AccountRestricted) |
-//! | none | 404 on login | application metadata not configured | [`Configuration`](ErrorKind::Configuration) |
+//! | none | 404 on login, JSON body | application metadata not configured | [`Configuration`](ErrorKind::Configuration) |
+//! | none | 404 or 405 on login, HTML or other non-JSON body | no REST API at the base URL | [`Configuration`](ErrorKind::Configuration), "no cas rest endpoint at the base url (http 404)" |
 //! | other / none | 401 on login | (gateway) | [`InvalidCredentials`](ErrorKind::InvalidCredentials): never retried, so a bad key cannot lock the account |
 //! | other / none | 403 on login | (gateway or unknown account state) | [`AccountRestricted`](ErrorKind::AccountRestricted) |
 //! | other / none | 400 on login | request refused (e.g. a username outside the documented pattern) | [`InvalidCredentials`](ErrorKind::InvalidCredentials) |
 //! | other / none | 401 or 404 on a ticket call | ticket not accepted | [`SessionRejected`](ErrorKind::SessionRejected) |
 //! | other / none | 403 on the service-ticket call | target service not established | [`Configuration`](ErrorKind::Configuration) |
 //! | any | 429 | throttled | [`RateLimited`](ErrorKind::RateLimited) (with `Retry-After`) |
-//! | any | HTML body, any status | gateway page | [`Unavailable`](ErrorKind::Unavailable) |
+//! | any | HTML body, any other status | gateway page | [`Unavailable`](ErrorKind::Unavailable) |
 //! | any | 5xx | server failure | [`Unavailable`](ErrorKind::Unavailable) |
 //! | any | other | — | [`UnexpectedResponse`](ErrorKind::UnexpectedResponse) |
 //!
@@ -32,11 +33,12 @@
 //! | login 401 (400 on old servers) | [`InvalidCredentials`](ErrorKind::InvalidCredentials) |
 //! | login 401 whose `authentication_exceptions` name `AccountLocked`, `AccountDisabled`, `AccountExpired`, `AccountPasswordMustChange`, `InvalidLoginLocation` or `InvalidLoginTime` | [`AccountRestricted`](ErrorKind::AccountRestricted), code = that exception name |
 //! | login 415 (body not form-encoded) | [`Configuration`](ErrorKind::Configuration) |
+//! | login 404 or 405, HTML page or not (no REST module, or a wrong base URL) | [`Configuration`](ErrorKind::Configuration), "no cas rest endpoint at the base url (http 404)" |
 //! | login 201 without a usable `Location` | [`UnexpectedResponse`](ErrorKind::UnexpectedResponse) |
 //! | service ticket / status 404 | [`SessionRejected`](ErrorKind::SessionRejected) |
 //! | service ticket 400, or 500 "service unspecified or unrecognized" | [`Configuration`](ErrorKind::Configuration), code `INVALID_SERVICE` (see [`is_target_not_established`]) |
 //! | logout 404 | success (already gone) |
-//! | 429 / 5xx / HTML | [`RateLimited`](ErrorKind::RateLimited) / [`Unavailable`](ErrorKind::Unavailable) / [`Unavailable`](ErrorKind::Unavailable) |
+//! | 429 / 5xx / HTML (at a status other than a login 404/405) | [`RateLimited`](ErrorKind::RateLimited) / [`Unavailable`](ErrorKind::Unavailable) / [`Unavailable`](ErrorKind::Unavailable) |
 
 use serde::Deserialize;
 use session_core::http::HttpResponse;
@@ -167,9 +169,29 @@ fn maybe_code(e: Error, code: Option<&str>) -> Error {
     }
 }
 
+/// A 404 or 405 on the login path (fixed, unlike the ticket paths) is a base URL without the CAS
+/// REST API, HTML page or not, except a William Hill JSON 404: that is the documented
+/// "application metadata not configured" answer, or carries an error code that decides.
+fn missing_login_endpoint(op: Operation, resp: &HttpResponse) -> Option<Error> {
+    if op != Operation::Login {
+        return None;
+    }
+    let missing = resp.missing_endpoint("cas rest")?;
+    let json_404 =
+        resp.status() == http::StatusCode::NOT_FOUND && !resp.is_html() && resp.is_json_document();
+    let decided = wh_error_body(resp)
+        .as_ref()
+        .and_then(deciding_code)
+        .is_some();
+    (!json_404 && !decided).then_some(missing)
+}
+
 /// The error for a failed William Hill call (`resp` is not the operation's success).
 pub(crate) fn wh_failure(op: Operation, resp: &HttpResponse) -> Error {
     let provider = resp.provider();
+    if let Some(missing) = missing_login_endpoint(op, resp) {
+        return missing;
+    }
     if resp.is_html() {
         return gateway_page(resp);
     }
@@ -264,6 +286,11 @@ fn collect_strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
 /// The error for a failed Apereo call.
 pub(crate) fn apereo_failure(op: Operation, resp: &HttpResponse) -> Error {
     let provider = resp.provider();
+    if op == Operation::Login
+        && let Some(missing) = resp.missing_endpoint("cas rest")
+    {
+        return missing;
+    }
     if resp.is_html() {
         return gateway_page(resp);
     }
@@ -278,10 +305,6 @@ pub(crate) fn apereo_failure(op: Operation, resp: &HttpResponse) -> Error {
         (Operation::Login, 415) => new(
             ErrorKind::Configuration,
             "login request format refused by the server",
-        ),
-        (Operation::Login, 404 | 405) => new(
-            ErrorKind::Configuration,
-            "cas rest endpoint not found at the base url",
         ),
         (Operation::ServiceTicket | Operation::Validate, 404) => {
             new(ErrorKind::SessionRejected, "ticket not found or expired")
@@ -391,6 +414,51 @@ mod tests {
         let e = wh_failure(Operation::Login, &r);
         assert_eq!(e.kind(), ErrorKind::AccountRestricted);
         assert_eq!(e.code(), Some("20504"));
+    }
+
+    fn page(status: u16, body: &'static str) -> HttpResponse {
+        let mut h = http::HeaderMap::new();
+        h.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("text/html;charset=UTF-8"),
+        );
+        HttpResponse::new(NAME, http::StatusCode::from_u16(status).unwrap(), h, body)
+    }
+
+    #[test]
+    fn a_login_path_without_the_rest_module_is_configuration_html_or_not() {
+        let not_found = "<!doctype html><html><head><title>HTTP Status 404 – Not Found</title>";
+        for (status, body) in [(404, not_found), (405, ""), (404, "Not Found")] {
+            for failure in [wh_failure, apereo_failure] {
+                let e = failure(Operation::Login, &page(status, body));
+                assert_eq!(e.kind(), ErrorKind::Configuration, "{status} {body}");
+                assert!(!e.is_retryable());
+                assert_eq!(e.http_failure(), Some(HttpFailure::Status(status)));
+                assert_eq!(
+                    e.to_string(),
+                    format!("cas: no cas rest endpoint at the base url (http {status})")
+                );
+            }
+        }
+        // Apereo's 404 is the same in JSON.
+        let e = apereo_failure(Operation::Login, &json(404, "{}"));
+        assert_eq!(e.kind(), ErrorKind::Configuration);
+        // William Hill's JSON 404 without a code is its "application metadata not configured".
+        let e = wh_failure(Operation::Login, &json(404, r#"{"errors":[]}"#));
+        assert_eq!(e.kind(), ErrorKind::Configuration);
+        assert_eq!(
+            e.to_string(),
+            "cas: application not configured for the sessions api"
+        );
+        // A ticket path's 404 page is not a missing endpoint: the ticket is in the path.
+        let e = apereo_failure(Operation::Validate, &page(404, not_found));
+        assert_ne!(e.kind(), ErrorKind::Configuration);
+        // A gateway page with another status stays a gateway page.
+        let e = wh_failure(Operation::Login, &page(502, "<html>Bad Gateway</html>"));
+        assert_eq!(
+            (e.kind(), e.http_failure()),
+            (ErrorKind::Unavailable, Some(HttpFailure::GatewayPage))
+        );
     }
 
     #[test]

@@ -65,7 +65,7 @@
 //! |---|---|---|
 //! | base URL | `https://sandbox.whapi.com/v2/sessions` (no production host is published: configure it) | the CAS prefix, e.g. `https://cas.example.org/cas` |
 //! | every call | headers `apiKey`, `apiSecret` (secret, sensitive), `Accept: application/json`, optional `territory` (`COM`/`ES`/`IT`), optional query `languageAsPerTerritory` | `Accept: text/plain` |
-//! | log in | `POST {base}/tickets`, JSON `{username, password, extended}` → any 2xx JSON `{ticket, expiryDateTime, extended, ...}`; `fields`/`include`/`exclude` supported | `POST {base}/v1/tickets`, form `username`, `password` → 201 + `Location` |
+//! | log in | `POST {base}/tickets` (`?extended=Y` for an extended ticket), JSON `{username, password, extended}` → any 2xx JSON `{ticket, expiryDateTime, extended, ...}`; `fields`/`include`/`exclude` supported | `POST {base}/v1/tickets`, form `username`, `password` → 201 + `Location` |
 //! | validate (renew) | `GET {base}/tickets/{tgt}` → `{valid}` (or older `{success}`) | `GET {base}/v1/tickets/{tgt}` → 200 / 404 |
 //! | service ticket | `GET {base}/tickets/{tgt}/serviceTicket?target=<url>` → `{ticket, location}` | `POST {base}/v1/tickets/{tgt}`, form `service=` → text `ST-...` |
 //! | log out | `DELETE {base}/tickets/{tgt}` → `{success}`; 404 / 20511 = already out | `DELETE {base}/v1/tickets/{tgt}` → 200; 404 = already out |
@@ -147,6 +147,7 @@
 //! | WH 20511 (404) | [`SessionRejected`](ErrorKind::SessionRejected); on logout: success |
 //! | WH 20510, 20502 (403), or 403 without code on the service-ticket call | [`Configuration`](ErrorKind::Configuration), "target service not established" ([`is_target_not_established`]) |
 //! | WH login 404 without a code ("application metadata not configured") | [`Configuration`](ErrorKind::Configuration) |
+//! | login 404 / 405 with an HTML page (a CAS without the REST module, a wrong base URL), either flavour | [`Configuration`](ErrorKind::Configuration), "no cas rest endpoint at the base url" — checked before the gateway-page rule, so retry loops stop |
 //! | WH login 401 / 400 with another or no code (gateway) | [`InvalidCredentials`](ErrorKind::InvalidCredentials) |
 //! | WH login 403 with another or no code | [`AccountRestricted`](ErrorKind::AccountRestricted) |
 //! | WH `{"valid": false}` | [`SessionRejected`](ErrorKind::SessionRejected) |
@@ -157,7 +158,7 @@
 //! | Apereo service ticket 400, or 500 "unspecified or unrecognized" | [`Configuration`](ErrorKind::Configuration), code `INVALID_SERVICE` ([`is_target_not_established`]) |
 //! | 2xx without a usable ticket / `Location` | [`UnexpectedResponse`](ErrorKind::UnexpectedResponse) |
 //! | 429 | [`RateLimited`](ErrorKind::RateLimited) with `Retry-After`; the manager refuses logins locally until then |
-//! | HTML page at any status, 5xx, truncated body | [`Unavailable`](ErrorKind::Unavailable) |
+//! | HTML page at any other status, 5xx, truncated body | [`Unavailable`](ErrorKind::Unavailable) |
 //! | anything else | [`UnexpectedResponse`](ErrorKind::UnexpectedResponse) |
 //!
 //! Error codes are kept as strings (`"20504"`, whether the server sent a string or a number);
@@ -169,10 +170,13 @@
 //!    server's `expiryDateTime` when sooner. That time is read relative to the response's `Date`
 //!    header (so client/server clock skew does not matter); without `Date` it is taken as an
 //!    absolute UTC time; a value not in the future is ignored.
-//! 2. **`extended`**: the overview says "query parameter extended=Y", the v2 schema a JSON boolean,
-//!    its description `Y`/`N`. The crate sends a JSON boolean in the body; [`ExtendedEncoding::YesNo`]
-//!    sends `"Y"`/`"N"`. If the server's echo says `extended: false`, the ticket is tracked as
-//!    normal. Extended tickets are refused for Apereo.
+//! 2. **`extended`**: the overview says "set the query parameter extended to Y", the v2 schema
+//!    puts a JSON boolean in the body, its description talks of `Y`/`N`. By default the crate
+//!    satisfies both readings: an extended login sends the query parameter `extended=Y` *and* the
+//!    body field `"extended": true` (a normal login sends `"extended": false` and no query
+//!    parameter). [`ExtendedPlacement::Body`] or [`ExtendedPlacement::Query`] sends only one;
+//!    [`ExtendedEncoding::YesNo`] sends the body field as `"Y"`/`"N"`. If the server's echo says
+//!    `extended: false`, the ticket is tracked as normal. Extended tickets are refused for Apereo.
 //! 3. **Login status**: v2 answers 200, v1 and CAS 201: any 2xx is success.
 //! 4. **Validity field**: `valid` in the current spec, `success` in an older one: both accepted.
 //! 5. **`expiryDateTime`**: "required" but removable with `fields`/`exclude`, format unspecified:
@@ -236,7 +240,7 @@ mod wire;
 
 pub use config::{
     CasConfig, DEFAULT_EXTENDED_LIFETIME, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_LIFETIME,
-    ExtendedEncoding, FieldSelection, Flavor, Lifetimes, Territory,
+    ExtendedEncoding, ExtendedPlacement, FieldSelection, Flavor, Lifetimes, Territory,
 };
 pub use error::is_target_not_established;
 pub use provider::{CasProvider, CasSession};

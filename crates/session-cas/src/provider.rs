@@ -17,7 +17,9 @@ use session_core::{
 };
 use url::Url;
 
-use crate::config::{CasConfig, ExtendedEncoding, FieldSelection, Flavor, Lifetimes, Territory};
+use crate::config::{
+    CasConfig, ExtendedEncoding, ExtendedPlacement, FieldSelection, Flavor, Lifetimes, Territory,
+};
 use crate::error::{NAME, is_rejection};
 use crate::wire;
 
@@ -186,6 +188,7 @@ pub struct CasProvider {
     language_as_per_territory: Option<bool>,
     extended: bool,
     extended_encoding: ExtendedEncoding,
+    extended_placement: ExtendedPlacement,
     login_fields: FieldSelection,
     service_ticket_fields: FieldSelection,
     lifetimes: Lifetimes,
@@ -257,6 +260,7 @@ impl CasProvider {
             language_as_per_territory: config.language_as_per_territory,
             extended: config.extended,
             extended_encoding: config.extended_encoding,
+            extended_placement: config.extended_placement,
             login_fields: config.login_fields,
             service_ticket_fields: config.service_ticket_fields,
             lifetimes: l,
@@ -415,8 +419,11 @@ impl SessionProvider for CasProvider {
                     &self.wh()?,
                     &user.username,
                     &user.password,
-                    self.extended,
-                    self.extended_encoding,
+                    wire::Extended {
+                        wanted: self.extended,
+                        encoding: self.extended_encoding,
+                        placement: self.extended_placement,
+                    },
                     &self.login_fields,
                 )?;
                 let resp = self.send(req).await?;

@@ -836,11 +836,17 @@ impl Shared {
         else {
             return wh_error(400, "400", None, "username and password are required");
         };
-        let extended = match &body["extended"] {
-            serde_json::Value::Bool(b) => *b,
-            serde_json::Value::String(s) => s.eq_ignore_ascii_case("y") || s == "true",
-            _ => false,
-        };
+        // The overview puts `extended=Y` in the query, the v2 schema in the body: either asks.
+        let in_query = req
+            .query_params()
+            .get("extended")
+            .is_some_and(|v| v.eq_ignore_ascii_case("y") || v == "true");
+        let extended = in_query
+            || match &body["extended"] {
+                serde_json::Value::Bool(b) => *b,
+                serde_json::Value::String(s) => s.eq_ignore_ascii_case("y") || s == "true",
+                _ => false,
+            };
         if let Some(r) = self.ban_response(st, now) {
             return r;
         }

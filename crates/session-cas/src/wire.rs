@@ -15,7 +15,7 @@ use time::macros::format_description;
 use time::parsing::Parsed;
 use url::Url;
 
-use crate::config::{ExtendedEncoding, FieldSelection, Territory};
+use crate::config::{ExtendedEncoding, ExtendedPlacement, FieldSelection, Territory};
 use crate::error::{
     NAME, Operation, WhCode, apereo_failure, deciding_code, wh_error_body, wh_failure,
 };
@@ -109,25 +109,43 @@ enum ExtendedValue {
 struct WhLoginBody<'a> {
     username: &'a str,
     password: &'a str,
-    extended: ExtendedValue,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extended: Option<ExtendedValue>,
 }
 
-/// `POST {base}/tickets` with the JSON body `{username, password, extended}`.
+/// How a William Hill login asks for its ticket kind.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Extended {
+    /// Whether an extended ticket is wanted.
+    pub(crate) wanted: bool,
+    /// How the body field is encoded.
+    pub(crate) encoding: ExtendedEncoding,
+    /// Where the flag goes.
+    pub(crate) placement: ExtendedPlacement,
+}
+
+/// `POST {base}/tickets` with the JSON body `{username, password, extended}` and, for an
+/// extended ticket, `extended=Y` in the query (as `extended.placement` says).
 pub(crate) fn wh_login(
     ctx: &WhContext<'_>,
     username: &str,
     password: &Password,
-    extended: bool,
-    encoding: ExtendedEncoding,
+    extended: Extended,
     fields: &FieldSelection,
 ) -> Result<Request<Vec<u8>>> {
     let pairs = selection_pairs(fields);
-    let query: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut query: Vec<(&str, &str)> = Vec::with_capacity(pairs.len() + 1);
+    if extended.wanted && extended.placement != ExtendedPlacement::Body {
+        query.push(("extended", "Y"));
+    }
+    query.extend(pairs.iter().map(|(k, v)| (*k, v.as_str())));
     let url = ctx.url(&["tickets"], &query);
-    let extended = match encoding {
-        ExtendedEncoding::Boolean => ExtendedValue::Bool(extended),
-        ExtendedEncoding::YesNo => ExtendedValue::Text(if extended { "Y" } else { "N" }),
-    };
+    let wanted = extended.wanted;
+    let extended =
+        (extended.placement != ExtendedPlacement::Query).then_some(match extended.encoding {
+            ExtendedEncoding::Boolean => ExtendedValue::Bool(wanted),
+            ExtendedEncoding::YesNo => ExtendedValue::Text(if wanted { "Y" } else { "N" }),
+        });
     let body = serde_json::to_vec(&WhLoginBody {
         username,
         password: password.expose_secret(),

@@ -72,6 +72,7 @@ fn jurisdiction(j: BetfairJurisdiction) -> Jurisdiction {
         BetfairJurisdiction::Romania => Jurisdiction::Romania,
         BetfairJurisdiction::Sweden => Jurisdiction::Sweden,
         BetfairJurisdiction::Australia => Jurisdiction::Australia,
+        BetfairJurisdiction::NewZealand => Jurisdiction::NewZealand,
     }
 }
 

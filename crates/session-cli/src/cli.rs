@@ -151,8 +151,11 @@ pub(crate) enum BetfairJurisdiction {
     Romania,
     /// betfair.se.
     Sweden,
-    /// betfair.com.au (and New Zealand).
+    /// betfair.com.au, Australian customers.
     Australia,
+    /// New Zealand customers (the .com.au identity and API hosts).
+    #[value(name = "new-zealand", alias = "nz")]
+    NewZealand,
 }
 
 /// `sessions betfair ...`.

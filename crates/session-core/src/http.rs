@@ -619,12 +619,11 @@ impl HttpResponse {
             .unwrap_or("")
     }
 
-    /// Whether the body is an HTML page (by content type or by its first bytes).
+    /// Whether the body is an HTML page: its first bytes open an HTML document, or the content type
+    /// names HTML and the body is not a JSON document. The body's shape wins over the label:
+    /// servers such as oauthlib send JSON error answers as `text/html`, and those are API answers,
+    /// not gateway pages.
     pub fn is_html(&self) -> bool {
-        let ct = self.content_type().to_ascii_lowercase();
-        if ct.contains("html") {
-            return true;
-        }
         let head: Vec<u8> = self
             .body
             .iter()
@@ -632,7 +631,32 @@ impl HttpResponse {
             .take(15)
             .map(u8::to_ascii_lowercase)
             .collect();
-        head.starts_with(b"<!doctype html") || head.starts_with(b"<html")
+        if head.starts_with(b"<!doctype html") || head.starts_with(b"<html") {
+            return true;
+        }
+        self.content_type().to_ascii_lowercase().contains("html") && !self.is_json_document()
+    }
+
+    /// Whether the whole body is one JSON document (of any shape), whatever the content type.
+    pub fn is_json_document(&self) -> bool {
+        serde_json::from_slice::<serde::de::IgnoredAny>(&self.body).is_ok()
+    }
+
+    /// The error for a 404 or 405 from an endpoint whose path is fixed (a login, token, keep-alive
+    /// or logout path, never one that holds a ticket): the base URL does not lead to `api`, so the
+    /// answer is [`ErrorKind::Configuration`] ("no cas rest endpoint at the base url (http 404)")
+    /// whether the body is an HTML "Not Found" page or not, and retrying cannot help. `None` for
+    /// any other status.
+    pub fn missing_endpoint(&self, api: &str) -> Option<Error> {
+        let code = self.status.as_u16();
+        matches!(code, 404 | 405).then(|| {
+            Error::new(
+                ErrorKind::Configuration,
+                self.provider,
+                format!("no {api} endpoint at the base url (http {code})"),
+            )
+            .with_http_failure(HttpFailure::Status(code))
+        })
     }
 
     /// Whether the content type names JSON (or is absent).
@@ -735,9 +759,19 @@ impl HttpResponse {
                     HttpFailure::GatewayPage,
                 );
             }
-            return self.err(ErrorKind::Unavailable, "upstream unavailable", failure);
+            return Error::new(
+                ErrorKind::Unavailable,
+                self.provider,
+                format!("upstream unavailable (http {code})"),
+            )
+            .with_http_failure(failure);
         }
-        self.err(ErrorKind::UnexpectedResponse, "unexpected status", failure)
+        Error::new(
+            ErrorKind::UnexpectedResponse,
+            self.provider,
+            format!("unexpected status (http {code})"),
+        )
+        .with_http_failure(failure)
     }
 }
 
@@ -879,6 +913,92 @@ mod tests {
         assert_eq!(
             r.unexpected_status().http_failure(),
             Some(HttpFailure::Status(418))
+        );
+    }
+
+    fn labelled(status: u16, content_type: &'static str, body: &'static str) -> HttpResponse {
+        let mut h = HeaderMap::new();
+        h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        HttpResponse::new("p", StatusCode::from_u16(status).unwrap(), h, body)
+    }
+
+    #[test]
+    fn a_json_document_labelled_html_is_not_a_gateway_page() {
+        let oauthlib = labelled(
+            400,
+            "text/html; charset=utf-8",
+            r#"{"error": "invalid_request", "error_description": "URL query parameters are not allowed"}"#,
+        );
+        assert!(!oauthlib.is_html());
+        assert!(oauthlib.is_json_document());
+        let array = labelled(200, "text/html", " [1, 2] ");
+        assert!(!array.is_html());
+        // And a JSON success labelled HTML parses.
+        let v: Vec<u8> = array.json().unwrap();
+        assert_eq!(v, [1, 2]);
+        // A real page is still a page, labelled or not, and so is non-JSON text labelled HTML.
+        for page in [
+            labelled(404, "text/html", "<!DOCTYPE html><title>Not Found</title>"),
+            labelled(
+                404,
+                "application/json",
+                "  <HTML><body>Not Found</body></HTML>",
+            ),
+            labelled(502, "text/html", "Bad Gateway"),
+            labelled(502, "text/html", r#"{"error": "cut"#),
+            labelled(200, "text/html", ""),
+        ] {
+            assert!(page.is_html(), "{:?}", std::str::from_utf8(page.body()));
+        }
+        // Invalid UTF-8 labelled HTML is a page, not a JSON document.
+        let bytes = HttpResponse::new(
+            "p",
+            StatusCode::OK,
+            labelled(200, "text/html", "").headers().clone(),
+            vec![0xff, 0xfe, b'{'],
+        );
+        assert!(bytes.is_html() && !bytes.is_json_document());
+    }
+
+    #[test]
+    fn missing_endpoint_is_configuration_for_404_and_405_only() {
+        for (status, body) in [
+            (404, "<!DOCTYPE html><h1>Not Found</h1>"),
+            (405, ""),
+            (404, r#"{"timestamp":1,"status":404,"error":"Not Found"}"#),
+        ] {
+            let e = labelled(status, "text/html", body)
+                .missing_endpoint("cas rest")
+                .unwrap();
+            assert_eq!(e.kind(), ErrorKind::Configuration);
+            assert_eq!(e.http_failure(), Some(HttpFailure::Status(status)));
+            assert_eq!(
+                e.to_string(),
+                format!("p: no cas rest endpoint at the base url (http {status})")
+            );
+        }
+        for status in [400, 401, 403, 410, 500, 200] {
+            assert!(
+                labelled(status, "text/html", "")
+                    .missing_endpoint("x")
+                    .is_none()
+            );
+        }
+    }
+
+    #[test]
+    fn unexpected_status_names_the_status() {
+        assert_eq!(
+            labelled(418, "application/json", "{}")
+                .unexpected_status()
+                .to_string(),
+            "p: unexpected status (http 418)"
+        );
+        assert_eq!(
+            labelled(503, "application/json", "{}")
+                .unexpected_status()
+                .to_string(),
+            "p: upstream unavailable (http 503)"
         );
     }
 

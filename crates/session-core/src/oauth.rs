@@ -6,6 +6,11 @@
 //! Leniency: `expires_in` may be a number or a string, `token_type` is compared
 //! case-insensitively, camelCase keys (`accessToken`, `expiresIn`) are accepted, unknown fields are
 //! ignored. `error_description` is never kept: some servers echo tokens in it.
+//!
+//! Error answers are recognised by their JSON shape ([`ErrorAnswer`]), not by their content type:
+//! oauthlib sends some as `text/html`. Messages name the HTTP status; an `invalid_request` answer
+//! to a request whose parameters were in the query string says to use [`Placement::Form`]; a 404 or
+//! 405 without an error body means the token URL is wrong ([`ErrorKind::Configuration`]).
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -272,10 +277,80 @@ impl fmt::Debug for TokenResponse {
     }
 }
 
-/// An RFC 6749 §5.2 error body. `error_description` is deliberately not kept.
-#[derive(Debug, Deserialize)]
-struct ErrorBody {
+/// An RFC 6749 §5.2 error answer (`{"error": "invalid_grant", ...}`), recognised by its JSON shape
+/// whatever the status and the content type: oauthlib, for one, sends some of its error answers as
+/// `text/html`. A real HTML page is never one.
+///
+/// `error_description` is kept only so that a provider can classify an answer by it (a locked
+/// account, say); it is never displayed, logged or put in an [`Error`], because some servers echo
+/// tokens in it, and `Debug` redacts it.
+#[derive(Deserialize)]
+pub struct ErrorAnswer {
     error: String,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+impl fmt::Debug for ErrorAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ErrorAnswer")
+            .field("error", &self.error)
+            .field("error_description", &"[REDACTED]")
+            .finish()
+    }
+}
+
+impl ErrorAnswer {
+    /// The error answer `response` carries, when its body is a JSON object with a string `error`.
+    pub fn read(response: &HttpResponse) -> Option<Self> {
+        // Serde reads a struct from an array too; an error answer is an object.
+        let body = response.body();
+        let first = body.iter().find(|b| !b.is_ascii_whitespace());
+        if first != Some(&b'{') {
+            return None;
+        }
+        serde_json::from_slice::<Self>(body)
+            .ok()
+            .filter(|a| !a.error.trim().is_empty())
+    }
+
+    /// The `error` code (`invalid_grant`, `invalid_client`, ...).
+    pub fn code(&self) -> &str {
+        &self.error
+    }
+
+    /// The `error_description`, for classification only: it may hold secrets, so never display it.
+    pub fn description(&self) -> Option<&str> {
+        self.error_description.as_deref()
+    }
+
+    /// The error for this answer received in `response`: `kind` with the fixed `message` followed
+    /// by the HTTP status, the code, the response's `Retry-After`, and, for an `invalid_request`
+    /// answer to a request whose parameters were in the query string, the advice to send them in
+    /// the form body instead (oauthlib-based servers refuse query parameters on a token `POST`).
+    pub fn to_error(
+        &self,
+        response: &HttpResponse,
+        kind: ErrorKind,
+        message: &'static str,
+        placement: Placement,
+    ) -> Error {
+        let status = response.status().as_u16();
+        let mut text = format!("{message} (http {status})");
+        if self.error == "invalid_request" && placement == Placement::Query {
+            text.push_str(
+                "; the server may refuse query parameters: use the form placement \
+                 (Placement::Form, --params form)",
+            );
+        }
+        let mut e = Error::new(kind, response.provider(), text)
+            .with_code(&self.error)
+            .with_http_failure(crate::error::HttpFailure::Status(status));
+        if let Some(after) = response.retry_after() {
+            e = e.with_retry_after(after);
+        }
+        e
+    }
 }
 
 /// The [`ErrorKind`] for an RFC 6749 error code, given the grant that was attempted:
@@ -302,20 +377,35 @@ pub fn error_kind(code: &str, grant_type: &str) -> ErrorKind {
     }
 }
 
-/// Parses a token endpoint's response to `grant_type`: a 2xx token body, an RFC 6749 error body
-/// (any status), or the core's mapping for anything else.
+/// Parses a token endpoint's response to `grant_type` sent with the parameters in the form body;
+/// see [`parse_token_response_placed`].
 pub fn parse_token_response(response: &HttpResponse, grant_type: &str) -> Result<TokenResponse> {
-    let provider = response.provider();
+    parse_token_response_placed(response, grant_type, Placement::Form)
+}
+
+/// Parses a token endpoint's response to `grant_type` whose parameters were sent as `placement`:
+/// a 2xx token body; an RFC 6749 error body of any status and content type
+/// ([`ErrorAnswer`], mapped by [`error_kind`]); a 404 or 405 as a wrong token URL
+/// ([`ErrorKind::Configuration`]); the core's mapping for anything else. 429 is always
+/// [`ErrorKind::RateLimited`].
+pub fn parse_token_response_placed(
+    response: &HttpResponse,
+    grant_type: &str,
+    placement: Placement,
+) -> Result<TokenResponse> {
     if response.status().is_success() {
         return response.json::<TokenResponse>();
     }
     if response.status() == http::StatusCode::TOO_MANY_REQUESTS {
         return Err(response.unexpected_status());
     }
-    if !response.is_html()
-        && let Ok(body) = serde_json::from_slice::<ErrorBody>(response.body())
+    let missing = response.missing_endpoint("oauth token");
+    if let Some(answer) = ErrorAnswer::read(response)
+        // A framework's own 404 body (`{"status":404,"error":"Not Found"}`) is no OAuth answer.
+        && (error_kind(answer.code(), grant_type) != ErrorKind::UnexpectedResponse
+            || missing.is_none())
     {
-        let kind = error_kind(&body.error, grant_type);
+        let kind = error_kind(answer.code(), grant_type);
         let message = match kind {
             ErrorKind::InvalidCredentials => "login rejected",
             ErrorKind::SessionRejected => "token rejected",
@@ -325,13 +415,9 @@ pub fn parse_token_response(response: &HttpResponse, grant_type: &str) -> Result
             ErrorKind::Unavailable => "token endpoint unavailable",
             _ => "token request failed",
         };
-        let mut e = Error::new(kind, provider, message).with_code(&body.error);
-        if let Some(after) = response.retry_after() {
-            e = e.with_retry_after(after);
-        }
-        return Err(e);
+        return Err(answer.to_error(response, kind, message, placement));
     }
-    Err(response.unexpected_status())
+    Err(missing.unwrap_or_else(|| response.unexpected_status()))
 }
 
 /// An OAuth bearer session: access token, optional refresh token, expiry.
@@ -692,6 +778,100 @@ mod tests {
         let e = parse_token_response(&HttpResponse::json_body("p", 502, "not json"), "password")
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Unavailable);
+    }
+
+    fn html_labelled(status: u16, body: &'static str) -> HttpResponse {
+        let mut h = HeaderMap::new();
+        h.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        HttpResponse::new("p", http::StatusCode::from_u16(status).unwrap(), h, body)
+    }
+
+    #[test]
+    fn error_answers_are_read_by_shape_whatever_the_content_type() {
+        // oauthlib's answer to a token request with query parameters.
+        let r = html_labelled(
+            400,
+            r#"{"error": "invalid_request", "error_description": "URL query parameters are not allowed"}"#,
+        );
+        let e = parse_token_response_placed(&r, "password", Placement::Query).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Configuration);
+        assert_eq!(e.code(), Some("invalid_request"));
+        assert_eq!(e.http_failure(), Some(crate::HttpFailure::Status(400)));
+        assert_eq!(
+            e.to_string(),
+            "p: token request refused (http 400); the server may refuse query parameters: use \
+             the form placement (Placement::Form, --params form): invalid_request"
+        );
+        assert!(!format!("{e:?}").contains("URL query"));
+        // The same answer to a form request has no advice about the placement.
+        let e = parse_token_response_placed(&r, "password", Placement::Form).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "p: token request refused (http 400): invalid_request"
+        );
+        // Other codes to a query request carry no advice either.
+        let r = html_labelled(401, r#"{"error":"invalid_client"}"#);
+        let e =
+            parse_token_response_placed(&r, "client_credentials", Placement::Query).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidCredentials);
+        assert_eq!(
+            e.to_string(),
+            "p: login rejected (http 401): invalid_client"
+        );
+    }
+
+    #[test]
+    fn pages_and_odd_bodies_are_not_error_answers() {
+        // A real "Not Found" page at the token URL is a wrong URL, not a gateway outage.
+        let e = parse_token_response(
+            &html_labelled(404, "<!DOCTYPE html><title>Not Found</title>"),
+            "client_credentials",
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Configuration);
+        assert_eq!(
+            e.to_string(),
+            "p: no oauth token endpoint at the base url (http 404)"
+        );
+        let e = parse_token_response(
+            &HttpResponse::json_body("p", 404, r#"{"status":404,"error":"Not Found"}"#),
+            "client_credentials",
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Configuration);
+        let e = parse_token_response(&html_labelled(502, "<html>Bad Gateway</html>"), "password")
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unavailable);
+        // JSON that is not an error answer: an empty code, a non-string code, an array.
+        for body in [r#"{"error":""}"#, r#"{"error":7}"#, r#"["invalid_grant"]"#] {
+            let e = parse_token_response(&HttpResponse::json_body("p", 400, body), "password")
+                .unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::UnexpectedResponse, "{body}");
+            assert_eq!(e.code(), None);
+            assert_eq!(e.to_string(), "p: unexpected status (http 400)");
+        }
+        // A code that is not code-like is dropped from the error, and the description never shows.
+        let e = parse_token_response(
+            &HttpResponse::json_body(
+                "p",
+                400,
+                r#"{"error":"invalid_grant TOKEN-SECRET","error_description":"TOKEN-SECRET"}"#,
+            ),
+            "password",
+        )
+        .unwrap_err();
+        assert!(!format!("{e} {e:?}").contains("TOKEN-SECRET"));
+        let answer = ErrorAnswer::read(&HttpResponse::json_body(
+            "p",
+            400,
+            r#"{"error":"invalid_grant","error_description":"TOKEN-SECRET"}"#,
+        ))
+        .unwrap();
+        assert_eq!(answer.description(), Some("TOKEN-SECRET"));
+        assert!(!format!("{answer:?}").contains("TOKEN-SECRET"));
     }
 
     #[test]

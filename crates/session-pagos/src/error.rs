@@ -16,6 +16,7 @@
 //! | token endpoint: `invalid_client` | `InvalidCredentials` | `invalid_client` |
 //! | token endpoint: other RFC 6749 codes | the table in `session_core::oauth::error_kind` | the RFC code |
 //! | HTTP 429 | `RateLimited` (with `Retry-After`) | — |
+//! | HTTP 404 or 405 (an HTML "Not Found" page or not): no SpreadsheetWEB endpoint at the base URL, or no such method | `Configuration` | — |
 //! | HTTP 5xx, an HTML page, a truncated body | `Unavailable` | — |
 //! | other HTTP 4xx, malformed JSON, a redirect | `UnexpectedResponse` | — |
 //!

@@ -136,6 +136,7 @@
 //! | token endpoint `invalid_client` | `InvalidCredentials` | `invalid_client` |
 //! | token endpoint, other RFC 6749 errors | as `session_core::oauth::error_kind` | the RFC code |
 //! | HTTP 429 | `RateLimited` (+ `retry_after`) | — |
+//! | HTTP 404 or 405, HTML page or not (wrong base URL or method) | `Configuration` | — |
 //! | HTTP 5xx, HTML page, truncated body | `Unavailable` | — |
 //! | other 4xx, malformed JSON, redirect | `UnexpectedResponse` | — |
 //!

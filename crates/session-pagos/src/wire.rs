@@ -296,6 +296,15 @@ impl Redact<'_> {
     }
 }
 
+/// A non-2xx answer other than 401: a 404 or 405 (an HTML "Not Found" page or not) means the base
+/// URL, or the method name, leads to no SpreadsheetWEB endpoint; anything else is the core's
+/// mapping of the status.
+fn failed_status(response: &HttpResponse) -> Error {
+    response
+        .missing_endpoint("spreadsheetweb api")
+        .unwrap_or_else(|| response.unexpected_status())
+}
+
 /// A 401, before any body parsing: the token was refused.
 fn unauthorized(response: &HttpResponse, redact: &Redact<'_>) -> Option<PagosFailure> {
     (response.status() == StatusCode::UNAUTHORIZED)
@@ -309,7 +318,7 @@ pub(crate) fn parse_open(response: &HttpResponse, redact: &Redact<'_>) -> Result
         return Ok(OpenOutcome::TokenRejected(failure));
     }
     if !response.status().is_success() {
-        return Err(response.unexpected_status());
+        return Err(failed_status(response));
     }
     let (reply, _) = reply(response)?;
     if reply.success == Some(true) {
@@ -343,7 +352,7 @@ pub(crate) fn parse_close(response: &HttpResponse, redact: &Redact<'_>) -> Resul
         return Ok(CloseOutcome::TokenRejected(failure));
     }
     if !response.status().is_success() {
-        return Err(response.unexpected_status());
+        return Err(failed_status(response));
     }
     let (reply, _) = reply(response)?;
     Ok(if reply.success == Some(true) {
@@ -410,7 +419,7 @@ pub(crate) fn parse_call(response: &HttpResponse, redact: &Redact<'_>) -> Result
         return Ok(CallOutcome::TokenRejected(failure));
     }
     if !response.status().is_success() {
-        return Err(response.unexpected_status());
+        return Err(failed_status(response));
     }
     let (reply, body) = reply(response)?;
     let body = Value::Object(body);

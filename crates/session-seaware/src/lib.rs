@@ -154,18 +154,28 @@
 //! | `invalid_token` | any | `SessionRejected` |
 //! | `invalid_client`, `unauthorized`, `unauthorized_client`, `invalid_scope`, `invalid_request` | any | `Configuration` |
 //! | `access_denied` | any | `AccountRestricted` |
+//! | `invalid_request` to a request with the parameters in the query string | any | `Configuration`; the message says to use [`Placement::Form`] (CLI `--params form`) |
+//! | HTTP 404 or 405 without an RFC 6749 body (an HTML "Not Found" page included) | token, logout | `Configuration` ("no seaware oauth endpoint at the base url"): a wrong base URL |
 //! | `server_error`, `temporarily_unavailable`, HTTP 5xx, HTML gateway page, truncated body | any | `Unavailable` |
 //! | `slow_down`, HTTP 429 | any | `RateLimited` (with `Retry-After`) |
 //! | malformed body, unknown code, `token_type` other than `bearer` | any | `UnexpectedResponse` |
 //! | HTTP 401, `invalid_token` | logout | success (already logged out) |
 //! | HTTP 401, `invalid_token`, OTA `<Errors>` "session expired" | `/ota/rest/*` | rejection ([`is_rejection`]) |
 //!
-//! The upstream code is kept as [`Error::code`]; the message is a fixed lowercase string.
+//! An RFC 6749 error body is recognised by its JSON shape whatever its `Content-Type` (oauthlib
+//! labels some as `text/html`); only a real HTML page counts as a gateway page. The upstream code
+//! is kept as [`Error::code`]; the message is fixed and names the HTTP status
+//! (`seaware: login rejected (http 400): invalid_grant`).
 //!
 //! # Where the sources disagree or say nothing, and what this crate does
 //!
 //! - *Query string vs form body.* SwOTA documents only the query string, which RFC 6749 §2.3.1
-//!   forbids for client secrets. Default: query (documented); form by configuration.
+//!   forbids for client secrets. Default: query (documented); form by configuration. Standard
+//!   servers built on oauthlib (django-oauth-toolkit among them) refuse query parameters on a token
+//!   `POST` with `400 invalid_request`, sent as `text/html`: that answer is read by its shape, and
+//!   the error says to switch to [`Placement::Form`]. The workspace tests the form placement
+//!   (login, refresh, refresh-then-login, logout) against django-oauth-toolkit itself, and the
+//!   query placement against the simulator.
 //! - *Refresh grant.* Not documented; the published responses carry a `refresh_token` equal to the
 //!   access token. Default: try it, fall back to login, remember `unsupported_grant_type`.
 //! - *Missing `expires_in`.* 900 s documented, 300 s seen: configurable default, 900 s.

@@ -363,7 +363,7 @@ impl SessionProvider for SeawareProvider {
         )?;
         let response = self.send(request).await?;
         let received = inner.clock.now();
-        let token = wire::parse_token(&response, "password")?;
+        let token = wire::parse_token(&response, "password", inner.placement)?;
         Ok(self.session_from(token, received, None))
     }
 
@@ -380,7 +380,7 @@ impl SessionProvider for SeawareProvider {
             wire::refresh_request(&inner.token_url, refresh, &inner.client, inner.placement)?;
         let response = self.send(request).await?;
         let received = inner.clock.now();
-        match wire::parse_token(&response, "refresh_token") {
+        match wire::parse_token(&response, "refresh_token", inner.placement) {
             Ok(token) => Ok(Renewal::Renewed(self.session_from(
                 token,
                 received,

@@ -5,15 +5,12 @@
 //! placement), so they are never logged or formatted with `Debug`; they go straight to
 //! [`HttpClient::send`](session_core::http::HttpClient::send), which logs no URL either.
 
-use std::fmt;
-
 use http::{Method, Request};
 use serde::Deserialize;
 use session_core::http::{HttpResponse, finish, join_segments, request};
-use session_core::oauth::{ClientAuth, Grant, Placement, TokenRequest, TokenResponse};
+use session_core::oauth::{ClientAuth, ErrorAnswer, Grant, Placement, TokenRequest, TokenResponse};
 use session_core::{
-    ClientCredentials, Error, ErrorKind, HttpFailure, RefreshToken, Result, Session,
-    UsernamePassword,
+    ClientCredentials, Error, ErrorKind, RefreshToken, Result, Session, UsernamePassword,
 };
 use url::Url;
 
@@ -85,21 +82,11 @@ pub(crate) fn logout_request(logout_url: &Url, session: &impl Session) -> Result
     finish(NAME, builder, Vec::new())
 }
 
-/// An RFC 6749 §5.2 error body. The description is read only to classify the error.
-#[derive(Deserialize)]
+/// The `error` of an RFC 6749 §5.2 error body, for recognising rejections; the description is
+/// not read (it may echo tokens). Token answers are read with [`ErrorAnswer`].
+#[derive(Debug, Deserialize)]
 struct ErrorBody {
     error: String,
-    #[serde(default)]
-    error_description: Option<String>,
-}
-
-impl fmt::Debug for ErrorBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ErrorBody")
-            .field("error", &self.error)
-            .field("error_description", &"[REDACTED]")
-            .finish()
-    }
 }
 
 fn error_body(response: &HttpResponse) -> Option<ErrorBody> {
@@ -109,8 +96,14 @@ fn error_body(response: &HttpResponse) -> Option<ErrorBody> {
     serde_json::from_slice::<ErrorBody>(response.body()).ok()
 }
 
-/// Parses the token endpoint's answer to `grant_type` (`"password"` or `"refresh_token"`).
-pub(crate) fn parse_token(response: &HttpResponse, grant_type: &str) -> Result<TokenResponse> {
+/// Parses the token endpoint's answer to `grant_type` (`"password"` or `"refresh_token"`) whose
+/// parameters were sent as `placement`. An RFC 6749 error body is read by its shape whatever the
+/// content type; a 404 or 405 without one means the base URL has no token endpoint.
+pub(crate) fn parse_token(
+    response: &HttpResponse,
+    grant_type: &str,
+    placement: Placement,
+) -> Result<TokenResponse> {
     let status = response.status();
     if status.is_success() {
         let token = response.json::<TokenResponse>()?;
@@ -133,19 +126,16 @@ pub(crate) fn parse_token(response: &HttpResponse, grant_type: &str) -> Result<T
     if status == http::StatusCode::TOO_MANY_REQUESTS {
         return Err(response.unexpected_status());
     }
-    match error_body(response) {
-        Some(body) => {
-            let kind = token_error_kind(&body.error, grant_type, body.error_description.as_deref());
-            let mut e = Error::new(kind, NAME, token_message(kind, grant_type))
-                .with_code(&body.error)
-                .with_http_failure(HttpFailure::Status(status.as_u16()));
-            if let Some(after) = response.retry_after() {
-                e = e.with_retry_after(after);
-            }
-            Err(e)
+    let missing = response.missing_endpoint("seaware oauth");
+    if let Some(answer) = ErrorAnswer::read(response) {
+        let kind = token_error_kind(answer.code(), grant_type, answer.description());
+        // Spring's own 404 body (`{"status":404,"error":"Not Found",...}`) is no OAuth answer.
+        if kind != ErrorKind::UnexpectedResponse || missing.is_none() {
+            let message = token_message(kind, grant_type);
+            return Err(answer.to_error(response, kind, message, placement));
         }
-        None => Err(response.unexpected_status()),
     }
+    Err(missing.unwrap_or_else(|| response.unexpected_status()))
 }
 
 /// Whether a token-endpoint error is one after which the refresh grant should not be tried again
@@ -192,16 +182,17 @@ pub(crate) fn parse_logout(response: &HttpResponse) -> Result<()> {
     if status == http::StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
         return Err(response.unexpected_status());
     }
-    match error_body(response) {
-        Some(body) if body.error == "invalid_token" => Ok(()),
-        Some(body) => {
-            let kind = token_error_kind(&body.error, "logout", None);
-            Err(Error::new(kind, NAME, "logout refused")
-                .with_code(&body.error)
-                .with_http_failure(HttpFailure::Status(status.as_u16())))
+    let missing = response.missing_endpoint("seaware oauth");
+    if let Some(answer) = ErrorAnswer::read(response) {
+        if answer.code() == "invalid_token" {
+            return Ok(());
         }
-        None => Err(response.unexpected_status()),
+        let kind = token_error_kind(answer.code(), "logout", None);
+        if kind != ErrorKind::UnexpectedResponse || missing.is_none() {
+            return Err(answer.to_error(response, kind, "logout refused", Placement::Form));
+        }
     }
+    Err(missing.unwrap_or_else(|| response.unexpected_status()))
 }
 
 /// Whether `response` to a request authenticated with a Seaware session says the session is no

@@ -290,7 +290,10 @@ pub(crate) fn parse_answer<T: DeserializeOwned>(
         {
             return Err(fault_error(fault));
         }
-        return Err(response.unexpected_status());
+        // The Accounts API endpoints have fixed paths: a 404 or 405 means a wrong API host.
+        return Err(response
+            .missing_endpoint("betfair accounts api")
+            .unwrap_or_else(|| response.unexpected_status()));
     }
     let body: Value = response.json()?;
     if let Some(fault) = fault_in(&body, status) {

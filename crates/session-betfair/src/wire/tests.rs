@@ -393,3 +393,59 @@ fn pending_auth_with_a_token_is_a_limited_session_whatever_the_status() {
         (ErrorKind::AccountRestricted, Some("PENDING_AUTH"))
     );
 }
+
+#[test]
+fn a_missing_identity_endpoint_is_configuration_html_or_not() {
+    let mut h = http::HeaderMap::new();
+    h.insert("content-type", http::HeaderValue::from_static("text/html"));
+    for status in [404u16, 405] {
+        for body in ["<!DOCTYPE html><h1>Not Found PW-SENTINEL</h1>", ""] {
+            let r = HttpResponse::new(
+                NAME,
+                http::StatusCode::from_u16(status).unwrap(),
+                h.clone(),
+                body,
+            );
+            for e in [
+                parse_login(&r).err().unwrap(),
+                parse_session_call("keepalive", &r).unwrap_err(),
+                parse_session_call("logout", &r).unwrap_err(),
+            ] {
+                assert_eq!(e.kind(), ErrorKind::Configuration, "{status} {body}");
+                assert_eq!(
+                    e.to_string(),
+                    format!(
+                        "betfair: no betfair identity endpoint at the base url (http {status})"
+                    )
+                );
+                assert!(!format!("{e:?}").contains("PW-SENTINEL"));
+            }
+        }
+    }
+    // A code in the body still decides.
+    let r = HttpResponse::json_body(NAME, 404, r#"{"status":"FAIL","error":"NO_SESSION"}"#);
+    let e = parse_session_call("keepalive", &r).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::SessionRejected);
+}
+
+#[test]
+fn a_keep_alive_answer_returns_its_token_when_it_has_one() {
+    let t = parse_session_call(
+        "keepalive",
+        &json(r#"{"token":"NEW","product":"K","status":"SUCCESS","error":""}"#),
+    )
+    .unwrap();
+    assert_eq!(t.unwrap().expose_secret(), "NEW");
+    for body in [
+        r#"{"token":"","status":"SUCCESS"}"#,
+        r#"{"token":"  ","status":"SUCCESS"}"#,
+        r#"{"status":"SUCCESS"}"#,
+    ] {
+        assert!(
+            parse_session_call("keepalive", &json(body))
+                .unwrap()
+                .is_none(),
+            "{body}"
+        );
+    }
+}

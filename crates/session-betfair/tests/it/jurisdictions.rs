@@ -47,6 +47,12 @@ fn the_host_table_matches_betfairs_documented_hosts() {
             "https://identitysso-cert.betfair.com/api/",
             12 * 3600,
         ),
+        (
+            Jurisdiction::NewZealand,
+            "https://identitysso.betfair.com.au/api/",
+            "https://identitysso-cert.betfair.com/api/",
+            12 * 3600,
+        ),
     ];
     assert_eq!(table.len(), Jurisdiction::ALL.len());
     for (j, identity, cert, secs) in table {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use httpmock::prelude::*;
 use session_betfair::{
-    BetfairProvider, ErrorKind, Expiry, Renewal, SessionManager, SessionProvider,
+    BetfairProvider, ErrorKind, Expiry, Renewal, Session, SessionManager, SessionProvider,
 };
 use session_core::test_util::ManualClock;
 
@@ -203,4 +203,71 @@ async fn the_supervisor_keeps_the_session_alive_every_half_lifetime() {
         manager.get().await.unwrap().generation(),
         lease.generation()
     );
+}
+
+#[tokio::test]
+async fn a_keep_alive_answer_with_another_token_replaces_the_session_token() {
+    const NEW: &str = "NEWTOKEN-SENTINEL-0000000000000000000000000=";
+    let server = server_with_login().await;
+    let keep_alive = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/api/keepAlive")
+                .header("x-authentication", TOKEN);
+            then.status(200).body(
+                serde_json::json!({"token": NEW, "product": APP_KEY, "status": "SUCCESS", "error": ""})
+                    .to_string(),
+            );
+        })
+        .await;
+    let clock = ManualClock::new();
+    let provider = interactive(&server.url("/api"), &clock).build().unwrap();
+    let session = provider.login().await.unwrap();
+    clock.advance(Duration::from_secs(60));
+    match provider.renew(&session).await.unwrap() {
+        Renewal::Renewed(renewed) => {
+            assert_eq!(renewed.token().expose_secret(), NEW);
+            assert_eq!(renewed.app_key().expose_secret(), APP_KEY);
+            assert_eq!(renewed.identity_url(), session.identity_url());
+            assert_eq!(renewed.method(), session.method());
+            assert_eq!(
+                renewed.expiry(),
+                Expiry::At(clock.now() + Duration::from_secs(12 * 3600))
+            );
+        }
+        other => panic!("expected the new token to be adopted, got {other:?}"),
+    }
+    // The same token, an empty one or none at all is an extension of the session it has.
+    for token in [
+        serde_json::json!(TOKEN),
+        serde_json::json!(""),
+        serde_json::Value::Null,
+    ] {
+        let server = server_with_login().await;
+        server
+            .mock_async(|when, then| {
+                when.path("/api/keepAlive");
+                then.status(200).body(
+                    serde_json::json!({"token": token, "product": APP_KEY, "status": "SUCCESS", "error": ""})
+                        .to_string(),
+                );
+            })
+            .await;
+        let provider = interactive(&server.url("/api"), &clock).build().unwrap();
+        let session = provider.login().await.unwrap();
+        assert!(
+            matches!(
+                provider.renew(&session).await.unwrap(),
+                Renewal::Extended(_)
+            ),
+            "{token}"
+        );
+    }
+    assert_eq!(keep_alive.calls_async().await, 1);
+    // A resumed token is replaced the same way.
+    let resumed = provider
+        .resume(session_betfair::SessionToken::new(TOKEN))
+        .await
+        .unwrap();
+    assert_eq!(resumed.token().expose_secret(), NEW);
 }

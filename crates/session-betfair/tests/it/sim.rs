@@ -214,3 +214,64 @@ async fn a_manager_on_the_simulator_renews_before_expiry_and_relogs_after() {
     assert!(after.generation() > first.generation());
     assert_eq!(sim.counts().logins, 2);
 }
+
+#[tokio::test]
+async fn keep_alive_and_logout_answers_echo_the_token_and_a_rotated_token_is_adopted() {
+    let clock = ManualClock::new();
+    let sim = start(&clock).await;
+    let manager = SessionManager::builder(provider(&sim, &clock))
+        .clock(clock.shared())
+        .build();
+    let first = manager.get().await.unwrap();
+    let old = first.token().clone();
+    // The raw answers carry the session token, as Betfair's recorded answers do.
+    let http = post_identity(&sim, "keepAlive", old.expose_secret()).await;
+    assert_eq!(http["token"], old.expose_secret());
+    assert_eq!(http["status"], "SUCCESS");
+
+    sim.rotate_token_on_keep_alive();
+    let renewed = manager.refresh().await.unwrap();
+    assert_ne!(renewed.token().expose_secret(), old.expose_secret());
+    assert!(sim.is_live(renewed.token()));
+    assert!(
+        !sim.is_live(&old),
+        "the simulator stopped accepting the old token"
+    );
+    assert_eq!(sim.counts().logins, 1, "adopted without a new login");
+    assert_eq!(
+        manager.get().await.unwrap().token().expose_secret(),
+        renewed.token().expose_secret()
+    );
+
+    let token = renewed.token().expose_secret().to_owned();
+    let answer = post_identity(&sim, "logout", &token).await;
+    assert_eq!(
+        (answer["token"].as_str(), answer["status"].as_str()),
+        (Some(token.as_str()), Some("SUCCESS"))
+    );
+    let answer = post_identity(&sim, "logout", &token).await;
+    assert_eq!(
+        (answer["token"].as_str(), answer["error"].as_str()),
+        (Some(token.as_str()), Some("NO_SESSION"))
+    );
+}
+
+/// Posts to the simulator's identity endpoint `op` with `token` through the core HTTP client and
+/// returns the JSON answer.
+async fn post_identity(sim: &BetfairSim, op: &str, token: &str) -> serde_json::Value {
+    let url = url::Url::parse(&format!("{}{op}", sim.identity_url())).unwrap();
+    let request = http::Request::builder()
+        .method("POST")
+        .uri(url.as_str())
+        .header("x-application", APP_KEY)
+        .header("x-authentication", token)
+        .header("accept", "application/json")
+        .body(Vec::new())
+        .unwrap();
+    let client = session_core::http::HttpClient::builder("betfair")
+        .allow_insecure_loopback(true)
+        .build()
+        .unwrap();
+    let response = client.send(request).await.unwrap();
+    response.json().unwrap()
+}

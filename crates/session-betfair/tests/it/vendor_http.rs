@@ -5,8 +5,9 @@
 use httpmock::prelude::*;
 use session_betfair::{
     AccountsClient, AccountsFault, AccountsStatus, AccountsTransport, AffiliateRelationStatus,
-    AuthorisationCode, ClientCredentials, ErrorKind, SessionManager, SubscriptionHistoryQuery,
-    SubscriptionStatus, SubscriptionToken, SubscriptionTokenRequest, TokenGrant, accounts_fault,
+    AuthorisationCode, ClientCredentials, ErrorKind, Jurisdiction, SessionManager,
+    SubscriptionHistoryQuery, SubscriptionStatus, SubscriptionToken, SubscriptionTokenRequest,
+    TokenGrant, accounts_fault,
 };
 use session_core::test_util::{ManualClock, assert_error_clean};
 
@@ -613,6 +614,22 @@ async fn the_client_refuses_insecure_urls_and_defaults_to_the_global_host() {
     let c = AccountsClient::builder().build().unwrap();
     assert_eq!(c.api_url().as_str(), "https://api.betfair.com/");
     assert_eq!(c.transport(), AccountsTransport::JsonRpc);
+    // Australia logs in on its own identity host but calls the .com API host; New Zealand
+    // calls the .com.au API host; an explicit URL wins over the jurisdiction's.
+    for (j, api) in [
+        (Jurisdiction::Australia, "https://api.betfair.com/"),
+        (Jurisdiction::NewZealand, "https://api.betfair.com.au/"),
+        (Jurisdiction::Italy, "https://api.betfair.com/"),
+    ] {
+        let c = AccountsClient::builder().jurisdiction(j).build().unwrap();
+        assert_eq!(c.api_url().as_str(), api, "{j}");
+    }
+    let c = AccountsClient::builder()
+        .jurisdiction(Jurisdiction::NewZealand)
+        .api_url("https://api.example.net/")
+        .build()
+        .unwrap();
+    assert_eq!(c.api_url().as_str(), "https://api.example.net/");
     let c = AccountsClient::builder()
         .api_url("http://127.0.0.1:1/prefix")
         .allow_insecure_loopback(true)

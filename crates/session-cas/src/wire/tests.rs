@@ -8,7 +8,7 @@ use session_core::{ApiKeySecret, ErrorKind, HttpFailure, Password, Ticket, from_
 use url::Url;
 
 use super::*;
-use crate::config::{ExtendedEncoding, FieldSelection, Territory};
+use crate::config::{ExtendedEncoding, ExtendedPlacement, FieldSelection, Territory};
 use crate::error::is_target_not_established;
 
 const KEY: &str = "l7xxKEYSENTINEL0000000";
@@ -83,8 +83,7 @@ fn wh_login_is_a_json_post_with_api_headers_and_no_password_in_the_url() {
         &ctx(&base, &api),
         "punter_01",
         &Password::new(PW),
-        false,
-        ExtendedEncoding::Boolean,
+        ext(false, ExtendedEncoding::Boolean),
         &FieldSelection::default(),
     )
     .unwrap();
@@ -107,6 +106,15 @@ fn wh_login_is_a_json_post_with_api_headers_and_no_password_in_the_url() {
     assert!(!req.uri().to_string().contains(PW));
 }
 
+/// The default placement (query and body) with `encoding`.
+fn ext(wanted: bool, encoding: ExtendedEncoding) -> Extended {
+    Extended {
+        wanted,
+        encoding,
+        placement: ExtendedPlacement::default(),
+    }
+}
+
 #[test]
 fn wh_login_sends_extended_territory_language_and_field_lists() {
     let (base, api) = (wh_base(), api());
@@ -123,14 +131,13 @@ fn wh_login_sends_extended_territory_language_and_field_lists() {
         &c,
         "punter_01",
         &Password::new(PW),
-        true,
-        ExtendedEncoding::Boolean,
+        ext(true, ExtendedEncoding::Boolean),
         &fields,
     )
     .unwrap();
     assert_eq!(
         req.uri().to_string(),
-        "https://sandbox.whapi.com/v2/sessions/tickets?fields=ticket%2CexpiryDateTime&include=extended&exclude=location&languageAsPerTerritory=false"
+        "https://sandbox.whapi.com/v2/sessions/tickets?extended=Y&fields=ticket%2CexpiryDateTime&include=extended&exclude=location&languageAsPerTerritory=false"
     );
     assert_eq!(header(&req, "territory"), "ES");
     assert_eq!(
@@ -141,8 +148,7 @@ fn wh_login_sends_extended_territory_language_and_field_lists() {
         &ctx(&base, &api),
         "punter_01",
         &Password::new(PW),
-        true,
-        ExtendedEncoding::YesNo,
+        ext(true, ExtendedEncoding::YesNo),
         &FieldSelection::default(),
     )
     .unwrap();
@@ -153,14 +159,78 @@ fn wh_login_sends_extended_territory_language_and_field_lists() {
 }
 
 #[test]
+fn the_extended_flag_goes_where_the_placement_says() {
+    let (base, api) = (wh_base(), api());
+    let login = |wanted, placement| {
+        let req = wh_login(
+            &ctx(&base, &api),
+            "punter_01",
+            &Password::new(PW),
+            Extended {
+                wanted,
+                encoding: ExtendedEncoding::Boolean,
+                placement,
+            },
+            &FieldSelection::default(),
+        )
+        .unwrap();
+        (
+            req.uri().query().map(str::to_owned),
+            String::from_utf8(req.body().clone()).unwrap(),
+        )
+    };
+    let body = |extended: &str| {
+        format!(r#"{{"username":"punter_01","password":"PW-SENTINEL-7f3a"{extended}}}"#)
+    };
+    let cases = [
+        (
+            true,
+            ExtendedPlacement::QueryAndBody,
+            Some("extended=Y"),
+            body(r#","extended":true"#),
+        ),
+        (
+            false,
+            ExtendedPlacement::QueryAndBody,
+            None,
+            body(r#","extended":false"#),
+        ),
+        (
+            true,
+            ExtendedPlacement::Body,
+            None,
+            body(r#","extended":true"#),
+        ),
+        (
+            false,
+            ExtendedPlacement::Body,
+            None,
+            body(r#","extended":false"#),
+        ),
+        (true, ExtendedPlacement::Query, Some("extended=Y"), body("")),
+        (false, ExtendedPlacement::Query, None, body("")),
+    ];
+    for (wanted, placement, query, body) in cases {
+        assert_eq!(
+            login(wanted, placement),
+            (query.map(str::to_owned), body),
+            "{wanted} {placement:?}"
+        );
+    }
+    assert_eq!(
+        ExtendedPlacement::default(),
+        ExtendedPlacement::QueryAndBody
+    );
+}
+
+#[test]
 fn wh_login_escapes_json_special_characters_in_credentials() {
     let (base, api) = (wh_base(), api());
     let req = wh_login(
         &ctx(&base, &api),
         "a\"b",
         &Password::new("p\\w"),
-        false,
-        ExtendedEncoding::Boolean,
+        ext(false, ExtendedEncoding::Boolean),
         &FieldSelection::default(),
     )
     .unwrap();
@@ -342,11 +412,18 @@ fn wh_login_failures_map_per_the_code_table() {
 }
 
 #[test]
-fn wh_gateway_html_is_unavailable_at_any_status() {
-    for status in [200, 401, 403, 404, 502, 503] {
+fn wh_gateway_html_is_unavailable_at_any_status_but_a_missing_login_path() {
+    for status in [200, 401, 403, 502, 503] {
         let e = parse_wh_login(&html(status)).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Unavailable, "{status}");
         assert_eq!(e.http_failure(), Some(HttpFailure::GatewayPage));
+        assert!(!format!("{e} {e:?}").contains("BODY-SENTINEL"));
+    }
+    // A "Not Found" page at the login path means the base URL has no REST API: retrying is useless.
+    for status in [404, 405] {
+        let e = parse_wh_login(&html(status)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Configuration, "{status}");
+        assert_eq!(e.http_failure(), Some(HttpFailure::Status(status)));
         assert!(!format!("{e} {e:?}").contains("BODY-SENTINEL"));
     }
     let e = parse_wh_validate(&html(404)).unwrap_err();

@@ -345,3 +345,40 @@ fn extended_tickets_are_refused_for_apereo() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Configuration);
 }
+
+#[tokio::test]
+async fn a_server_without_the_rest_module_is_a_configuration_error_not_an_outage() {
+    // What Tomcat in front of a CAS without the REST module answers: an HTML "Not Found" page.
+    const PAGE: &str = "<!doctype html><html lang=\"en\"><head><title>HTTP Status 404 – Not Found</title></head><body>PAGE-SENTINEL</body></html>";
+    for (status, flavour) in [(404, "apereo"), (405, "apereo"), (404, "wh"), (405, "wh")] {
+        let server = MockServer::start_async().await;
+        let clock = ManualClock::new();
+        let login = server
+            .mock_async(|when, then| {
+                when.method(POST);
+                then.status(status)
+                    .header("content-type", "text/html;charset=utf-8")
+                    .body(PAGE);
+            })
+            .await;
+        let provider = if flavour == "apereo" {
+            apereo_provider(&server.base_url(), &clock)
+        } else {
+            crate::support::wh_provider(&server.base_url(), &clock)
+        };
+        let manager = SessionManager::builder(provider)
+            .clock(clock.shared())
+            .build();
+        let e = manager.get().await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Configuration, "{flavour} {status}");
+        assert!(!e.is_retryable());
+        assert_eq!(
+            e.to_string(),
+            format!("cas: no cas rest endpoint at the base url (http {status})")
+        );
+        assert!(!format!("{e:?}").contains("PAGE-SENTINEL"));
+        assert_error_clean(&e, &secrets());
+        // Not retryable: one get() is one request, without a retry behind it.
+        assert_eq!(login.calls_async().await, 1, "{flavour} {status}");
+    }
+}

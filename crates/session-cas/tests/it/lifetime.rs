@@ -105,6 +105,29 @@ async fn hourly_keep_alive_holds_the_ticket_until_the_hard_cap_then_logs_in_agai
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_grants_an_extended_ticket_asked_for_in_the_query_or_the_body() {
+    for placement in [
+        session_cas::ExtendedPlacement::Query,
+        session_cas::ExtendedPlacement::Body,
+    ] {
+        let clock = ManualClock::new();
+        let sim = sim(Flavor::WhApi, &clock).await;
+        let provider = sim
+            .config(UsernamePassword::new(USER, PW))
+            .extended(true)
+            .extended_placement(placement)
+            .build()
+            .unwrap();
+        let session = provider.login().await.unwrap();
+        assert!(session.is_extended(), "{placement:?}");
+        assert_eq!(
+            session.hard_deadline(),
+            clock.now() + Duration::from_secs(60 * 86_400)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_extended_ticket_has_no_idle_timeout() {
     let clock = ManualClock::new();
     let sim = sim(Flavor::WhApi, &clock).await;

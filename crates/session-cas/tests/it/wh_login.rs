@@ -7,8 +7,8 @@ use httpmock::Method::POST;
 use httpmock::MockServer;
 use serde_json::json;
 use session_cas::{
-    CasConfig, ErrorKind, ExtendedEncoding, FieldSelection, SessionManager, SessionProvider,
-    Territory,
+    CasConfig, ErrorKind, ExtendedEncoding, ExtendedPlacement, FieldSelection, SessionManager,
+    SessionProvider, Territory,
 };
 use session_core::test_util::{ManualClock, assert_error_clean};
 
@@ -381,4 +381,44 @@ fn configuration_errors_are_caught_when_the_provider_is_built() {
         .build()
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Configuration);
+}
+
+#[tokio::test]
+async fn an_extended_login_asks_in_the_query_and_in_the_body_by_default() {
+    let extended_body = r#"{"username":"punter_01","password":"PW-SENTINEL-7f3a","extended":true}"#;
+    for (placement, query, body) in [
+        (
+            ExtendedPlacement::QueryAndBody,
+            Some("extended=Y"),
+            extended_body,
+        ),
+        (ExtendedPlacement::Body, None, extended_body),
+        (
+            ExtendedPlacement::Query,
+            Some("extended=Y"),
+            r#"{"username":"punter_01","password":"PW-SENTINEL-7f3a"}"#,
+        ),
+    ] {
+        let server = MockServer::start_async().await;
+        let clock = ManualClock::new();
+        let mock = server
+            .mock_async(|when, then| {
+                when.method(POST)
+                    .path("/v2/sessions/tickets")
+                    .is_true(move |req| req.uri().query() == query)
+                    .body(body);
+                then.status(200)
+                    .header("date", T0_DATE)
+                    .json_body(session_body("2030-01-01T08:00:00", true));
+            })
+            .await;
+        let provider = wh_config(&server.base_url(), &clock)
+            .extended(true)
+            .extended_placement(placement)
+            .build()
+            .unwrap();
+        let session = provider.login().await.expect("login succeeds");
+        mock.assert_async().await;
+        assert!(session.is_extended(), "{placement:?}");
+    }
 }

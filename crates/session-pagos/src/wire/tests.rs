@@ -331,6 +331,33 @@ fn transport_failures_map_to_core_kinds() {
         &redact(&t, &a),
     )
     .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Configuration);
+    assert_eq!(
+        e.to_string(),
+        "pagos: no spreadsheetweb api endpoint at the base url (http 404)"
+    );
+    let mut h = HeaderMap::new();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    for status in [StatusCode::NOT_FOUND, StatusCode::METHOD_NOT_ALLOWED] {
+        let page = HttpResponse::new("pagos", status, h.clone(), "<html>Not Found</html>");
+        assert_eq!(
+            parse_open(&page, &redact(&t, &a)).unwrap_err().kind(),
+            ErrorKind::Configuration
+        );
+        assert_eq!(
+            parse_close(&page, &redact(&t, &a)).unwrap_err().kind(),
+            ErrorKind::Configuration
+        );
+        assert_eq!(
+            parse_call(&page, &redact(&t, &a)).unwrap_err().kind(),
+            ErrorKind::Configuration
+        );
+    }
+    let e = parse_open(
+        &HttpResponse::json_body("pagos", 400, "{}"),
+        &redact(&t, &a),
+    )
+    .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::UnexpectedResponse);
     let e = parse_open(
         &HttpResponse::json_body("pagos", 429, "{}"),

@@ -220,7 +220,7 @@ async fn success_with_the_nil_guid_is_an_unexpected_response() {
 
 #[tokio::test]
 async fn gateway_pages_and_statuses_map_to_core_kinds() {
-    let cases: [(u16, &str, &str, ErrorKind, Option<HttpFailure>); 5] = [
+    let cases: [(u16, &str, &str, ErrorKind, Option<HttpFailure>); 8] = [
         (
             200,
             "text/html",
@@ -246,8 +246,30 @@ async fn gateway_pages_and_statuses_map_to_core_kinds() {
             404,
             "text/plain",
             "not found",
-            ErrorKind::UnexpectedResponse,
+            ErrorKind::Configuration,
             Some(HttpFailure::Status(404)),
+        ),
+        // IIS's page for a wrong base URL or method: no endpoint here, not an outage.
+        (
+            404,
+            "text/html",
+            "<!DOCTYPE html><html><title>404 - File or directory not found.</title></html>",
+            ErrorKind::Configuration,
+            Some(HttpFailure::Status(404)),
+        ),
+        (
+            405,
+            "text/html",
+            "<html><body>Method Not Allowed</body></html>",
+            ErrorKind::Configuration,
+            Some(HttpFailure::Status(405)),
+        ),
+        (
+            418,
+            "text/plain",
+            "teapot",
+            ErrorKind::UnexpectedResponse,
+            Some(HttpFailure::Status(418)),
         ),
         (
             200,

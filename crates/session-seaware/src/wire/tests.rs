@@ -162,7 +162,7 @@ fn the_documented_token_response_parses() {
   "expires_in": 900,
   "scope": "travelagent"
 }"#;
-    let t = parse_token(&json(200, body), "password").unwrap();
+    let t = parse_token(&json(200, body), "password", Placement::Form).unwrap();
     assert_eq!(
         t.access_token.expose_secret(),
         "89A67471-074A-48BF-9AC0-FE6F96EE6BAD"
@@ -190,14 +190,19 @@ fn token_responses_are_parsed_leniently() {
         (r#"{"access_token":"A"}"#, None),
         (r#"{"access_token":"A","token_type":"bearer"}"#, None),
     ] {
-        let t = parse_token(&json(200, body), "password").unwrap();
+        let t = parse_token(&json(200, body), "password", Placement::Form).unwrap();
         assert_eq!(t.expires_in, expires, "{body}");
     }
 }
 
 #[test]
 fn a_missing_expires_in_uses_the_default_ttl_from_receipt() {
-    let t = parse_token(&json(200, r#"{"access_token":"A"}"#), "password").unwrap();
+    let t = parse_token(
+        &json(200, r#"{"access_token":"A"}"#),
+        "password",
+        Placement::Form,
+    )
+    .unwrap();
     let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
     let s = OAuthSession::from_response(t, now, Duration::from_secs(900));
     assert_eq!(s.expiry, Expiry::At(now + Duration::from_secs(900)));
@@ -208,12 +213,23 @@ fn odd_token_responses_are_unexpected() {
     let e = parse_token(
         &json(200, r#"{"access_token":"A","token_type":"mac"}"#),
         "password",
+        Placement::Form,
     )
     .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::UnexpectedResponse);
-    let e = parse_token(&json(200, r#"{"access_token":""}"#), "password").unwrap_err();
+    let e = parse_token(
+        &json(200, r#"{"access_token":""}"#),
+        "password",
+        Placement::Form,
+    )
+    .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::UnexpectedResponse);
-    let e = parse_token(&json(200, r#"{"token_type":"bearer"}"#), "password").unwrap_err();
+    let e = parse_token(
+        &json(200, r#"{"token_type":"bearer"}"#),
+        "password",
+        Placement::Form,
+    )
+    .unwrap_err();
     assert_eq!(
         (e.kind(), e.http_failure()),
         (
@@ -221,7 +237,12 @@ fn odd_token_responses_are_unexpected() {
             Some(HttpFailure::MalformedBody)
         )
     );
-    let e = parse_token(&json(200, r#"{"access_token":"SECRET-TRUNC"#), "password").unwrap_err();
+    let e = parse_token(
+        &json(200, r#"{"access_token":"SECRET-TRUNC"#),
+        "password",
+        Placement::Form,
+    )
+    .unwrap_err();
     assert_eq!(
         (e.kind(), e.http_failure()),
         (ErrorKind::Unavailable, Some(HttpFailure::TruncatedBody))
@@ -288,7 +309,7 @@ fn spring_error_bodies_map_to_kinds_and_never_show_the_description() {
         ),
     ];
     for (status, body, grant, kind) in cases {
-        let e = parse_token(&json(status, body), grant).unwrap_err();
+        let e = parse_token(&json(status, body), grant, Placement::Form).unwrap_err();
         assert_eq!(e.kind(), kind, "{body}");
         let shown = format!("{e} {e:?} {e:#?}");
         for word in [
@@ -311,9 +332,13 @@ fn spring_error_bodies_map_to_kinds_and_never_show_the_description() {
             r#"{"error":"invalid_grant","error_description":"Bad credentials"}"#,
         ),
         "password",
+        Placement::Form,
     )
     .unwrap_err();
-    assert_eq!(e.to_string(), "seaware: login rejected: invalid_grant");
+    assert_eq!(
+        e.to_string(),
+        "seaware: login rejected (http 400): invalid_grant"
+    );
 }
 
 #[test]
@@ -321,10 +346,16 @@ fn unsupported_grant_type_on_refresh_is_recognised() {
     let e = parse_token(
         &json(400, r#"{"error":"unsupported_grant_type"}"#),
         "refresh_token",
+        Placement::Form,
     )
     .unwrap_err();
     assert!(refresh_unsupported(&e));
-    let e = parse_token(&json(400, r#"{"error":"invalid_grant"}"#), "refresh_token").unwrap_err();
+    let e = parse_token(
+        &json(400, r#"{"error":"invalid_grant"}"#),
+        "refresh_token",
+        Placement::Form,
+    )
+    .unwrap_err();
     assert!(!refresh_unsupported(&e));
 }
 
@@ -338,7 +369,7 @@ fn transport_statuses_map_like_the_core() {
         h,
         r#"{"error":"too_many_requests"}"#,
     );
-    let e = parse_token(&r, "password").unwrap_err();
+    let e = parse_token(&r, "password", Placement::Form).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::RateLimited);
     assert_eq!(e.retry_after(), Some(Duration::from_secs(30)));
     let mut h = HeaderMap::new();
@@ -347,19 +378,105 @@ fn transport_statuses_map_like_the_core() {
         HeaderValue::from_static("text/html"),
     );
     let r = HttpResponse::new(NAME, StatusCode::BAD_GATEWAY, h, "<html>bad gateway</html>");
-    let e = parse_token(&r, "password").unwrap_err();
+    let e = parse_token(&r, "password", Placement::Form).unwrap_err();
     assert_eq!(
         (e.kind(), e.http_failure()),
         (ErrorKind::Unavailable, Some(HttpFailure::GatewayPage))
     );
-    let e = parse_token(&json(404, "not json"), "password").unwrap_err();
+    let e = parse_token(&json(418, "not json"), "password", Placement::Form).unwrap_err();
     assert_eq!(
         (e.kind(), e.http_failure()),
         (
             ErrorKind::UnexpectedResponse,
-            Some(HttpFailure::Status(404))
+            Some(HttpFailure::Status(418))
         )
     );
+    assert_eq!(e.to_string(), "seaware: unexpected status (http 418)");
+}
+
+fn html(status: u16, body: &'static str) -> HttpResponse {
+    let mut h = HeaderMap::new();
+    h.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    HttpResponse::new(NAME, StatusCode::from_u16(status).unwrap(), h, body)
+}
+
+#[test]
+fn oauthlib_refusing_query_parameters_is_read_and_explained() {
+    // oauthlib's answer, labelled text/html, to a token POST with parameters in the URL.
+    let body = r#"{"error": "invalid_request", "error_description": "URL query parameters are not allowed"}"#;
+    for grant in ["password", "refresh_token"] {
+        let e = parse_token(&html(400, body), grant, Placement::Query).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Configuration, "{grant}");
+        assert_eq!(e.code(), Some("invalid_request"));
+        assert_eq!(e.http_failure(), Some(HttpFailure::Status(400)));
+        let shown = e.to_string();
+        assert!(
+            shown.starts_with("seaware: token request refused (http 400); "),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("(Placement::Form, --params form)"),
+            "{shown}"
+        );
+        assert!(!format!("{shown} {e:?}").contains("URL query"));
+    }
+    let e = parse_token(&html(400, body), "password", Placement::Form).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "seaware: token request refused (http 400): invalid_request"
+    );
+    // Any RFC 6749 answer is read by its shape, whatever the label.
+    let e = parse_token(
+        &html(400, r#"{"error":"invalid_grant"}"#),
+        "password",
+        Placement::Query,
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidCredentials);
+    assert_eq!(
+        e.to_string(),
+        "seaware: login rejected (http 400): invalid_grant"
+    );
+}
+
+#[test]
+fn a_missing_token_or_logout_endpoint_is_configuration() {
+    for r in [
+        html(404, "<!DOCTYPE html><html><title>Not Found</title></html>"),
+        html(405, ""),
+        json(
+            404,
+            r#"{"timestamp":"2026-01-01","status":404,"error":"Not Found","path":"/x"}"#,
+        ),
+    ] {
+        let e = parse_token(&r, "password", Placement::Form).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Configuration);
+        let status = r.status().as_u16();
+        assert_eq!(
+            e.to_string(),
+            format!("seaware: no seaware oauth endpoint at the base url (http {status})")
+        );
+        let e = parse_logout(&r).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Configuration);
+    }
+    // An RFC 6749 answer in a 404 is still read as one.
+    let e = parse_token(
+        &json(404, r#"{"error":"invalid_client"}"#),
+        "password",
+        Placement::Form,
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), Some("invalid_client"));
+    let e = parse_token(
+        &html(502, "<html>Bad Gateway</html>"),
+        "password",
+        Placement::Form,
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
 }
 
 #[test]
@@ -445,11 +562,4 @@ fn rejections_include_401_and_invalid_token_but_not_other_failures() {
         "<html><body>Session expired</body></html>",
     );
     assert!(!is_rejection(&page), "a gateway page is not a rejection");
-}
-
-#[test]
-fn the_error_body_debug_redacts_the_description() {
-    let body: ErrorBody =
-        serde_json::from_str(r#"{"error":"invalid_grant","error_description":"TOKEN-X"}"#).unwrap();
-    assert!(!format!("{body:?}").contains("TOKEN-X"));
 }

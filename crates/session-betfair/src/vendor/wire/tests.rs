@@ -594,3 +594,36 @@ fn enums_keep_unknown_values_and_ignore_case() {
         "REFRESH_TOKEN"
     );
 }
+
+#[test]
+fn a_missing_accounts_endpoint_is_configuration_html_or_not() {
+    let mut h = HeaderMap::new();
+    h.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/html"),
+    );
+    for status in [404u16, 405] {
+        let page = HttpResponse::new(
+            NAME,
+            http::StatusCode::from_u16(status).unwrap(),
+            h.clone(),
+            "<html><body>Not Found</body></html>",
+        );
+        for transport in [AccountsTransport::JsonRpc, AccountsTransport::Rest] {
+            for r in [page.clone(), answer(status, "")] {
+                let e = parse_answer::<String>(transport, &r).unwrap_err();
+                assert_eq!(e.kind(), ErrorKind::Configuration, "{status}");
+                assert_eq!(
+                    e.to_string(),
+                    format!(
+                        "betfair: no betfair accounts api endpoint at the base url (http {status})"
+                    )
+                );
+            }
+        }
+    }
+    // A 502 page is still an outage.
+    let page = HttpResponse::new(NAME, http::StatusCode::BAD_GATEWAY, h, "<html></html>");
+    let e = parse_answer::<String>(AccountsTransport::Rest, &page).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
+}
