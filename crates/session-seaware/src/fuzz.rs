@@ -2,6 +2,7 @@
 #![allow(missing_docs, unreachable_pub)]
 
 use session_core::fuzzing::{Outcome, response};
+use session_core::oauth::Placement;
 
 use crate::error::NAME;
 use crate::wire;
@@ -11,8 +12,10 @@ use crate::wire;
 pub fn responses(data: &[u8]) -> Vec<String> {
     let r = response(NAME, data);
     let mut out = Outcome::default();
-    out.result(&wire::parse_token(&r, "password"));
-    out.result(&wire::parse_token(&r, "refresh_token"));
+    for placement in [Placement::Query, Placement::Form] {
+        out.result(&wire::parse_token(&r, "password", placement));
+        out.result(&wire::parse_token(&r, "refresh_token", placement));
+    }
     out.result(&wire::parse_logout(&r));
     out.debug(&wire::is_rejection(&r));
     out.debug(&wire::ota_session_expired(r.body()));
