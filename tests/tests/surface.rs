@@ -59,6 +59,14 @@ macro_rules! surface {
                 P::<$krate::HttpResponse>,
                 P::<session_core::http::HttpResponse>,
             );
+            same(
+                P::<$krate::BlockingManager<session_core::StaticTokenProvider>>,
+                P::<session_core::blocking::BlockingManager<session_core::StaticTokenProvider>>,
+            );
+            same(
+                P::<$krate::BlockingKeepAlive>,
+                P::<session_core::blocking::BlockingKeepAlive>,
+            );
         }
     };
 }

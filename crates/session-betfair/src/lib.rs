@@ -29,6 +29,27 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Quick start: a synchronous program (feature `blocking`)
+//!
+//! [`BlockingManager`](session_core::blocking::BlockingManager) gives scripts the same manager
+//! without async code: one login however many threads ask, renewal before expiry, bans kept.
+//!
+//! ```no_run
+//! # #[cfg(feature = "blocking")]
+//! # fn run() -> session_betfair::Result<()> {
+//! use session_betfair::{BetfairProvider, BlockingManager, Password, Session};
+//!
+//! let provider = BetfairProvider::builder("YOUR-APP-KEY")
+//!     .interactive("username", Password::new(std::env::var("BETFAIR_PASSWORD").unwrap()))
+//!     .build()?;
+//! let manager = BlockingManager::new(provider);
+//! let _keep_alive = manager.spawn_keep_alive()?;
+//! let mut headers = http::HeaderMap::new();
+//! manager.get()?.authenticate(&mut headers); // blocks for the one login
+//! manager.logout()?;
+//! # Ok(()) }
+//! ```
+//!
 //! Accounts with two-factor authentication append the code to the password on interactive login:
 //! [`BetfairBuilder::two_factor_code`] or [`BetfairBuilder::two_factor_source`] do that. Bots
 //! should prefer certificate login, which needs no code.
@@ -440,6 +461,9 @@ pub use cert::ClientCertificate;
 pub use config::{BetfairBuilder, Jurisdiction, JurisdictionHosts, TwoFactorCode};
 pub use error::{LOGIN_BAN, accounts_code_kind, code_kind};
 pub use provider::{BetfairProvider, BetfairSession, LoginMethod};
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub use session_core::blocking::{BlockingKeepAlive, BlockingManager};
 #[cfg(feature = "middleware")]
 #[cfg_attr(docsrs, doc(cfg(feature = "middleware")))]
 pub use session_core::middleware::{Repeatable, SessionMiddleware};

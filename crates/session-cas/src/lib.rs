@@ -244,6 +244,9 @@ pub use config::{
 };
 pub use error::is_target_not_established;
 pub use provider::{CasProvider, CasSession};
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub use session_core::blocking::{BlockingKeepAlive, BlockingManager};
 pub use session_core::http::HttpResponse;
 #[cfg(feature = "middleware")]
 #[cfg_attr(docsrs, doc(cfg(feature = "middleware")))]

@@ -77,6 +77,8 @@
 //! # Features
 //! - `middleware`: [`middleware::SessionMiddleware`], which authenticates `reqwest-middleware`
 //!   requests and resends once after a rejection.
+//! - `blocking`: [`blocking::BlockingManager`], the manager for scripts and synchronous
+//!   programs: the same single flight, freshness and bans, on one shared background thread.
 //! - `fuzzing`: internal; parser entry points for the fuzz targets. Not part of the API.
 //! - `test-util`: the [`test_util`] kit — `ManualClock`, a loopback simulator server, a scripted
 //!   provider, the leak harness and the provider conformance suite.
@@ -132,6 +134,11 @@
 //!
 //! [`Error::http_failure`] tells transport failures of the same kind apart ([`HttpFailure`]),
 //! [`Error::code`] carries the upstream's own code and [`Error::provider`] the provider name.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
 mod clock;
 mod error;
 #[cfg(feature = "fuzzing")]

@@ -204,6 +204,8 @@ pub use config::{DEFAULT_CLOSE_ON_DROP_TIMEOUT, DEFAULT_SESSION_TTL, PagosConfig
 pub use error::{MAX_MESSAGE_CHARS, MAX_MESSAGES, PagosFailure};
 pub use provider::PagosProvider;
 pub use session::DedicatedSession;
+#[cfg(feature = "blocking")]
+pub use session_core::blocking::{BlockingKeepAlive, BlockingManager};
 pub use session_core::http::HttpResponse;
 #[cfg(feature = "middleware")]
 pub use session_core::middleware::{Repeatable, SessionMiddleware};

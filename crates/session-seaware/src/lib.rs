@@ -206,6 +206,8 @@ pub use config::{
     RenewalMode, SeawareBuilder, SessionMode, TRAVELAGENT,
 };
 pub use provider::{LogoutOnDrop, SeawareProvider, SeawareSession, authorize};
+#[cfg(feature = "blocking")]
+pub use session_core::blocking::{BlockingKeepAlive, BlockingManager};
 pub use session_core::http::HttpResponse;
 #[cfg(feature = "middleware")]
 pub use session_core::middleware::{Repeatable, SessionMiddleware};
