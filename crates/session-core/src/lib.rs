@@ -149,6 +149,7 @@ mod manager;
 #[cfg(feature = "middleware")]
 pub mod middleware;
 pub mod oauth;
+mod observe;
 mod provider;
 mod secret;
 mod session;

@@ -19,7 +19,7 @@
 
 use std::fmt;
 use std::ops::Deref;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, SystemTime};
 
@@ -31,7 +31,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::provider::SessionProvider;
 use crate::session::{Expiry, RenewPolicy, Renewal, Session};
 use crate::store::{SessionStore, StoreLock, StoredRecord};
-use crate::timing;
+use crate::{observe, timing};
+use tracing::Instrument;
+use tracing::field::Empty;
 
 /// Something that happened to the managed session. Subscribe with [`SessionManager::subscribe`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -115,9 +117,19 @@ pub struct ManagerBuilder<P> {
     backoff_max: Duration,
     store_timeout: Duration,
     lock_ttl: Duration,
+    account: Option<String>,
 }
 
 impl<P: SessionProvider> ManagerBuilder<P> {
+    /// The name this account goes by in spans (the `account` field). Without one, spans carry a
+    /// short fingerprint of the provider's store key (`acct-` and 8 hex digits), never the
+    /// username; choose a label when even a fingerprint of a guessable username is too much.
+    #[must_use]
+    pub fn account_label(mut self, label: impl Into<String>) -> Self {
+        self.account = Some(label.into());
+        self
+    }
+
     /// The clock (default [`SystemClock`]).
     #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -167,13 +179,16 @@ impl<P: SessionProvider> ManagerBuilder<P> {
     pub fn build(self) -> SessionManager<P> {
         let (events, _) = broadcast::channel(1024);
         let policy = self.provider.policy();
+        let key = self.provider.store_key();
+        let name = self.provider.name();
         SessionManager {
             inner: Arc::new(Inner {
-                key: self.provider.store_key(),
+                account: self.account.unwrap_or_else(|| observe::fingerprint(&key)),
+                key,
                 provider: ArcSwap::from_pointee(self.provider),
                 clock: self.clock,
                 policy,
-                store: self.store,
+                store: self.store.map(|s| observe::observed_store(s, name)),
                 default_ban: self.default_ban,
                 backoff_base: self.backoff_base,
                 backoff_max: self.backoff_max,
@@ -184,6 +199,7 @@ impl<P: SessionProvider> ManagerBuilder<P> {
                 state: Mutex::new(State::default()),
                 generation: AtomicU64::new(0),
                 min_store_generation: AtomicU64::new(0),
+                rejected: AtomicBool::new(false),
                 events,
                 keep_alive: AtomicUsize::new(0),
             }),
@@ -221,6 +237,10 @@ impl<P: SessionProvider> fmt::Debug for SessionManager<P> {
 struct Inner<P: SessionProvider> {
     provider: ArcSwap<P>,
     key: String,
+    /// The account's name in spans: a caller's label or a fingerprint of `key`.
+    account: String,
+    /// Whether the session was rejected since the last login (for the re-login metric).
+    rejected: AtomicBool,
     clock: Arc<dyn Clock>,
     policy: RenewPolicy,
     store: Option<Arc<dyn SessionStore>>,
@@ -486,6 +506,7 @@ impl<P: SessionProvider> SessionManager<P> {
             backoff_max: Duration::from_secs(300),
             store_timeout: Duration::from_secs(2),
             lock_ttl: Duration::from_secs(30),
+            account: None,
         }
     }
 
@@ -557,7 +578,21 @@ impl<P: SessionProvider> SessionManager<P> {
             .min_store_generation
             .fetch_max(entry.generation + 1, Ordering::AcqRel);
         let provider = self.inner.provider.load_full();
-        let result = provider.logout(&entry.session).await;
+        let span = tracing::info_span!(
+            "session.logout",
+            provider = provider.name(),
+            account = %self.inner.account,
+            generation = entry.generation,
+            kind = Empty,
+            code = Empty,
+        );
+        let result = provider
+            .logout(&entry.session)
+            .instrument(span.clone())
+            .await;
+        if let Err(e) = &result {
+            record_error(&span, e);
+        }
         if let Some(store) = &self.inner.store {
             let _ = self
                 .inner
@@ -698,6 +733,7 @@ impl<P: SessionProvider> Inner<P> {
     }
 
     fn emit(&self, event: Event) {
+        observe::event(self.name(), &event);
         let _ = self.events.send(event);
     }
 
@@ -747,6 +783,7 @@ impl<P: SessionProvider> Inner<P> {
             _ => false,
         };
         if dropped {
+            self.rejected.store(true, Ordering::Release);
             self.min_store_generation
                 .fetch_max(generation + 1, Ordering::AcqRel);
             self.emit(Event::Invalidated { generation });
@@ -786,11 +823,17 @@ impl<P: SessionProvider> Inner<P> {
                     };
                     // The flight runs on its own task, so a caller that gives up (is cancelled)
                     // cannot cancel the login the other callers are waiting for.
-                    tokio::spawn(async move {
-                        let result = guard.inner.acquire(mode).await;
-                        guard.result = Some(result.and_then(|lease| guard.inner.entry_for(&lease)));
-                        drop(guard);
-                    });
+                    // It runs in the span of the caller that started it, so a login a resend
+                    // caused shows up under the resend.
+                    tokio::spawn(
+                        async move {
+                            let result = guard.inner.acquire(mode).await;
+                            guard.result =
+                                Some(result.and_then(|lease| guard.inner.entry_for(&lease)));
+                            drop(guard);
+                        }
+                        .in_current_span(),
+                    );
                     flight
                 }
             }
@@ -904,9 +947,41 @@ impl<P: SessionProvider> Inner<P> {
         mode: Mode,
         now: SystemTime,
     ) -> Option<Result<Lease<P::Session>>> {
-        match provider.renew(&entry.session).await {
+        let span = tracing::info_span!(
+            "session.renew",
+            provider = self.name(),
+            account = %self.account,
+            generation = entry.generation,
+            attempt = self.attempt(),
+            outcome = Empty,
+            kind = Empty,
+            code = Empty,
+        );
+        let started = self.clock.now();
+        let result = provider
+            .renew(&entry.session)
+            .instrument(span.clone())
+            .await;
+        let outcome = match &result {
+            Ok(Renewal::Renewed(_)) => "renewed",
+            Ok(Renewal::Extended(_)) => "extended",
+            Ok(Renewal::Unsupported) => "unsupported",
+            Err(e) if e.kind() == ErrorKind::SessionRejected => "rejected",
+            Err(_) => "failed",
+        };
+        span.record("outcome", outcome);
+        if let Err(e) = &result {
+            record_error(&span, e);
+        }
+        observe::renewal_finished(
+            self.name(),
+            outcome,
+            timing::until(started, self.clock.now()),
+        );
+        match result {
             Ok(Renewal::Renewed(session)) => {
                 let generation = self.next_generation();
+                span.record("generation", generation);
                 let lease = self.install(Arc::new(session), generation, now);
                 self.succeeded(now, true);
                 self.save_to_store(provider, &lease).await;
@@ -944,6 +1019,11 @@ impl<P: SessionProvider> Inner<P> {
         }
     }
 
+    /// Which attempt in a row this is: one more than the failures since the last success.
+    fn attempt(&self) -> u32 {
+        self.lock_state().consecutive_failures.saturating_add(1)
+    }
+
     fn next_generation(&self) -> u64 {
         self.generation.fetch_add(1, Ordering::AcqRel) + 1
     }
@@ -952,6 +1032,7 @@ impl<P: SessionProvider> Inner<P> {
         let mut st = self.lock_state();
         st.last_success = Some(now);
         st.consecutive_failures = 0;
+        observe::consecutive_failures(self.name(), 0);
         st.last_error = None;
         st.renew_retry_at = None;
         if renewal || st.last_renewal.is_none() {
@@ -963,6 +1044,7 @@ impl<P: SessionProvider> Inner<P> {
         let consecutive_failures = {
             let mut st = self.lock_state();
             st.consecutive_failures = st.consecutive_failures.saturating_add(1);
+            observe::consecutive_failures(self.name(), st.consecutive_failures);
             st.last_error = Some(e.kind());
             st.consecutive_failures
         };
@@ -983,6 +1065,7 @@ impl<P: SessionProvider> Inner<P> {
             && until > now
         {
             let left = until.duration_since(now).unwrap_or_default();
+            observe::ban_refused(self.name());
             return Err(Error::new(
                 ErrorKind::RateLimited,
                 self.name(),
@@ -1000,6 +1083,7 @@ impl<P: SessionProvider> Inner<P> {
         } else if e.kind() == ErrorKind::RateLimited {
             // Clamped to `timing::MAX_BAN`: an absurd `Retry-After` is still recorded.
             let until = timing::after(now, timing::ban(e.retry_after(), self.default_ban));
+            observe::ban_entered(self.name());
             self.lock_state().banned_until = Some(until);
             if let Some(store) = &self.store {
                 let record = StoredRecord {
@@ -1184,10 +1268,30 @@ impl<P: SessionProvider> Inner<P> {
     async fn login_now(self: &Arc<Self>, provider: &Arc<P>) -> Result<Lease<P::Session>> {
         let now = self.clock.now();
         self.check_guard(now)?;
-        match provider.login().await {
+        let span = tracing::info_span!(
+            "session.login",
+            provider = self.name(),
+            account = %self.account,
+            generation = Empty,
+            attempt = self.attempt(),
+            kind = Empty,
+            code = Empty,
+        );
+        observe::login_started(self.name());
+        let result = provider.login().instrument(span.clone()).await;
+        let took = timing::until(now, self.clock.now());
+        if let Err(e) = &result {
+            record_error(&span, e);
+        }
+        observe::login_finished(self.name(), result.as_ref().err(), took);
+        match result {
             Ok(session) => {
                 let now = self.clock.now();
                 let generation = self.next_generation();
+                span.record("generation", generation);
+                if self.rejected.swap(false, Ordering::AcqRel) {
+                    observe::relogin_after_rejection(self.name());
+                }
                 let lease = self.install(Arc::new(session), generation, now);
                 {
                     let mut st = self.lock_state();
@@ -1245,6 +1349,7 @@ impl<P: SessionProvider> Inner<P> {
         expiry: Expiry,
     ) -> Lease<P::Session> {
         let expires_at = expiry.resolve(now, self.policy.default_ttl);
+        observe::expiry(self.name(), expires_at, now);
         let renew_at = expires_at.map(|deadline| self.policy.renew_at(now, deadline));
         let expiry_event = expires_at.map(|at| {
             let events = self.events.clone();
@@ -1275,5 +1380,13 @@ impl<P: SessionProvider> Inner<P> {
         let lease = entry.lease();
         self.cache.store(Some(entry));
         lease
+    }
+}
+
+/// Records an error's kind and upstream code (already sanitized to code-like text) on a span.
+fn record_error(span: &tracing::Span, e: &Error) {
+    span.record("kind", e.kind().as_str());
+    if let Some(code) = e.code() {
+        span.record("code", code);
     }
 }
