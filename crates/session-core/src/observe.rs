@@ -87,8 +87,8 @@ pub(crate) fn ban_refused(provider: &'static str) {
 
 /// A store operation (`load`, `save`, `delete`, `lock`) ended with `outcome` (`ok`, `conflict`
 /// for a save the store refused because it holds a newer generation, or `error`).
-pub(crate) fn store_op(provider: &'static str, op: &'static str, outcome: &'static str) {
-    #[cfg(feature = "metrics")]
+#[cfg(feature = "metrics")]
+fn store_op(provider: &'static str, op: &'static str, outcome: &'static str) {
     metrics::counter!(
         "session_store_operations_total",
         "provider" => provider,
