@@ -140,7 +140,9 @@ pub use secret::{
     Password, RefreshToken, SessionId, SessionToken, Ticket, UsernamePassword,
 };
 pub use session::{Expiry, PersistedSession, RenewPolicy, Renewal, SecretState, Session};
-pub use store::{FileStore, MemoryStore, SessionStore, StoreLock, StoredRecord};
+pub use store::{
+    FileStore, MAX_RECORD_BYTES, MemoryStore, SessionStore, StoreLock, StoredRecord,
+};
 
 #[doc(hidden)]
 pub mod __private {

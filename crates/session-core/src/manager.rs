@@ -154,7 +154,10 @@ impl<P: SessionProvider> ManagerBuilder<P> {
         self
     }
 
-    /// How long a store login lock lives if its holder dies (default 30 s).
+    /// How long a store login lock lives if its holder dies (default 30 s). While this manager
+    /// logs in or renews under the lock it extends the lock every third of this time, so a login
+    /// slower than the TTL keeps its lock; another process waits for the lock at most this long
+    /// plus the `store_timeout` before logging in on its own.
     #[must_use]
     pub fn lock_ttl(mut self, d: Duration) -> Self {
         self.lock_ttl = d;
@@ -182,6 +185,7 @@ impl<P: SessionProvider> ManagerBuilder<P> {
                 state: Mutex::new(State::default()),
                 generation: AtomicU64::new(0),
                 min_store_generation: AtomicU64::new(0),
+                fence: AtomicU64::new(0),
                 events,
                 keep_alive: AtomicUsize::new(0),
             }),
@@ -232,6 +236,9 @@ struct Inner<P: SessionProvider> {
     state: Mutex<State>,
     generation: AtomicU64,
     min_store_generation: AtomicU64,
+    /// The generation of the store lock this manager holds (0: none); its store writes are
+    /// fenced by it.
+    fence: AtomicU64,
     events: broadcast::Sender<Event>,
     keep_alive: AtomicUsize,
 }
@@ -862,7 +869,9 @@ impl<P: SessionProvider> Inner<P> {
                 return Some(Ok(lease));
             }
         }
-        let result = self.renew_now(provider, entry, mode, now).await;
+        let result = self
+            .holding(lock.as_deref(), self.renew_now(provider, entry, mode, now))
+            .await;
         self.release(lock).await;
         result
     }
@@ -998,7 +1007,7 @@ impl<P: SessionProvider> Inner<P> {
                     session: None,
                     banned_until: Some(until),
                 };
-                let _ = self.store_op(store.save(&self.key, &record)).await;
+                self.store_record(store, &record).await;
             }
         }
     }
@@ -1137,9 +1146,42 @@ impl<P: SessionProvider> Inner<P> {
                 }
             }
         }
-        let result = self.login_now(provider).await;
+        let result = self.holding(lock.as_deref(), self.login_now(provider)).await;
         self.release(lock).await;
         result
+    }
+
+    /// Runs `work` while extending `lock` every third of the lock TTL, so that a login or renewal
+    /// slower than the TTL keeps its lock (a lost lock is still fenced: the store then refuses
+    /// this manager's write).
+    async fn holding<T>(
+        &self,
+        lock: Option<&dyn StoreLock>,
+        work: impl std::future::Future<Output = T>,
+    ) -> T {
+        let Some(lock) = lock else {
+            return work.await;
+        };
+        let ttl = self.lock_ttl;
+        let period = (ttl / 3).max(Duration::from_millis(1));
+        let heartbeat = async {
+            loop {
+                tokio::time::sleep(period).await;
+                match tokio::time::timeout(self.store_timeout, lock.extend(ttl)).await {
+                    Ok(Ok(true)) => {}
+                    Ok(Ok(false)) => {
+                        tracing::debug!(provider = self.name(), "store lock lost while held");
+                        std::future::pending::<()>().await;
+                    }
+                    // The store is slow or down: try again next period.
+                    Ok(Err(_)) | Err(_) => {}
+                }
+            }
+        };
+        tokio::select! {
+            result = work => result,
+            () = heartbeat => unreachable!("the heartbeat never ends"),
+        }
     }
 
     /// Takes the store's lock for this account, waiting as long as another process's login or
@@ -1151,6 +1193,11 @@ impl<P: SessionProvider> Inner<P> {
         {
             Ok(Ok(guard)) => {
                 self.lock_state().store_degraded = false;
+                let fence = guard.generation();
+                self.fence.store(fence, Ordering::Release);
+                // Sessions made under this lock get its generation (or a larger one).
+                self.generation
+                    .fetch_max(fence.saturating_sub(1), Ordering::AcqRel);
                 return Some(guard);
             }
             Ok(Err(e)) => e.kind(),
@@ -1163,8 +1210,27 @@ impl<P: SessionProvider> Inner<P> {
 
     async fn release(&self, lock: Option<Box<dyn StoreLock>>) {
         if let Some(lock) = lock {
+            self.fence.store(0, Ordering::Release);
             let _ = self.store_op(lock.release()).await;
         }
+    }
+
+    /// Writes `record` fenced by the store lock this manager holds, taking the lock for the write
+    /// when none is held. `Some(false)`: the store refused the write; `None`: the store failed.
+    async fn store_record(
+        &self,
+        store: &Arc<dyn SessionStore>,
+        record: &StoredRecord,
+    ) -> Option<bool> {
+        let fence = self.fence.load(Ordering::Acquire);
+        if fence != 0 {
+            return self.store_op(store.save(&self.key, record, fence)).await.ok();
+        }
+        let lock = self.store_lock(store).await?;
+        let fence = lock.generation();
+        let written = self.store_op(store.save(&self.key, record, fence)).await.ok();
+        self.release(Some(lock)).await;
+        written
     }
 
     async fn login_now(self: &Arc<Self>, provider: &Arc<P>) -> Result<Lease<P::Session>> {
@@ -1210,7 +1276,22 @@ impl<P: SessionProvider> Inner<P> {
             session: Some(persisted),
             banned_until: None,
         };
-        let _ = self.store_op(store.save(&self.key, &record)).await;
+        if self.store_record(store, &record).await != Some(false) {
+            return;
+        }
+        // Refused: another process took the lock since (this one's expired during a slow login,
+        // or the store failed over) and stored a newer session. Adopt it, so the fleet converges
+        // on one session; the session this process obtained is still handed to its waiters.
+        if let Ok(Some(newer)) = self.store_op(store.load(&self.key)).await
+            && newer.generation > lease.generation()
+            && newer.session.is_some()
+        {
+            tracing::debug!(
+                provider = self.name(),
+                "stale store write refused; adopting the newer stored session"
+            );
+            let _ = self.adopt(provider, Some(newer), self.clock.now());
+        }
     }
 
     fn install(
