@@ -1187,10 +1187,18 @@ impl<P: SessionProvider> Inner<P> {
     /// Takes the store's lock for this account, waiting as long as another process's login or
     /// renewal may take. `None` when the store is unavailable: the caller carries on locally.
     async fn store_lock(&self, store: &Arc<dyn SessionStore>) -> Option<Box<dyn StoreLock>> {
-        let ttl = self.lock_ttl;
-        let kind = match tokio::time::timeout(ttl + self.store_timeout, store.lock(&self.key, ttl))
+        self.store_lock_within(store, self.lock_ttl + self.store_timeout)
             .await
-        {
+    }
+
+    /// [`store_lock`](Self::store_lock), waiting at most `wait`.
+    async fn store_lock_within(
+        &self,
+        store: &Arc<dyn SessionStore>,
+        wait: Duration,
+    ) -> Option<Box<dyn StoreLock>> {
+        let ttl = self.lock_ttl;
+        let kind = match tokio::time::timeout(wait, store.lock(&self.key, ttl)).await {
             Ok(Ok(guard)) => {
                 self.lock_state().store_degraded = false;
                 let fence = guard.generation();
@@ -1215,8 +1223,10 @@ impl<P: SessionProvider> Inner<P> {
         }
     }
 
-    /// Writes `record` fenced by the store lock this manager holds, taking the lock for the write
-    /// when none is held. `Some(false)`: the store refused the write; `None`: the store failed.
+    /// Writes `record` fenced by the store lock this manager holds. When none is held, the lock is
+    /// taken for the write if it is free within the `store_timeout` (a busy lock means another
+    /// process is writing, and an unfenced write could overwrite its newer session).
+    /// `Some(false)`: the store refused the write; `None`: the store failed or the lock was busy.
     async fn store_record(
         &self,
         store: &Arc<dyn SessionStore>,
@@ -1226,7 +1236,7 @@ impl<P: SessionProvider> Inner<P> {
         if fence != 0 {
             return self.store_op(store.save(&self.key, record, fence)).await.ok();
         }
-        let lock = self.store_lock(store).await?;
+        let lock = self.store_lock_within(store, self.store_timeout).await?;
         let fence = lock.generation();
         let written = self.store_op(store.save(&self.key, record, fence)).await.ok();
         self.release(Some(lock)).await;

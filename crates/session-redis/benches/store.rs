@@ -67,6 +67,12 @@ struct CountingLock {
 
 #[async_trait]
 impl StoreLock for CountingLock {
+    fn generation(&self) -> u64 {
+        self.inner.generation()
+    }
+    async fn extend(&self, ttl: Duration) -> Result<bool> {
+        self.inner.extend(ttl).await
+    }
     async fn release(self: Box<Self>) -> Result<()> {
         self.calls.release.fetch_add(1, Ordering::SeqCst);
         self.inner.release().await
@@ -79,9 +85,9 @@ impl SessionStore for Counting {
         self.calls.load.fetch_add(1, Ordering::SeqCst);
         self.inner.load(key).await
     }
-    async fn save(&self, key: &str, record: &StoredRecord) -> Result<bool> {
+    async fn save(&self, key: &str, record: &StoredRecord, fence: u64) -> Result<bool> {
         self.calls.save.fetch_add(1, Ordering::SeqCst);
-        self.inner.save(key, record).await
+        self.inner.save(key, record, fence).await
     }
     async fn delete(&self, key: &str, generation: Option<u64>) -> Result<()> {
         self.calls.delete.fetch_add(1, Ordering::SeqCst);

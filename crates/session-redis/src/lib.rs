@@ -173,6 +173,7 @@
 //! `cargo xtask test` installs the package when it can.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod backend;
 mod config;
 mod error;
 mod seal;
