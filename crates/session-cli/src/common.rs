@@ -150,8 +150,14 @@ impl SessionFile {
     async fn write(&self, record: &StoredRecord, keep_age: bool) -> Result<()> {
         let written_at = if keep_age { self.written_at() } else { None };
         // A write is fenced by the store's lock: take it, write under its generation, release.
-        let lock = self.store.lock(&record.key, Duration::from_secs(30)).await?;
-        let written = self.store.save(&record.key, record, lock.generation()).await;
+        let lock = self
+            .store
+            .lock(&record.key, Duration::from_secs(30))
+            .await?;
+        let written = self
+            .store
+            .save(&record.key, record, lock.generation())
+            .await;
         lock.release().await?;
         written?;
         if let Some(t) = written_at {

@@ -140,9 +140,7 @@ pub use secret::{
     Password, RefreshToken, SessionId, SessionToken, Ticket, UsernamePassword,
 };
 pub use session::{Expiry, PersistedSession, RenewPolicy, Renewal, SecretState, Session};
-pub use store::{
-    FileStore, MAX_RECORD_BYTES, MemoryStore, SessionStore, StoreLock, StoredRecord,
-};
+pub use store::{FileStore, MAX_RECORD_BYTES, MemoryStore, SessionStore, StoreLock, StoredRecord};
 
 #[doc(hidden)]
 pub mod __private {

@@ -1146,7 +1146,9 @@ impl<P: SessionProvider> Inner<P> {
                 }
             }
         }
-        let result = self.holding(lock.as_deref(), self.login_now(provider)).await;
+        let result = self
+            .holding(lock.as_deref(), self.login_now(provider))
+            .await;
         self.release(lock).await;
         result
     }
@@ -1219,7 +1221,19 @@ impl<P: SessionProvider> Inner<P> {
     async fn release(&self, lock: Option<Box<dyn StoreLock>>) {
         if let Some(lock) = lock {
             self.fence.store(0, Ordering::Release);
-            let _ = self.store_op(lock.release()).await;
+            // A release that works says nothing about the write before it: only a failure is
+            // reported.
+            let released = match tokio::time::timeout(self.store_timeout, lock.release()).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::new(
+                    ErrorKind::Timeout,
+                    "store",
+                    "session store timed out",
+                )),
+            };
+            if released.is_err() {
+                let _ = self.store_op(std::future::ready(released)).await;
+            }
         }
     }
 
@@ -1234,11 +1248,17 @@ impl<P: SessionProvider> Inner<P> {
     ) -> Option<bool> {
         let fence = self.fence.load(Ordering::Acquire);
         if fence != 0 {
-            return self.store_op(store.save(&self.key, record, fence)).await.ok();
+            return self
+                .store_op(store.save(&self.key, record, fence))
+                .await
+                .ok();
         }
         let lock = self.store_lock_within(store, self.store_timeout).await?;
         let fence = lock.generation();
-        let written = self.store_op(store.save(&self.key, record, fence)).await.ok();
+        let written = self
+            .store_op(store.save(&self.key, record, fence))
+            .await
+            .ok();
         self.release(Some(lock)).await;
         written
     }

@@ -9,9 +9,9 @@ use redis::IntoConnectionInfo;
 use redis::aio::ConnectionManagerConfig;
 use session_core::{Clock, Password, Result, SystemClock};
 
+use crate::backend::Backend;
 use crate::error::configuration;
 use crate::seal::{EncryptionKey, Sealer};
-use crate::backend::Backend;
 use crate::store::{Inner, RedisSessionStore};
 
 /// The default key prefix.

@@ -89,11 +89,8 @@ mod sys {
     /// Opens (creating with mode 0600) a lock file for reading and writing, without following a
     /// final symlink and without blocking on a FIFO.
     pub(super) fn open_lock(path: &Path) -> std::io::Result<File> {
-        let flags = OFlags::RDWR
-            | OFlags::CREATE
-            | OFlags::NOFOLLOW
-            | OFlags::NONBLOCK
-            | OFlags::CLOEXEC;
+        let flags =
+            OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
         Ok(File::from(rustix::fs::open(
             path,
             flags,
@@ -307,7 +304,12 @@ impl FileStore {
     /// Reads the last generation issued from the lock file (0 when none).
     fn issued(lock: &mut File) -> u64 {
         let mut text = String::new();
-        if lock.rewind().is_err() || Read::by_ref(lock).take(32).read_to_string(&mut text).is_err() {
+        if lock.rewind().is_err()
+            || Read::by_ref(lock)
+                .take(32)
+                .read_to_string(&mut text)
+                .is_err()
+        {
             return 0;
         }
         text.trim().parse().unwrap_or(0)

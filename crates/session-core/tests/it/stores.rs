@@ -238,7 +238,12 @@ async fn a_fresh_process_logs_in_with_a_generation_newer_than_the_stored_one() {
     let mut record = store.load("fake").await.unwrap().unwrap();
     record.generation = 7;
     let lock = store.lock("fake", Duration::from_secs(5)).await.unwrap();
-    assert!(store.save("fake", &record, lock.generation()).await.unwrap());
+    assert!(
+        store
+            .save("fake", &record, lock.generation())
+            .await
+            .unwrap()
+    );
     lock.release().await.unwrap();
     clock.advance(Duration::from_secs(1000));
 
