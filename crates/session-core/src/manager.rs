@@ -113,6 +113,7 @@ pub struct ManagerBuilder<P> {
     backoff_max: Duration,
     store_timeout: Duration,
     lock_ttl: Duration,
+    lock_wait: Duration,
 }
 
 impl<P: SessionProvider> ManagerBuilder<P> {
@@ -156,11 +157,20 @@ impl<P: SessionProvider> ManagerBuilder<P> {
 
     /// How long a store login lock lives if its holder dies (default 30 s). While this manager
     /// logs in or renews under the lock it extends the lock every third of this time, so a login
-    /// slower than the TTL keeps its lock; another process waits for the lock at most this long
-    /// plus the `store_timeout` before logging in on its own.
+    /// slower than the TTL keeps its lock; a lock lost anyway (a store failover) is still fenced:
+    /// the store refuses the late holder's write.
     #[must_use]
     pub fn lock_ttl(mut self, d: Duration) -> Self {
         self.lock_ttl = d;
+        self
+    }
+
+    /// How long to wait for another process's login or renewal (the store lock) before logging
+    /// in without it (default 60 s, longer than a login of several requests at the default HTTP
+    /// timeouts). The wait ends sooner when the holder finishes, or dies and its lock expires.
+    #[must_use]
+    pub fn lock_wait(mut self, d: Duration) -> Self {
+        self.lock_wait = d;
         self
     }
 
@@ -180,6 +190,7 @@ impl<P: SessionProvider> ManagerBuilder<P> {
                 backoff_max: self.backoff_max,
                 store_timeout: self.store_timeout,
                 lock_ttl: self.lock_ttl,
+                lock_wait: self.lock_wait,
                 cache: ArcSwapOption::empty(),
                 flight: Mutex::new(None),
                 state: Mutex::new(State::default()),
@@ -231,6 +242,7 @@ struct Inner<P: SessionProvider> {
     backoff_max: Duration,
     store_timeout: Duration,
     lock_ttl: Duration,
+    lock_wait: Duration,
     cache: ArcSwapOption<Entry<P::Session>>,
     flight: Mutex<Option<Arc<Flight<P::Session>>>>,
     state: Mutex<State>,
@@ -483,6 +495,7 @@ impl<P: SessionProvider> SessionManager<P> {
             backoff_max: Duration::from_secs(300),
             store_timeout: Duration::from_secs(2),
             lock_ttl: Duration::from_secs(30),
+            lock_wait: Duration::from_secs(60),
         }
     }
 
@@ -1189,7 +1202,7 @@ impl<P: SessionProvider> Inner<P> {
     /// Takes the store's lock for this account, waiting as long as another process's login or
     /// renewal may take. `None` when the store is unavailable: the caller carries on locally.
     async fn store_lock(&self, store: &Arc<dyn SessionStore>) -> Option<Box<dyn StoreLock>> {
-        self.store_lock_within(store, self.lock_ttl + self.store_timeout)
+        self.store_lock_within(store, self.lock_wait + self.store_timeout)
             .await
     }
 

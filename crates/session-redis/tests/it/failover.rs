@@ -279,6 +279,7 @@ async fn a_lock_held_past_the_managers_bound_does_not_block_callers() {
         .clock(clock.shared())
         .store(Arc::new(store(&redis, &prefix, clock.shared())))
         .lock_ttl(Duration::from_millis(500))
+        .lock_wait(Duration::from_millis(500))
         .store_timeout(Duration::from_millis(500))
         .build();
     let mut events = m.subscribe();

@@ -10,6 +10,7 @@
 
 mod children;
 mod failover;
+mod fencing;
 mod leaks;
 mod sharing;
 mod store_ops;
