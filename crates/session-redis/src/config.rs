@@ -365,7 +365,7 @@ impl RedisStoreBuilder {
             .connection_timeout(self.connect_timeout)
             .response_timeout(self.command_timeout)
             // Redirections and retries after a failover, all within the command timeout.
-            .retries(8)
+            .retries(32)
             .min_retry_wait(10)
             .max_retry_wait(200)
             .retry_wait_formula(10, 2);

@@ -179,12 +179,17 @@ mod error;
 mod seal;
 mod store;
 #[cfg(feature = "test-util")]
+mod test_cluster;
+#[cfg(feature = "test-util")]
 mod test_support;
 
 pub use config::{DEFAULT_PREFIX, RedisStoreBuilder};
 pub use error::NAME;
 pub use seal::EncryptionKey;
 pub use store::RedisSessionStore;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub use test_cluster::TestCluster;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use test_support::{TestPrefix, TestRedis};

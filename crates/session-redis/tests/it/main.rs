@@ -9,6 +9,7 @@
 //! own, that entry point does nothing.
 
 mod children;
+mod contract;
 mod failover;
 mod fencing;
 mod leaks;
