@@ -1,13 +1,14 @@
 //! Workspace automation, run as `cargo xtask <command>`:
 //!
-//! - `test`: prepares prerequisites (a `redis-server` for `session-redis`, when that crate is in
-//!   the workspace) and runs every test of every crate with all features. This is the command
+//! - `test`: prepares prerequisites (a `redis-server` and `redis-cli` for `session-redis`'s single
+//!   server and cluster tests, when that crate is in the workspace) and runs every test of every crate with all features. This is the command
 //!   README.md tells a new user to run.
 //! - `ci`: what CI runs: `fmt --check`, clippy with `-D warnings`, `test`, docs with warnings
 //!   denied, and `tidy`.
 //! - `tidy`: the house rules, also run as a `#[test]` of this crate.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // A command-line tool reports on the terminal.
 
+mod redis_cluster;
 mod tidy;
 
 use std::path::{Path, PathBuf};
@@ -57,7 +58,7 @@ fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
     }
 }
 
-fn on_path(program: &str) -> bool {
+pub(crate) fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
@@ -96,6 +97,7 @@ fn ensure_redis() -> Result<(), String> {
 
 fn test(extra: &[String]) -> Result<(), String> {
     ensure_redis()?;
+    redis_cluster::ensure_cluster_tools()?;
     let mut args = vec!["test", "--workspace", "--all-features"];
     args.extend(extra.iter().map(String::as_str));
     cargo(&args, &[])
