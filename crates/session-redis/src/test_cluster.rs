@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::test_support::{Launch, free_port, launch};
 
@@ -199,12 +199,14 @@ impl TestCluster {
     /// Waits until every live node reports `cluster_state:ok` and every slot has a healthy
     /// master that is alive; false after `limit`.
     pub fn wait_until_serving(&self, limit: Duration) -> bool {
-        let started = Instant::now();
-        while started.elapsed() < limit {
+        let step = Duration::from_millis(100);
+        let mut waited = Duration::ZERO;
+        while waited < limit {
             if self.serving() {
                 return true;
             }
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(step);
+            waited += step;
         }
         false
     }

@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 
 use super::{MAX_RECORD_BYTES, STORE, SessionStore, StoreLock, StoredRecord};
+use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, ErrorKind, Result};
 
 /// How often a waiter tries a lock that another holder has.
@@ -325,7 +326,8 @@ impl FileStore {
 
     /// Issues the next generation into the held lock file.
     fn issue(lock: &mut File) -> Result<u64> {
-        let now = SystemTime::now()
+        let now = SystemClock
+            .now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
             .unwrap_or(0);

@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use tokio::sync::Notify;
-use tokio::time::Instant;
 
 use super::{SessionStore, StoreLock, StoredRecord};
+use crate::clock::{Clock, SystemClock};
 use crate::error::Result;
 
 /// A store in this process's memory: sessions survive a manager being rebuilt and are shared by
@@ -41,7 +41,7 @@ struct Slot {
 
 struct Holder {
     generation: u64,
-    until: Instant,
+    until: SystemTime,
 }
 
 impl fmt::Debug for MemoryStore {
@@ -98,7 +98,7 @@ impl StoreLock for MemoryLock {
 
     async fn extend(&self, ttl: Duration) -> Result<bool> {
         let mut slots = self.store.slots();
-        let now = Instant::now();
+        let now = SystemClock.now();
         let Some(holder) = slots.get_mut(&self.key).and_then(|s| s.holder.as_mut()) else {
             return Ok(false);
         };
@@ -161,12 +161,12 @@ impl SessionStore for MemoryStore {
             let released = self.inner.released.notified();
             let mut released = std::pin::pin!(released);
             released.as_mut().enable();
-            let wait_until = {
+            let wait = {
                 let mut slots = self.inner.slots();
                 let slot = slots.entry(key.to_owned()).or_default();
-                let now = Instant::now();
+                let now = SystemClock.now();
                 match &slot.holder {
-                    Some(h) if h.until > now => h.until,
+                    Some(h) if h.until > now => h.until.duration_since(now).unwrap_or_default(),
                     _ => {
                         slot.issued += 1;
                         slot.holder = Some(Holder {
@@ -183,7 +183,7 @@ impl SessionStore for MemoryStore {
             };
             tokio::select! {
                 () = released => {}
-                () = tokio::time::sleep_until(wait_until) => {}
+                () = tokio::time::sleep(wait) => {}
             }
         }
     }

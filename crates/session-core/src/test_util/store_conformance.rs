@@ -11,10 +11,11 @@
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::clock::{Clock, SystemClock};
 use crate::error::ErrorKind;
 use crate::session::{PersistedSession, SecretState};
 use crate::store::{MAX_RECORD_BYTES, SessionStore, StoredRecord};
@@ -59,7 +60,7 @@ pub fn record(key: &str, generation: u64, n: u64) -> StoredRecord {
         generation,
         session: Some(PersistedSession {
             state: SecretState::new(format!(r#"{{"n":{n}}}"#)),
-            expires_at: Some(SystemTime::now() + Duration::from_secs(3600)),
+            expires_at: Some(SystemClock.now() + Duration::from_secs(3600)),
         }),
         banned_until: None,
     }
@@ -269,7 +270,7 @@ pub async fn lock_expiry(fixture: &dyn StoreFixture) {
 pub async fn ban_records(fixture: &dyn StoreFixture) {
     let key = fixture.key("ban");
     let store = fixture.handle(&key);
-    let until = SystemTime::now() + Duration::from_secs(1200);
+    let until = SystemClock.now() + Duration::from_secs(1200);
     let lock = store.lock(&key, TTL).await.unwrap();
     let ban = StoredRecord {
         key: key.clone(),

@@ -5,7 +5,7 @@
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use session_core::test_util::store_conformance::{self, StoreFixture, record};
@@ -269,14 +269,12 @@ async fn a_fifo_or_a_device_is_refused_at_once_without_reading() {
     assert!(status.success());
     for path in [fifo.as_path(), Path::new("/dev/zero")] {
         let store = FileStore::new(path);
-        let started = Instant::now();
-        let e = tokio::time::timeout(Duration::from_secs(5), store.load("k"))
+        let e = tokio::time::timeout(Duration::from_secs(2), store.load("k"))
             .await
             .expect("a FIFO or device must not block the load")
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Configuration);
         assert!(e.to_string().contains("not a regular file"), "{e}");
-        assert!(started.elapsed() < Duration::from_secs(2));
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -299,16 +297,10 @@ async fn get_returns_within_the_store_timeout_with_the_store_on_a_fifo() {
         .store(Arc::new(FileStore::new(&fifo)))
         .store_timeout(Duration::from_secs(2))
         .build();
-    let started = Instant::now();
-    let lease = tokio::time::timeout(Duration::from_secs(4), m.get())
+    let lease = tokio::time::timeout(Duration::from_secs(2), m.get())
         .await
-        .expect("get() must not hang on a FIFO store")
+        .expect("get() must return within the store timeout on a FIFO store")
         .unwrap();
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
     assert_eq!(lease.serial, 1);
     assert_eq!(provider.logins(), 1);
     assert!(m.health().store_degraded);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use redis::AsyncCommands;
-use session_core::SystemClock;
+use session_core::{Clock, SystemClock};
 use session_core::test_util::ManualClock;
 use session_redis::{
     ErrorKind, Event, SessionManager, SessionProvider, SessionStore, StoredRecord, TestRedis,
@@ -300,7 +300,7 @@ async fn a_lock_held_past_the_managers_bound_does_not_block_callers() {
         provider: "simhttp".into(),
         generation: held.generation(),
         session: None,
-        banned_until: Some(std::time::SystemTime::now() + Duration::from_secs(60)),
+        banned_until: Some(SystemClock.now() + Duration::from_secs(60)),
     };
     assert!(other.save(&key, &record, held.generation()).await.unwrap());
     held.release().await.unwrap();
