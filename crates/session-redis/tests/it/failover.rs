@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use redis::AsyncCommands;
-use session_core::{Clock, SystemClock};
 use session_core::test_util::ManualClock;
+use session_core::{Clock, SystemClock};
 use session_redis::{
     ErrorKind, Event, SessionManager, SessionProvider, SessionStore, StoredRecord, TestRedis,
 };
