@@ -266,6 +266,19 @@ impl RedisStoreBuilder {
 
     /// Adds a seed node of the cluster (same settings as the URL: credentials, TLS); implies
     /// [`cluster`](Self::cluster).
+    ///
+    /// ```no_run
+    /// # fn main() -> session_redis::Result<()> {
+    /// use std::time::Duration;
+    /// let store = session_redis::RedisSessionStore::builder("redis://node-1.internal:6379/")
+    ///     .cluster_node("redis://node-2.internal:6379/")
+    ///     .cluster_node("redis://node-3.internal:6379/")
+    ///     // Long enough for an operation to outlast a failover.
+    ///     .command_timeout(Duration::from_secs(5))
+    ///     .build()?;
+    /// assert!(store.is_cluster());
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn cluster_node(mut self, url: impl Into<String>) -> Self {
         self.cluster
