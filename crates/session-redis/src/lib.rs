@@ -201,7 +201,7 @@ pub use seal::EncryptionKey;
 pub use store::RedisSessionStore;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
-pub use test_cluster::TestCluster;
+pub use test_cluster::{Migration, TestCluster};
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use test_support::{TestPrefix, TestRedis};

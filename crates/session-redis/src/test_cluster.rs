@@ -237,6 +237,101 @@ impl TestCluster {
     }
 }
 
+/// A slot being moved from one master to another; see [`TestCluster::begin_migration`].
+#[derive(Clone, Debug)]
+pub struct Migration {
+    /// The slot.
+    pub slot: u16,
+    /// The port of the master giving it up.
+    pub from: u16,
+    /// The port of the master taking it.
+    pub to: u16,
+}
+
+impl TestCluster {
+    fn node_id(port: u16) -> Option<String> {
+        query(port, redis::cmd("CLUSTER").arg("MYID"))
+    }
+
+    /// Starts moving `key`'s slot to another master, as `redis-cli --cluster reshard` does: the
+    /// target is marked `IMPORTING` and the source `MIGRATING`, so until
+    /// [`finish_migration`](Self::finish_migration) clients get `ASK` redirections (or
+    /// `TRYAGAIN` for a command whose keys are split between the two). Panics when the cluster
+    /// refuses.
+    pub fn begin_migration(&self, key: &str) -> Migration {
+        let slot: u16 = self
+            .live_ports()
+            .into_iter()
+            .find_map(|p| query(p, redis::cmd("CLUSTER").arg("KEYSLOT").arg(key)))
+            .expect("a node answers CLUSTER KEYSLOT");
+        let from = self.master_of(key).expect("a master serves the key");
+        let text: String = query(from, redis::cmd("CLUSTER").arg("NODES")).expect("CLUSTER NODES");
+        let to = parse_nodes(&text)
+            .into_iter()
+            .find(|n| n.healthy_master && n.port != from && !n.slots.is_empty())
+            .map(|n| n.port)
+            .expect("another master");
+        let (from_id, to_id) = (
+            Self::node_id(from).expect("source id"),
+            Self::node_id(to).expect("target id"),
+        );
+        let ok = |port: u16, state: &str, id: &str| {
+            let reply: Option<String> = query(
+                port,
+                redis::cmd("CLUSTER")
+                    .arg("SETSLOT")
+                    .arg(slot)
+                    .arg(state)
+                    .arg(id),
+            );
+            assert_eq!(reply.as_deref(), Some("OK"), "CLUSTER SETSLOT {state}");
+        };
+        ok(to, "IMPORTING", &from_id);
+        ok(from, "MIGRATING", &to_id);
+        Migration { slot, from, to }
+    }
+
+    /// Moves the slot's keys (`MIGRATE`) and assigns the slot to the target on every master,
+    /// after which clients get `MOVED`. Panics when the cluster refuses.
+    pub fn finish_migration(&self, m: &Migration) {
+        loop {
+            let keys: Vec<Vec<u8>> = query(
+                m.from,
+                redis::cmd("CLUSTER")
+                    .arg("GETKEYSINSLOT")
+                    .arg(m.slot)
+                    .arg(100),
+            )
+            .expect("CLUSTER GETKEYSINSLOT");
+            if keys.is_empty() {
+                break;
+            }
+            let mut migrate = redis::cmd("MIGRATE");
+            migrate
+                .arg("127.0.0.1")
+                .arg(m.to)
+                .arg("")
+                .arg(0)
+                .arg(5000)
+                .arg("KEYS")
+                .arg(&keys);
+            let reply: Option<String> = query(m.from, &migrate);
+            assert!(reply.is_some(), "MIGRATE failed");
+        }
+        let to_id = Self::node_id(m.to).expect("target id");
+        for port in self.live_ports() {
+            let _: Option<String> = query(
+                port,
+                redis::cmd("CLUSTER")
+                    .arg("SETSLOT")
+                    .arg(m.slot)
+                    .arg("NODE")
+                    .arg(&to_id),
+            );
+        }
+    }
+}
+
 impl Drop for TestCluster {
     fn drop(&mut self) {
         for node in self.lock().iter_mut() {

@@ -274,3 +274,77 @@ async fn a_master_killed_mid_run_loses_no_session_and_doubles_none() {
     );
     next.release().await.unwrap();
 }
+
+/// The account's slot moves to another master while the store is in use: during the move the
+/// cluster answers `ASK` or `TRYAGAIN`, after it `MOVED`; a manager restores the session, a lock
+/// and a fenced write complete, no second login happens and the fence counter moves with the slot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_accounts_slot_moving_to_another_master_loses_nothing() {
+    let cluster = TestCluster::start(3, 0);
+    let sim = LoginSim::start(Duration::from_millis(50)).await;
+    let target = Target {
+        urls: cluster.urls(),
+        cluster: true,
+        prefix: TestRedis::unique_prefix("cluster-reshard"),
+    };
+    let first = manager(&target, &sim);
+    let lease = first.get().await.unwrap();
+    let key = first.provider().store_key();
+    // A handle connected before the move: it must follow the redirections.
+    let store = target.store();
+    let warm = store.lock(&key, Duration::from_secs(5)).await.unwrap();
+    let before = warm.generation();
+    warm.release().await.unwrap();
+    let record_key = store.record_key(&key);
+
+    let migration = cluster.begin_migration(&record_key);
+    let during = tokio::spawn({
+        let (target, store, key, sim_url) = (target.clone(), store.clone(), key.clone(), sim.url());
+        async move {
+            let clock = Arc::new(SystemClock);
+            let m = SessionManager::builder(HttpLogin::new(&sim_url, clock.clone()))
+                .clock(clock)
+                .store(Arc::new(target.store()))
+                .store_timeout(Duration::from_secs(10))
+                .build();
+            let serial = m.get().await.map(|l| l.serial);
+            let lock = store.lock(&key, Duration::from_secs(5)).await.unwrap();
+            let g = lock.generation();
+            let mut record = store.load(&key).await.unwrap().expect("the stored session");
+            record.generation = g;
+            let written = store.save(&key, &record, g).await.unwrap();
+            lock.release().await.unwrap();
+            (serial, g, written)
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The lock script touches the lock (not on the source) and the fence counter (on it): the
+    // source answers TRYAGAIN until the keys have moved, and the client keeps retrying.
+    assert!(
+        !during.is_finished(),
+        "the lock waits while the slot's keys are split"
+    );
+    cluster.finish_migration(&migration);
+    let (serial, during_generation, written) =
+        within(Duration::from_secs(20), "store use across the move", during)
+            .await
+            .unwrap();
+    assert_eq!(serial.ok(), Some(lease.serial), "restored, not logged in");
+    assert!(written, "the fenced write went through");
+    assert!(during_generation > before);
+    assert_eq!(cluster.master_of(&record_key), Some(migration.to));
+    assert_eq!(
+        cluster.master_of(&store.fence_key(&key)),
+        Some(migration.to)
+    );
+
+    let after = manager(&target, &sim);
+    assert_eq!(after.get().await.unwrap().serial, lease.serial);
+    assert_eq!(sim.logins(), 1, "no login across the move");
+    let next = store.lock(&key, Duration::from_secs(5)).await.unwrap();
+    assert!(
+        next.generation() > during_generation,
+        "the fence counter moved with the slot"
+    );
+    next.release().await.unwrap();
+}
