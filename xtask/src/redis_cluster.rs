@@ -31,27 +31,31 @@ pub(crate) fn ensure_cluster_tools() -> Result<(), String> {
         "xtask: the Redis Cluster tests need {}; installing",
         missing.join(", ")
     );
-    if on_path("apt-get") {
-        let run = |args: &[&str]| {
-            Command::new("apt-get")
-                .args(args)
-                .env("DEBIAN_FRONTEND", "noninteractive")
-                .status()
-                .map(|s| s.success())
-                .unwrap_or(false)
-        };
-        let mut install = vec!["install", "-y", "-qq"];
-        install.extend(&missing);
-        if run(&["update", "-qq"])
-            && run(&install)
-            && PROGRAMS.iter().all(|(program, _)| on_path(program))
-        {
-            return Ok(());
-        }
+    if apt_install(&missing) && PROGRAMS.iter().all(|(program, _)| on_path(program)) {
+        return Ok(());
     }
     Err(format!(
         "session-redis cluster tests need redis-server and redis-cli: install {} \
          (Debian/Ubuntu: apt-get install redis-server redis-tools)",
         missing.join(" ")
     ))
+}
+
+/// Installs Debian `packages` with `apt-get` (after an `update`); false when `apt-get` is missing
+/// or fails.
+pub(crate) fn apt_install(packages: &[&str]) -> bool {
+    if !on_path("apt-get") {
+        return false;
+    }
+    let run = |args: &[&str]| {
+        Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    };
+    let mut install = vec!["install", "-y", "-qq"];
+    install.extend(packages);
+    run(&["update", "-qq"]) && run(&install)
 }

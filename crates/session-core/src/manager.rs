@@ -1146,7 +1146,11 @@ impl<P: SessionProvider> Inner<P> {
             lock = self.store_lock(store).await;
             if lock.is_some() {
                 // Another process may have logged in while this one waited for the lock.
-                match self.load_and_adopt(provider, store, self.clock.now()).await {
+                let adopted = self.holding(
+                    lock.as_deref(),
+                    self.load_and_adopt(provider, store, self.clock.now()),
+                );
+                match adopted.await {
                     Ok(None) => {}
                     Ok(Some(lease)) => {
                         self.release(lock).await;
