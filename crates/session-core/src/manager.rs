@@ -1197,9 +1197,11 @@ impl<P: SessionProvider> Inner<P> {
                 }
             }
         };
+        let mut work = std::pin::pin!(work);
         tokio::select! {
-            result = work => result,
-            () = heartbeat => unreachable!("the heartbeat never ends"),
+            result = &mut work => result,
+            // The heartbeat does not end; were it to, the work would still be finished.
+            () = heartbeat => work.await,
         }
     }
 
