@@ -90,7 +90,7 @@
 //!   if it is usable. Waiters poll every [`lock_poll_interval`](RedisStoreBuilder::lock_poll_interval)
 //!   (25 ms plus jitter); when the holder releases (a compare-and-delete script that deletes the
 //!   lock only if it still holds the holder's token), the next waiter reads the stored session and
-//!   uses it. The manager bounds the wait by `lock_ttl + store_timeout`. Renewals take the same
+//!   uses it. The manager bounds the wait by its `lock_wait` (default 60 s) plus `store_timeout`. Renewals take the same
 //!   lock: after taking it, a manager adopts a record that another process renewed (a newer
 //!   generation) or extended (the same generation with a later deadline) instead of renewing
 //!   again, so a rotating refresh token is spent once.
@@ -126,7 +126,9 @@
 //!
 //! ## Sizing and topology
 //! `command_timeout` below the manager's `store_timeout` (default 2 s); the manager's `lock_ttl`
-//! above your provider's slowest login; `connect_timeout` short (default 1 s). A store is tied to
+//! short enough that a crashed holder does not block the fleet for long (the manager extends it
+//! while a login runs, so it need not exceed the slowest login) and its `lock_wait` above the
+//! slowest login; `connect_timeout` short (default 1 s). A store is tied to
 //! the Tokio runtime it is first used on; build one per runtime.
 //!
 //! The store talks to one Redis endpoint — a single server, or a primary behind a stable address
