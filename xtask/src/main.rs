@@ -1,7 +1,7 @@
 //! Workspace automation, run as `cargo xtask <command>`:
 //!
-//! - `test`: prepares prerequisites (a `redis-server` and `redis-cli` for `session-redis`'s single
-//!   server and cluster tests, when that crate is in the workspace) and runs every test of every crate with all features. This is the command
+//! - `test`: prepares prerequisites (a `redis-server` for `session-redis`, when that crate is in
+//!   the workspace) and runs every test of every crate with all features. This is the command
 //!   README.md tells a new user to run.
 //! - `ci`: what CI runs: `fmt --check`, clippy with `-D warnings`, `test`, docs with warnings
 //!   denied, and `tidy`.

@@ -1208,7 +1208,7 @@ impl<P: SessionProvider> Inner<P> {
     /// Takes the store's lock for this account, waiting as long as another process's login or
     /// renewal may take. `None` when the store is unavailable: the caller carries on locally.
     async fn store_lock(&self, store: &Arc<dyn SessionStore>) -> Option<Box<dyn StoreLock>> {
-        self.store_lock_within(store, self.lock_wait + self.store_timeout)
+        self.store_lock_within(store, self.lock_wait.saturating_add(self.store_timeout))
             .await
     }
 

@@ -167,8 +167,13 @@ impl KeyTtl {
     }
 }
 
+/// The longest TTL sent to Redis (100 years): Redis refuses an expiry past its clock's range.
+const MAX_TTL_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
+
 fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+    u64::try_from(d.as_millis())
+        .unwrap_or(u64::MAX)
+        .clamp(1, MAX_TTL_MS)
 }
 
 /// The key TTL for `record` at `now`: a little below the session's remaining life (by `margin`,

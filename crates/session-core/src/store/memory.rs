@@ -44,6 +44,12 @@ struct Holder {
     until: SystemTime,
 }
 
+/// `now + ttl`, or the end of year 9999 for a TTL beyond it.
+fn deadline(now: SystemTime, ttl: Duration) -> SystemTime {
+    now.checked_add(ttl)
+        .unwrap_or_else(|| SystemTime::UNIX_EPOCH + Duration::from_secs(253_402_300_799))
+}
+
 impl fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self
@@ -105,7 +111,7 @@ impl StoreLock for MemoryLock {
         if holder.generation != self.generation || holder.until <= now {
             return Ok(false);
         }
-        holder.until = now + ttl;
+        holder.until = deadline(now, ttl);
         Ok(true)
     }
 
@@ -171,7 +177,7 @@ impl SessionStore for MemoryStore {
                         slot.issued += 1;
                         slot.holder = Some(Holder {
                             generation: slot.issued,
-                            until: now + ttl,
+                            until: deadline(now, ttl),
                         });
                         return Ok(Box::new(MemoryLock {
                             store: self.inner.clone(),

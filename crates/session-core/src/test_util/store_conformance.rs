@@ -202,8 +202,24 @@ pub async fn lock_exclusivity(fixture: &dyn StoreFixture) {
     assert!(next.generation() > g);
     // Dropping a lock releases it too.
     drop(next);
-    let again = tokio::time::timeout(Duration::from_secs(5), a.lock(&key, TTL)).await;
-    assert!(again.is_ok(), "a dropped lock is released");
+    let again = tokio::time::timeout(Duration::from_secs(5), a.lock(&key, TTL))
+        .await
+        .expect("a dropped lock is released")
+        .unwrap();
+    again.release().await.unwrap();
+    // Extreme TTLs are accepted, not a panic or a server error.
+    let forever = a.lock(&key, Duration::MAX).await.unwrap();
+    assert!(forever.extend(Duration::MAX).await.unwrap());
+    forever.release().await.unwrap();
+    let zero = a.lock(&key, Duration::ZERO).await.unwrap();
+    let g = zero.generation();
+    zero.release().await.unwrap();
+    let after = tokio::time::timeout(Duration::from_secs(5), b.lock(&key, TTL))
+        .await
+        .expect("free after a zero-TTL lock")
+        .unwrap();
+    assert!(after.generation() > g);
+    after.release().await.unwrap();
 }
 
 /// A lock that is not extended expires after its TTL (where locks expire), and its holder's
