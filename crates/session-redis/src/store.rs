@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use redis::{RedisResult, Script};
-use session_core::{Clock, Result, SessionStore, StoreLock, StoredRecord};
+use session_core::{Clock, MAX_RECORD_BYTES, Result, SessionStore, StoreLock, StoredRecord};
 
 use crate::backend::{Backend, Conn};
 use crate::config::RedisStoreBuilder;
@@ -45,6 +45,23 @@ if ttl > 0 then
 end
 return 1
 ";
+
+/// Reads a record without sending a value larger than `ARGV[1]` bytes. `KEYS[1]`: the record key.
+/// Returns `{g, v}`, `{g}` when the value is too large, or an empty array when there is no
+/// complete record.
+const LOAD_LUA: &str = r"
+local g = redis.call('HGET', KEYS[1], 'g')
+if not g or redis.call('HEXISTS', KEYS[1], 'v') == 0 then
+  return {}
+end
+if redis.call('HSTRLEN', KEYS[1], 'v') > tonumber(ARGV[1]) then
+  return {g}
+end
+return {g, redis.call('HGET', KEYS[1], 'v')}
+";
+
+/// The largest stored value read: a record of [`MAX_RECORD_BYTES`] plus room for sealing.
+const MAX_VALUE_BYTES: usize = MAX_RECORD_BYTES + 1024;
 
 /// Deletes a record if its generation is the given one (any generation when `ARGV[1]` is empty).
 /// Returns 1 when deleted.
@@ -93,6 +110,7 @@ end
 return 0
 ";
 
+static LOAD: LazyLock<Script> = LazyLock::new(|| Script::new(LOAD_LUA));
 static SAVE: LazyLock<Script> = LazyLock::new(|| Script::new(SAVE_LUA));
 static DELETE: LazyLock<Script> = LazyLock::new(|| Script::new(DELETE_LUA));
 static ACQUIRE: LazyLock<Script> = LazyLock::new(|| Script::new(ACQUIRE_LUA));
@@ -311,20 +329,19 @@ impl SessionStore for RedisSessionStore {
     async fn load(&self, key: &str) -> Result<Option<StoredRecord>> {
         let record_key = self.record_key(key);
         let rk = record_key.as_str();
-        let (generation, value): (Option<String>, Option<Vec<u8>>) = self
+        let mut reply: Vec<Vec<u8>> = self
             .inner
-            .run(|mut c| async move {
-                redis::cmd("HMGET")
-                    .arg(rk)
-                    .arg("g")
-                    .arg("v")
-                    .query_async(&mut c)
-                    .await
-            })
+            .run(
+                |mut c| async move { LOAD.key(rk).arg(MAX_VALUE_BYTES).invoke_async(&mut c).await },
+            )
             .await?;
-        let (Some(generation), Some(value)) = (generation, value) else {
-            return Ok(None);
+        let value = match reply.len() {
+            0 => return Ok(None),
+            1 => return Err(configuration("stored session record is larger than 1 MiB")),
+            _ => reply.swap_remove(1),
         };
+        let generation = String::from_utf8(reply.swap_remove(0))
+            .map_err(|_| configuration("unreadable stored session"))?;
         let unreadable = || configuration("unreadable stored session");
         let stored_generation: u64 = generation.parse().map_err(|_| unreadable())?;
         let json = match (&self.inner.sealer, is_sealed(&value)) {
