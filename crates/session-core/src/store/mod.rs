@@ -4,24 +4,7 @@
 //! A [`StoredRecord`] carries the store key, the provider name, a generation, the provider's
 //! persisted session (secret) and an optional rate-limit ban.
 //!
-//! # The contract every store keeps
-//! - **Fencing tokens.** [`SessionStore::lock`] issues a generation with the lock
-//!   ([`StoreLock::generation`]), strictly greater than every generation the store issued for that
-//!   key before, across processes. A write ([`SessionStore::save`]) names the generation of the
-//!   lock its writer took and is accepted only while that is the newest generation issued for the
-//!   key (no other writer has taken the lock since) and the stored record is not newer than the
-//!   one written. A writer whose lock expired during a slow login, and was then taken by another
-//!   process, is refused: it can never overwrite the newer session.
-//! - **Delete by generation.** [`SessionStore::delete`] with a generation deletes only a record of
-//!   that generation, so an invalidation never deletes a session another process stored meanwhile.
-//! - **Lock expiry.** A lock whose holder dies is lost after its TTL (or sooner, where the store
-//!   can tell, as with the operating system's file locks); a live holder keeps it with
-//!   [`StoreLock::extend`].
-//! - **Bounded records.** A record larger than [`MAX_RECORD_BYTES`] is refused on write and on
-//!   read, with an error of kind [`ErrorKind::Configuration`].
-//!
-//! The lock is for efficiency (one process logs in or renews while the others wait and then read
-//! its session); the fencing generation is for correctness.
+//! See [`SessionStore`] for the contract every store keeps.
 
 use std::time::{Duration, SystemTime};
 
@@ -141,8 +124,27 @@ pub trait StoreLock: Send + Sync {
     async fn release(self: Box<Self>) -> Result<()>;
 }
 
-/// Where sessions are kept between processes or restarts. See the [module docs](self) for the
-/// contract; `session_core::test_util::store_conformance` (feature `test-util`) checks it.
+/// Where sessions are kept between processes or restarts. `test_util::store_conformance`
+/// (feature `test-util`) checks the contract below for any store.
+///
+/// # The contract every store keeps
+/// - **Fencing tokens.** [`SessionStore::lock`] issues a generation with the lock
+///   ([`StoreLock::generation`]), strictly greater than every generation the store issued for that
+///   key before, across processes. A write ([`SessionStore::save`]) names the generation of the
+///   lock its writer took and is accepted only while that is the newest generation issued for the
+///   key (no other writer has taken the lock since) and the stored record is not newer than the
+///   one written. A writer whose lock expired during a slow login, and was then taken by another
+///   process, is refused: it can never overwrite the newer session.
+/// - **Delete by generation.** [`SessionStore::delete`] with a generation deletes only a record of
+///   that generation, so an invalidation never deletes a session another process stored meanwhile.
+/// - **Lock expiry.** A lock whose holder dies is lost after its TTL (or sooner, where the store
+///   can tell, as with the operating system's file locks); a live holder keeps it with
+///   [`StoreLock::extend`].
+/// - **Bounded records.** A record larger than [`MAX_RECORD_BYTES`] is refused on write and on
+///   read, with an error of kind [`ErrorKind::Configuration`].
+///
+/// The lock is for efficiency (one process logs in or renews while the others wait and then read
+/// its session); the fencing generation is for correctness.
 #[async_trait]
 pub trait SessionStore: Send + Sync + 'static {
     /// The record for `key`, if any.

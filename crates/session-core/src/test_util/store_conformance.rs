@@ -1,4 +1,4 @@
-//! The store conformance suite: the contract of [`SessionStore`](crate::SessionStore), checked
+//! The store conformance suite: the contract of [`SessionStore`], checked
 //! the same way for every store (memory, file, Redis single node and cluster).
 //!
 //! A store's tests implement [`StoreFixture`] and call [`run`]. The check with two writer
