@@ -10,6 +10,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)] // A command-line tool reports on the terminal.
 
 mod oauth_server;
+mod redis_cluster;
 mod tidy;
 
 use std::path::{Path, PathBuf};
@@ -59,7 +60,7 @@ fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
     }
 }
 
-fn on_path(program: &str) -> bool {
+pub(crate) fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
@@ -73,21 +74,8 @@ fn ensure_redis() -> Result<(), String> {
         return Ok(());
     }
     eprintln!("xtask: redis-server not found; installing the redis-server package");
-    if on_path("apt-get") {
-        let run = |args: &[&str]| {
-            Command::new("apt-get")
-                .args(args)
-                .env("DEBIAN_FRONTEND", "noninteractive")
-                .status()
-                .map(|s| s.success())
-                .unwrap_or(false)
-        };
-        if run(&["update", "-qq"])
-            && run(&["install", "-y", "-qq", "redis-server"])
-            && on_path("redis-server")
-        {
-            return Ok(());
-        }
+    if redis_cluster::apt_install(&["redis-server"]) && on_path("redis-server") {
+        return Ok(());
     }
     Err(
         "session-redis tests need a Redis server: install the `redis-server` package \
@@ -99,6 +87,7 @@ fn ensure_redis() -> Result<(), String> {
 fn test(extra: &[String]) -> Result<(), String> {
     ensure_redis()?;
     oauth_server::ensure_python()?;
+    redis_cluster::ensure_cluster_tools()?;
     let mut args = vec!["test", "--workspace", "--all-features"];
     args.extend(extra.iter().map(String::as_str));
     cargo(&args, &[])

@@ -149,7 +149,17 @@ impl SessionFile {
     /// reports as the session's age (a renewal does not make a session younger).
     async fn write(&self, record: &StoredRecord, keep_age: bool) -> Result<()> {
         let written_at = if keep_age { self.written_at() } else { None };
-        self.store.save(&record.key, record).await?;
+        // A write is fenced by the store's lock: take it, write under its generation, release.
+        let lock = self
+            .store
+            .lock(&record.key, Duration::from_secs(30))
+            .await?;
+        let written = self
+            .store
+            .save(&record.key, record, lock.generation())
+            .await;
+        lock.release().await?;
+        written?;
         if let Some(t) = written_at {
             self.set_written_at(t);
         }

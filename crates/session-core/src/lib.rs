@@ -67,7 +67,11 @@
 //! - **Stores** ([`MemoryStore`], [`FileStore`], Redis in `session-redis`): resume a stored
 //!   session instead of logging in; share one login and one renewal between processes (a
 //!   manager renews under the store's lock and adopts a session another process already
-//!   renewed or extended, so a rotating refresh token is used once); remember a ban.
+//!   renewed or extended, so a rotating refresh token is used once); remember a ban. Every
+//!   store issues a fencing generation with its lock and refuses a write from a holder whose
+//!   lock was taken over, so a slow process never overwrites a newer session; the manager extends
+//!   its lock while a login or renewal runs. One contract for every store, checked by
+//!   [`test_util::store_conformance`].
 //!
 //! Time comes from an injected [`Clock`]; only this crate's clock module reads the system clock,
 //! and all time arithmetic goes through the checked helpers in [`timing`] (the workspace's clippy
@@ -81,7 +85,7 @@
 //!   programs: the same single flight, freshness and bans, on one shared background thread.
 //! - `fuzzing`: internal; parser entry points for the fuzz targets. Not part of the API.
 //! - `test-util`: the [`test_util`] kit — `ManualClock`, a loopback simulator server, a scripted
-//!   provider, the leak harness and the provider conformance suite.
+//!   provider, the leak harness, the provider conformance suite and the store conformance suite.
 //!
 //! TLS: this crate enables `reqwest`'s `rustls-no-provider` feature and hands each of its clients
 //! an explicit `ring` configuration, so no C crypto library is built. Cargo unifies features, so
@@ -105,7 +109,11 @@
 //!   `Display` quotes the URL) are classified into this crate's [`Error`] and dropped: URLs here
 //!   can hold CAS tickets or a documented query-string password. The test kit's leak harness
 //!   captures `tracing` and `log` output at TRACE to prove it.
-//! - A [`FileStore`] file is written with mode 0600 and replaced atomically.
+//! - A [`FileStore`] file is written through a temporary file with a random name, created with
+//!   `O_EXCL` and mode 0600, flushed and renamed into place; a store path or folder that is a
+//!   symlink owned by another user, a store file readable by others (the error says `chmod 600`),
+//!   a FIFO or a device, and records over [`MAX_RECORD_BYTES`] are refused. File I/O runs on the
+//!   blocking pool, so the manager's `store_timeout` holds on a hung file system.
 //! - What is bounded and clamped, whatever an upstream sends:
 //!
 //!   | input | bound |
@@ -169,7 +177,7 @@ pub use secret::{
     Password, RefreshToken, SessionId, SessionToken, Ticket, UsernamePassword,
 };
 pub use session::{Expiry, PersistedSession, RenewPolicy, Renewal, SecretState, Session};
-pub use store::{FileStore, MemoryStore, SessionStore, StoreLock, StoredRecord};
+pub use store::{FileStore, MAX_RECORD_BYTES, MemoryStore, SessionStore, StoreLock, StoredRecord};
 pub use timing::{from_unix_seconds, unix_seconds};
 
 #[doc(hidden)]

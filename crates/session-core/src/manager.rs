@@ -118,6 +118,7 @@ pub struct ManagerBuilder<P> {
     store_timeout: Duration,
     lock_ttl: Duration,
     account: Option<String>,
+    lock_wait: Duration,
 }
 
 impl<P: SessionProvider> ManagerBuilder<P> {
@@ -168,10 +169,22 @@ impl<P: SessionProvider> ManagerBuilder<P> {
         self
     }
 
-    /// How long a store login lock lives if its holder dies (default 30 s).
+    /// How long a store login lock lives if its holder dies (default 30 s). While this manager
+    /// logs in or renews under the lock it extends the lock every third of this time, so a login
+    /// slower than the TTL keeps its lock; a lock lost anyway (a store failover) is still fenced:
+    /// the store refuses the late holder's write.
     #[must_use]
     pub fn lock_ttl(mut self, d: Duration) -> Self {
         self.lock_ttl = d;
+        self
+    }
+
+    /// How long to wait for another process's login or renewal (the store lock) before logging
+    /// in without it (default 60 s, longer than a login of several requests at the default HTTP
+    /// timeouts). The wait ends sooner when the holder finishes, or dies and its lock expires.
+    #[must_use]
+    pub fn lock_wait(mut self, d: Duration) -> Self {
+        self.lock_wait = d;
         self
     }
 
@@ -194,12 +207,14 @@ impl<P: SessionProvider> ManagerBuilder<P> {
                 backoff_max: self.backoff_max,
                 store_timeout: self.store_timeout,
                 lock_ttl: self.lock_ttl,
+                lock_wait: self.lock_wait,
                 cache: ArcSwapOption::empty(),
                 flight: Mutex::new(None),
                 state: Mutex::new(State::default()),
                 generation: AtomicU64::new(0),
                 min_store_generation: AtomicU64::new(0),
                 rejected: AtomicBool::new(false),
+                fence: AtomicU64::new(0),
                 events,
                 keep_alive: AtomicUsize::new(0),
             }),
@@ -249,11 +264,15 @@ struct Inner<P: SessionProvider> {
     backoff_max: Duration,
     store_timeout: Duration,
     lock_ttl: Duration,
+    lock_wait: Duration,
     cache: ArcSwapOption<Entry<P::Session>>,
     flight: Mutex<Option<Arc<Flight<P::Session>>>>,
     state: Mutex<State>,
     generation: AtomicU64,
     min_store_generation: AtomicU64,
+    /// The generation of the store lock this manager holds (0: none); its store writes are
+    /// fenced by it.
+    fence: AtomicU64,
     events: broadcast::Sender<Event>,
     keep_alive: AtomicUsize,
 }
@@ -507,6 +526,7 @@ impl<P: SessionProvider> SessionManager<P> {
             store_timeout: Duration::from_secs(2),
             lock_ttl: Duration::from_secs(30),
             account: None,
+            lock_wait: Duration::from_secs(60),
         }
     }
 
@@ -914,7 +934,9 @@ impl<P: SessionProvider> Inner<P> {
                 return Some(Ok(lease));
             }
         }
-        let result = self.renew_now(provider, entry, mode, now).await;
+        let result = self
+            .holding(lock.as_deref(), self.renew_now(provider, entry, mode, now))
+            .await;
         self.release(lock).await;
         result
     }
@@ -1093,7 +1115,7 @@ impl<P: SessionProvider> Inner<P> {
                     session: None,
                     banned_until: Some(until),
                 };
-                let _ = self.store_op(store.save(&self.key, &record)).await;
+                self.store_record(store, &record).await;
             }
         }
     }
@@ -1219,7 +1241,11 @@ impl<P: SessionProvider> Inner<P> {
             lock = self.store_lock(store).await;
             if lock.is_some() {
                 // Another process may have logged in while this one waited for the lock.
-                match self.load_and_adopt(provider, store, self.clock.now()).await {
+                let adopted = self.holding(
+                    lock.as_deref(),
+                    self.load_and_adopt(provider, store, self.clock.now()),
+                );
+                match adopted.await {
                     Ok(None) => {}
                     Ok(Some(lease)) => {
                         self.release(lock).await;
@@ -1232,23 +1258,70 @@ impl<P: SessionProvider> Inner<P> {
                 }
             }
         }
-        let result = self.login_now(provider).await;
+        let result = self
+            .holding(lock.as_deref(), self.login_now(provider))
+            .await;
         self.release(lock).await;
         result
+    }
+
+    /// Runs `work` while extending `lock` every third of the lock TTL, so that a login or renewal
+    /// slower than the TTL keeps its lock (a lost lock is still fenced: the store then refuses
+    /// this manager's write).
+    async fn holding<T>(
+        &self,
+        lock: Option<&dyn StoreLock>,
+        work: impl std::future::Future<Output = T>,
+    ) -> T {
+        let Some(lock) = lock else {
+            return work.await;
+        };
+        let ttl = self.lock_ttl;
+        let period = (ttl / 3).max(Duration::from_millis(1));
+        let heartbeat = async {
+            loop {
+                tokio::time::sleep(period).await;
+                match tokio::time::timeout(self.store_timeout, lock.extend(ttl)).await {
+                    Ok(Ok(true)) => {}
+                    Ok(Ok(false)) => {
+                        tracing::debug!(provider = self.name(), "store lock lost while held");
+                        std::future::pending::<()>().await;
+                    }
+                    // The store is slow or down: try again next period.
+                    Ok(Err(_)) | Err(_) => {}
+                }
+            }
+        };
+        let mut work = std::pin::pin!(work);
+        tokio::select! {
+            result = &mut work => result,
+            // The heartbeat does not end; were it to, the work would still be finished.
+            () = heartbeat => work.await,
+        }
     }
 
     /// Takes the store's lock for this account, waiting as long as another process's login or
     /// renewal may take. `None` when the store is unavailable: the caller carries on locally.
     async fn store_lock(&self, store: &Arc<dyn SessionStore>) -> Option<Box<dyn StoreLock>> {
+        self.store_lock_within(store, self.lock_wait.saturating_add(self.store_timeout))
+            .await
+    }
+
+    /// [`store_lock`](Self::store_lock), waiting at most `wait`.
+    async fn store_lock_within(
+        &self,
+        store: &Arc<dyn SessionStore>,
+        wait: Duration,
+    ) -> Option<Box<dyn StoreLock>> {
         let ttl = self.lock_ttl;
-        let kind = match tokio::time::timeout(
-            ttl.saturating_add(self.store_timeout),
-            store.lock(&self.key, ttl),
-        )
-        .await
-        {
+        let kind = match tokio::time::timeout(wait, store.lock(&self.key, ttl)).await {
             Ok(Ok(guard)) => {
                 self.lock_state().store_degraded = false;
+                let fence = guard.generation();
+                self.fence.store(fence, Ordering::Release);
+                // Sessions made under this lock get its generation (or a larger one).
+                self.generation
+                    .fetch_max(fence.saturating_sub(1), Ordering::AcqRel);
                 return Some(guard);
             }
             Ok(Err(e)) => e.kind(),
@@ -1261,8 +1334,47 @@ impl<P: SessionProvider> Inner<P> {
 
     async fn release(&self, lock: Option<Box<dyn StoreLock>>) {
         if let Some(lock) = lock {
-            let _ = self.store_op(lock.release()).await;
+            self.fence.store(0, Ordering::Release);
+            // A release that works says nothing about the write before it: only a failure is
+            // reported.
+            let released = match tokio::time::timeout(self.store_timeout, lock.release()).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::new(
+                    ErrorKind::Timeout,
+                    "store",
+                    "session store timed out",
+                )),
+            };
+            if released.is_err() {
+                let _ = self.store_op(std::future::ready(released)).await;
+            }
         }
+    }
+
+    /// Writes `record` fenced by the store lock this manager holds. When none is held, the lock is
+    /// taken for the write if it is free within the `store_timeout` (a busy lock means another
+    /// process is writing, and an unfenced write could overwrite its newer session).
+    /// `Some(false)`: the store refused the write; `None`: the store failed or the lock was busy.
+    async fn store_record(
+        &self,
+        store: &Arc<dyn SessionStore>,
+        record: &StoredRecord,
+    ) -> Option<bool> {
+        let fence = self.fence.load(Ordering::Acquire);
+        if fence != 0 {
+            return self
+                .store_op(store.save(&self.key, record, fence))
+                .await
+                .ok();
+        }
+        let lock = self.store_lock_within(store, self.store_timeout).await?;
+        let fence = lock.generation();
+        let written = self
+            .store_op(store.save(&self.key, record, fence))
+            .await
+            .ok();
+        self.release(Some(lock)).await;
+        written
     }
 
     async fn login_now(self: &Arc<Self>, provider: &Arc<P>) -> Result<Lease<P::Session>> {
@@ -1328,7 +1440,22 @@ impl<P: SessionProvider> Inner<P> {
             session: Some(persisted),
             banned_until: None,
         };
-        let _ = self.store_op(store.save(&self.key, &record)).await;
+        if self.store_record(store, &record).await != Some(false) {
+            return;
+        }
+        // Refused: another process took the lock since (this one's expired during a slow login,
+        // or the store failed over) and stored a newer session. Adopt it, so the fleet converges
+        // on one session; the session this process obtained is still handed to its waiters.
+        if let Ok(Some(newer)) = self.store_op(store.load(&self.key)).await
+            && newer.generation > lease.generation()
+            && newer.session.is_some()
+        {
+            tracing::debug!(
+                provider = self.name(),
+                "stale store write refused; adopting the newer stored session"
+            );
+            let _ = self.adopt(provider, Some(newer), self.clock.now());
+        }
     }
 
     fn install(

@@ -86,7 +86,7 @@ pub(crate) fn ban_refused(provider: &'static str) {
 }
 
 /// A store operation (`load`, `save`, `delete`, `lock`) ended with `outcome` (`ok`, `conflict`
-/// for a save the store refused because it holds a newer generation, or `error`).
+/// for a save the store's fencing refused, or `error`).
 #[cfg(feature = "metrics")]
 fn store_op(provider: &'static str, op: &'static str, outcome: &'static str) {
     metrics::counter!(
@@ -189,8 +189,8 @@ mod metered {
             r
         }
 
-        async fn save(&self, key: &str, record: &StoredRecord) -> Result<bool> {
-            let r = self.inner.save(key, record).await;
+        async fn save(&self, key: &str, record: &StoredRecord, fence: u64) -> Result<bool> {
+            let r = self.inner.save(key, record, fence).await;
             let label = match &r {
                 Ok(true) => "ok",
                 Ok(false) => "conflict",

@@ -9,6 +9,7 @@ use redis::IntoConnectionInfo;
 use redis::aio::ConnectionManagerConfig;
 use session_core::{Clock, Password, Result, SystemClock};
 
+use crate::backend::Backend;
 use crate::error::configuration;
 use crate::seal::{EncryptionKey, Sealer};
 use crate::store::{Inner, RedisSessionStore};
@@ -44,6 +45,8 @@ use secret::ConnectionUrl;
 /// | `add_root_pem`, `client_identity_pem` (feature `tls`, `rediss://` only) | webpki roots, no client certificate |
 pub struct RedisStoreBuilder {
     url: ConnectionUrl,
+    /// More seed nodes, and whether this is a cluster store at all.
+    cluster: Option<Vec<ConnectionUrl>>,
     username: Option<String>,
     password: Option<Password>,
     prefix: String,
@@ -75,6 +78,15 @@ impl fmt::Debug for RedisStoreBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisStoreBuilder")
             .field("url", &redact(self.url.expose_secret()))
+            .field(
+                "cluster_nodes",
+                &self.cluster.as_ref().map(|nodes| {
+                    nodes
+                        .iter()
+                        .map(|u| redact(u.expose_secret()))
+                        .collect::<Vec<_>>()
+                }),
+            )
             .field("username", &self.username)
             .field("password", &self.password)
             .field("prefix", &self.prefix)
@@ -94,6 +106,7 @@ impl RedisStoreBuilder {
     pub(crate) fn new(url: String) -> Self {
         Self {
             url: ConnectionUrl::new(url),
+            cluster: None,
             username: None,
             password: None,
             prefix: DEFAULT_PREFIX.to_owned(),
@@ -241,10 +254,42 @@ impl RedisStoreBuilder {
         self
     }
 
-    /// Checks the settings and builds the store, without connecting (the first operation
-    /// connects). Errors are of kind `Configuration` and never quote the URL.
-    pub fn build(self) -> Result<RedisSessionStore> {
-        let raw = self.url.expose_secret();
+    /// Talks to a Redis Cluster (or a Valkey cluster): the URL names one of its nodes, from which
+    /// the store learns the others. Commands follow `MOVED` and `ASK` redirections and the slot
+    /// map is refreshed after a failover; an account's keys share one hash slot, so each script
+    /// runs on one node. Add more seed nodes with [`cluster_node`](Self::cluster_node).
+    #[must_use]
+    pub fn cluster(mut self) -> Self {
+        self.cluster.get_or_insert_with(Vec::new);
+        self
+    }
+
+    /// Adds a seed node of the cluster (same settings as the URL: credentials, TLS); implies
+    /// [`cluster`](Self::cluster).
+    ///
+    /// ```no_run
+    /// # fn main() -> session_redis::Result<()> {
+    /// use std::time::Duration;
+    /// let store = session_redis::RedisSessionStore::builder("redis://node-1.internal:6379/")
+    ///     .cluster_node("redis://node-2.internal:6379/")
+    ///     .cluster_node("redis://node-3.internal:6379/")
+    ///     // Long enough for an operation to outlast a failover.
+    ///     .command_timeout(Duration::from_secs(5))
+    ///     .build()?;
+    /// assert!(store.is_cluster());
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn cluster_node(mut self, url: impl Into<String>) -> Self {
+        self.cluster
+            .get_or_insert_with(Vec::new)
+            .push(ConnectionUrl::new(url.into()));
+        self
+    }
+
+    /// Parses one URL: its connection settings (with the builder's credentials) and whether it
+    /// asks for TLS.
+    fn connection_info(&self, raw: &str) -> Result<(redis::ConnectionInfo, bool)> {
         let url = url::Url::parse(raw).map_err(|_| configuration("invalid redis url"))?;
         let tls = match url.scheme() {
             "redis" | "redis+unix" | "unix" | "valkey" | "valkey+unix" => false,
@@ -261,8 +306,7 @@ impl RedisStoreBuilder {
                 "unverified tls (#insecure) is refused; add the server's root certificate",
             ));
         }
-        let redacted_url = redact(raw);
-        let mut info = raw
+        let info = raw
             .into_connection_info()
             .map_err(|_| configuration("invalid redis url"))?;
         let mut settings = info.redis_settings().clone();
@@ -272,21 +316,36 @@ impl RedisStoreBuilder {
         if let Some(password) = &self.password {
             settings = settings.set_password(password.expose_secret());
         }
-        info = info.set_redis_settings(settings);
-        let client = self.client(info, tls)?;
-        let manager_config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.connect_timeout))
-            .set_response_timeout(Some(self.command_timeout))
-            .set_number_of_retries(1)
-            .set_min_delay(Duration::from_millis(10))
-            .set_max_delay(Duration::from_millis(100));
+        Ok((info.set_redis_settings(settings), tls))
+    }
+
+    /// Checks the settings and builds the store, without connecting (the first operation
+    /// connects). Errors are of kind `Configuration` and never quote the URL.
+    pub fn build(self) -> Result<RedisSessionStore> {
+        let raw = self.url.expose_secret();
+        let (info, tls) = self.connection_info(raw)?;
+        let redacted_url = redact(raw);
+        let backend = match &self.cluster {
+            None => self.single(info, tls)?,
+            Some(more) => {
+                let mut nodes = vec![info];
+                for url in more {
+                    let (node, node_tls) = self.connection_info(url.expose_secret())?;
+                    if node_tls != tls {
+                        return Err(configuration(
+                            "cluster nodes mix redis:// and rediss:// urls",
+                        ));
+                    }
+                    nodes.push(node);
+                }
+                self.cluster_backend(nodes, tls)?
+            }
+        };
         let sealer = self
             .encryption_key
             .map(|key| Sealer::new(key, self.previous_keys));
         Ok(RedisSessionStore::from_inner(Inner {
-            client,
-            manager_config,
-            connection: OnceLock::new(),
+            backend,
             redacted_url,
             prefix: self.prefix,
             connect_timeout: self.connect_timeout,
@@ -297,6 +356,77 @@ impl RedisStoreBuilder {
             sealer,
             clock: self.clock,
         }))
+    }
+
+    fn single(&self, info: redis::ConnectionInfo, tls: bool) -> Result<Backend> {
+        let client = self.client(info, tls)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(self.connect_timeout))
+            .set_response_timeout(Some(self.command_timeout))
+            .set_number_of_retries(1)
+            .set_min_delay(Duration::from_millis(10))
+            .set_max_delay(Duration::from_millis(100));
+        Ok(Backend::Single {
+            client,
+            config,
+            connection: OnceLock::new(),
+        })
+    }
+
+    fn cluster_backend(&self, nodes: Vec<redis::ConnectionInfo>, tls: bool) -> Result<Backend> {
+        let builder = redis::cluster::ClusterClient::builder(nodes)
+            .connection_timeout(self.connect_timeout)
+            .response_timeout(self.command_timeout)
+            // Redirections and retries after a failover, all within the command timeout.
+            .retries(32)
+            .min_retry_wait(10)
+            .max_retry_wait(200)
+            .retry_wait_formula(10, 2);
+        let builder = self.cluster_tls(builder, tls)?;
+        let client = builder
+            .build()
+            .map_err(|_| configuration("invalid redis cluster settings"))?;
+        Ok(Backend::Cluster {
+            client,
+            connection: tokio::sync::OnceCell::new(),
+        })
+    }
+
+    #[cfg(feature = "tls")]
+    fn cluster_tls(
+        &self,
+        builder: redis::cluster::ClusterClientBuilder,
+        tls: bool,
+    ) -> Result<redis::cluster::ClusterClientBuilder> {
+        let t = &self.tls;
+        if !tls {
+            if t.root_pem.is_some() || t.client_cert_pem.is_some() {
+                return Err(configuration(
+                    "tls certificates are set but the url is not rediss://",
+                ));
+            }
+            return Ok(builder);
+        }
+        let client_tls = match (&t.client_cert_pem, &t.client_key_pem) {
+            (Some(cert), Some(key)) => Some(redis::ClientTlsConfig {
+                client_cert: cert.clone(),
+                client_key: key.expose_secret().as_bytes().to_vec(),
+            }),
+            _ => None,
+        };
+        Ok(builder.certs(redis::TlsCertificates {
+            client_tls,
+            root_cert: t.root_pem.clone(),
+        }))
+    }
+
+    #[cfg(not(feature = "tls"))]
+    fn cluster_tls(
+        &self,
+        builder: redis::cluster::ClusterClientBuilder,
+        _tls: bool,
+    ) -> Result<redis::cluster::ClusterClientBuilder> {
+        Ok(builder)
     }
 
     #[cfg(feature = "tls")]
@@ -429,8 +559,47 @@ mod tests {
             .prefix("p:")
             .build()
             .unwrap();
-        assert_eq!(store.record_key("acct"), "p:session:acct");
-        assert_eq!(store.lock_key("acct"), "p:lock:acct");
+        assert_eq!(store.record_key("acct"), "p:{acct}:session");
+        assert_eq!(store.lock_key("acct"), "p:{acct}:lock");
+        assert_eq!(store.fence_key("acct"), "p:{acct}:fence");
         assert_eq!(store.prefix(), "p:");
+        assert!(!store.is_cluster());
+    }
+
+    #[test]
+    fn a_cluster_store_builds_from_seed_nodes_and_keeps_passwords_out_of_debug() {
+        let b = RedisSessionStore::builder("redis://:PW-SENTINEL@127.0.0.1:1/")
+            .cluster_node("redis://:PW-SENTINEL@127.0.0.1:2/");
+        let text = format!("{b:?}");
+        assert!(!text.contains("PW-SENTINEL"), "{text}");
+        assert!(text.contains("127.0.0.1:2"));
+        let store = b.build().unwrap();
+        assert!(store.is_cluster());
+        assert!(!format!("{store:?}").contains("PW-SENTINEL"));
+        let e = RedisSessionStore::builder("redis://127.0.0.1:1/")
+            .cluster_node("http://127.0.0.1:2/")
+            .build()
+            .unwrap_err();
+        assert_eq!(e.kind(), session_core::ErrorKind::Configuration);
+    }
+
+    #[test]
+    fn an_accounts_keys_share_one_cluster_slot_whatever_the_prefix_or_key() {
+        for (prefix, key) in [
+            ("p:", "acct"),
+            ("{p", "a}b"),
+            ("p{x}:", "acct"),
+            ("", "k{}"),
+            ("p:", "ünï{cödé"),
+        ] {
+            let store = RedisSessionStore::builder("redis://127.0.0.1:1/")
+                .prefix(prefix)
+                .build()
+                .unwrap();
+            let slot = |k: String| redis::cluster_routing::Slot::for_key(k);
+            let record = slot(store.record_key(key));
+            assert_eq!(record, slot(store.lock_key(key)), "{prefix} {key}");
+            assert_eq!(record, slot(store.fence_key(key)), "{prefix} {key}");
+        }
     }
 }

@@ -61,10 +61,13 @@
 //!
 //! | key | type | content | TTL |
 //! |---|---|---|---|
-//! | `P` `session:` `K` | hash | `g`: the generation (decimal); `v`: the record — JSON with key, provider, generation, expiry, the provider's persisted session and any ban; or that JSON sealed | a little below the session's expiry; for a ban record, until the ban ends |
-//! | `P` `lock:` `K` | string | a random token of the process holding the login lock | the manager's `lock_ttl` (default 30 s) |
+//! | `P` `{` `K` `}:session` | hash | `g`: the generation (decimal); `v`: the record — JSON with key, provider, generation, expiry, the provider's persisted session and any ban; or that JSON sealed | a little below the session's expiry; for a ban record, until the ban ends |
+//! | `P` `{` `K` `}:lock` | string | `<generation> <token>`: the fencing generation and a random token of the process holding the login lock | the manager's `lock_ttl` (default 30 s), extended while the holder's login runs |
+//! | `P` `{` `K` `}:fence` | string | the last fencing generation issued for the account (a counter) | none |
 //!
-//! [`RedisSessionStore::record_key`] and [`RedisSessionStore::lock_key`] give the exact names.
+//! [`RedisSessionStore::record_key`], [`RedisSessionStore::lock_key`] and
+//! [`RedisSessionStore::fence_key`] give the exact names. The braces are a Redis Cluster hash
+//! tag: the three keys of an account share one slot, so every script runs on one node.
 //! Nothing else is written. Use one prefix per environment; every process that should share a
 //! session needs the same prefix (and the same encryption key).
 //!
@@ -77,27 +80,30 @@
 //! - A session that never expires gets no TTL, unless [`max_key_ttl`](RedisStoreBuilder::max_key_ttl) caps it.
 //! - A rate-limit ban is stored as a record without a session whose key lives until the ban ends:
 //!   every process refuses to log in during the ban, without a request.
-//! - The lock lives for the manager's `lock_ttl`: a holder that crashes blocks the others for at
-//!   most that long.
+//! - The lock lives for the manager's `lock_ttl` and is extended every third of it while its
+//!   holder's login or renewal runs: a holder that crashes blocks the others for at most that long.
 //!
 //! ## The lock is for efficiency, the generation for correctness
-//! - **Login lock**: before logging in, a manager takes `P lock:K` with `SET NX PX` and a random
-//!   token, then reads the record again (another process may have just logged in) and adopts it
+//! - **Login lock**: before logging in, a manager takes `P{K}:lock` with one script that
+//!   increments `P{K}:fence` and sets the lock (`PX`) to the new generation and a random token,
+//!   then reads the record again (another process may have just logged in) and adopts it
 //!   if it is usable. Waiters poll every [`lock_poll_interval`](RedisStoreBuilder::lock_poll_interval)
 //!   (25 ms plus jitter); when the holder releases (a compare-and-delete script that deletes the
 //!   lock only if it still holds the holder's token), the next waiter reads the stored session and
-//!   uses it. The manager bounds the wait by `lock_ttl + store_timeout`. Renewals take the same
+//!   uses it. The manager bounds the wait by its `lock_wait` (default 60 s) plus `store_timeout`. Renewals take the same
 //!   lock: after taking it, a manager adopts a record that another process renewed (a newer
 //!   generation) or extended (the same generation with a later deadline) instead of renewing
 //!   again, so a rotating refresh token is spent once.
-//! - A lock can be lost — its TTL ends during a slow login, Redis fails over to a replica that
-//!   never saw it — and then two processes may log in. That costs a login, nothing more, because
-//!   of the fence:
-//! - **Generation fence**: every write is a Lua script that refuses a record whose generation is
-//!   older than the stored one, so a slow process can never overwrite a newer session with an
-//!   older one; an equal generation is accepted (a renewal that extends the same session).
-//!   Invalidation deletes only the generation the process saw, so it cannot delete a session
-//!   another process stored meanwhile. Generations are compared exactly as decimal strings.
+//! - A lock can be lost — its holder stalls past the TTL, Redis fails over to a replica that never
+//!   saw it — and then two processes may log in. That costs a login, nothing more, because of the
+//!   fence:
+//! - **Fencing token**: the generation the lock script returns is issued by Redis, so it grows
+//!   across every process. Every write is a Lua script that names its writer's generation and is
+//!   refused unless that is still the newest one issued (nobody took the lock since) and the
+//!   stored record is not newer; an equal record generation is accepted (a renewal that extends
+//!   the same session). A process whose write is refused adopts the stored session. Invalidation
+//!   deletes only the generation the process saw, so it cannot delete a session another process
+//!   stored meanwhile. Generations are compared exactly as decimal strings.
 //!
 //! ## What happens when Redis fails
 //! Every store operation is bounded by [`command_timeout`](RedisStoreBuilder::command_timeout)
@@ -120,12 +126,19 @@
 //!
 //! ## Sizing and topology
 //! `command_timeout` below the manager's `store_timeout` (default 2 s); the manager's `lock_ttl`
-//! above your provider's slowest login; `connect_timeout` short (default 1 s). A store is tied to
+//! short enough that a crashed holder does not block the fleet for long (the manager extends it
+//! while a login runs, so it need not exceed the slowest login) and its `lock_wait` above the
+//! slowest login; `connect_timeout` short (default 1 s). A store is tied to
 //! the Tokio runtime it is first used on; build one per runtime.
 //!
-//! The store talks to one Redis endpoint: a single server, or a primary behind a stable address
-//! that moves on failover (Sentinel-managed DNS or proxy, a managed service's primary endpoint).
-//! Redis Cluster is not supported by this version. Persistence (RDB/AOF) is optional: a restarted
+//! The store talks to one Redis endpoint — a single server, or a primary behind a stable address
+//! that moves on failover (Sentinel-managed DNS or proxy, a managed service's primary endpoint) —
+//! or to a **Redis Cluster** (or Valkey cluster): [`RedisStoreBuilder::cluster`] treats the URL as
+//! a seed node ([`RedisStoreBuilder::cluster_node`] adds more). The cluster connection follows
+//! `MOVED` and `ASK` redirections during resharding and refreshes its slot map when a replica takes
+//! over a failed master, retrying within the `command_timeout`; give that timeout a few seconds on
+//! a cluster so an operation outlasts a failover (the cluster's `cluster-node-timeout` plus the
+//! election). Persistence (RDB/AOF) is optional: a restarted
 //! empty Redis costs one login per account.
 //!
 //! # Security
@@ -164,8 +177,9 @@
 //! # Features
 //! - `tls`: `rediss://` with rustls; see Security.
 //! - `test-util`: `TestRedis`, a throw-away `redis-server` on loopback (or the server at
-//!   `REDIS_URL`) for your tests, with kill, restart, pause and a TLS mode, and `TestPrefix`,
-//!   a per-test key prefix cleaned up on drop.
+//!   `REDIS_URL`) for your tests, with kill, restart, pause and a TLS mode; `TestPrefix`, a
+//!   per-test key prefix cleaned up on drop; and `TestCluster`, a local Redis Cluster
+//!   (`redis-server --cluster-enabled yes` nodes joined by `redis-cli --cluster create`).
 //!
 //! # Tests
 //! This crate's tests run against a real `redis-server` (never a mock): `REDIS_URL` when set,
@@ -173,10 +187,13 @@
 //! `cargo xtask test` installs the package when it can.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod backend;
 mod config;
 mod error;
 mod seal;
 mod store;
+#[cfg(feature = "test-util")]
+mod test_cluster;
 #[cfg(feature = "test-util")]
 mod test_support;
 
@@ -184,6 +201,9 @@ pub use config::{DEFAULT_PREFIX, RedisStoreBuilder};
 pub use error::NAME;
 pub use seal::EncryptionKey;
 pub use store::RedisSessionStore;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub use test_cluster::{Migration, TestCluster};
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use test_support::{TestPrefix, TestRedis};

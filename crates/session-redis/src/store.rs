@@ -6,27 +6,32 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, LazyLock, OnceLock};
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{RedisResult, Script};
-use session_core::{Clock, Result, SessionStore, StoreLock, StoredRecord};
+use session_core::{Clock, MAX_RECORD_BYTES, Result, SessionStore, StoreLock, StoredRecord};
 
+use crate::backend::{Backend, Conn};
 use crate::config::RedisStoreBuilder;
 use crate::error::{configuration, from_redis, is_connection_failure, timed_out};
 use crate::seal::{Sealer, is_sealed};
 
-/// Writes a record unless the stored generation is newer.
+/// Writes a record for the holder of a fencing generation.
 ///
-/// `KEYS[1]`: the record key. `ARGV`: generation (decimal), value, key TTL in ms (`0`: none).
-/// Returns 1 when written, 0 when refused. Generations are compared as decimal strings, so the
-/// full `u64` range is exact (Lua numbers are doubles).
+/// `KEYS[1]`: the record key, `KEYS[2]`: the account's fence counter. `ARGV`: the record's
+/// generation (decimal), value, key TTL in ms (`0`: none), the writer's fencing generation.
+/// Returns 1 when written, 0 when refused: the fence is not the newest generation issued (another
+/// process took the lock since), or the stored record is newer. Generations are compared as
+/// decimal strings, so the full `u64` range is exact (Lua numbers are doubles).
 const SAVE_LUA: &str = r"
 local function older(a, b)
   if #a ~= #b then return #a < #b end
   return a < b
+end
+if redis.call('GET', KEYS[2]) ~= ARGV[4] then
+  return 0
 end
 local current = redis.call('HGET', KEYS[1], 'g')
 if current and older(ARGV[1], current) then
@@ -41,6 +46,23 @@ end
 return 1
 ";
 
+/// Reads a record without sending a value larger than `ARGV[1]` bytes. `KEYS[1]`: the record key.
+/// Returns `{g, v}`, `{g}` when the value is too large, or an empty array when there is no
+/// complete record.
+const LOAD_LUA: &str = r"
+local g = redis.call('HGET', KEYS[1], 'g')
+if not g or redis.call('HEXISTS', KEYS[1], 'v') == 0 then
+  return {}
+end
+if redis.call('HSTRLEN', KEYS[1], 'v') > tonumber(ARGV[1]) then
+  return {g}
+end
+return {g, redis.call('HGET', KEYS[1], 'v')}
+";
+
+/// The largest stored value read: a record of [`MAX_RECORD_BYTES`] plus room for sealing.
+const MAX_VALUE_BYTES: usize = MAX_RECORD_BYTES + 1024;
+
 /// Deletes a record if its generation is the given one (any generation when `ARGV[1]` is empty).
 /// Returns 1 when deleted.
 const DELETE_LUA: &str = r"
@@ -50,20 +72,36 @@ end
 return 0
 ";
 
-/// Takes the login lock: `SET lock token NX PX ttl`. Also answers 1 when the lock already holds
-/// this token, so an attempt repeated after a dropped connection (whose first try may have
-/// landed) is not mistaken for another holder's lock.
+/// Takes the login lock and issues its fencing generation in one step. `KEYS[1]`: the lock,
+/// `KEYS[2]`: the fence counter; `ARGV`: the holder's random token, the TTL in ms. The lock holds
+/// `<generation> <token>`. Returns the generation (decimal), or nil while another holder has the
+/// lock. An attempt repeated after a dropped connection (whose first try may have landed) finds
+/// its own token and gets the same generation back.
 const ACQUIRE_LUA: &str = r"
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  return 1
+local held = redis.call('GET', KEYS[1])
+if held then
+  local sep = string.find(held, ' ', 1, true)
+  if sep and string.sub(held, sep + 1) == ARGV[1] then
+    return string.sub(held, 1, sep - 1)
+  end
+  return false
 end
+redis.call('INCR', KEYS[2])
+local generation = redis.call('GET', KEYS[2])
+redis.call('SET', KEYS[1], generation .. ' ' .. ARGV[1], 'PX', ARGV[2])
+return generation
+";
+
+/// Extends the login lock to `ARGV[2]` ms if it still holds `ARGV[1]` (this holder's value).
+/// Returns 1 when extended, 0 when the lock was lost.
+const EXTEND_LUA: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return 1
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0
 ";
 
-/// Releases the login lock only if it still holds this holder's token (compare-and-delete), so a
+/// Releases the login lock only if it still holds this holder's value (compare-and-delete), so a
 /// holder whose lock expired cannot release the next holder's lock.
 const RELEASE_LUA: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -72,9 +110,11 @@ end
 return 0
 ";
 
+static LOAD: LazyLock<Script> = LazyLock::new(|| Script::new(LOAD_LUA));
 static SAVE: LazyLock<Script> = LazyLock::new(|| Script::new(SAVE_LUA));
 static DELETE: LazyLock<Script> = LazyLock::new(|| Script::new(DELETE_LUA));
 static ACQUIRE: LazyLock<Script> = LazyLock::new(|| Script::new(ACQUIRE_LUA));
+static EXTEND: LazyLock<Script> = LazyLock::new(|| Script::new(EXTEND_LUA));
 static RELEASE: LazyLock<Script> = LazyLock::new(|| Script::new(RELEASE_LUA));
 
 /// A [`SessionStore`] on Redis: many processes and hosts share one login per account.
@@ -92,9 +132,7 @@ pub struct RedisSessionStore {
 }
 
 pub(crate) struct Inner {
-    pub(crate) client: redis::Client,
-    pub(crate) manager_config: ConnectionManagerConfig,
-    pub(crate) connection: OnceLock<ConnectionManager>,
+    pub(crate) backend: Backend,
     pub(crate) redacted_url: String,
     pub(crate) prefix: String,
     pub(crate) connect_timeout: Duration,
@@ -111,6 +149,7 @@ impl fmt::Debug for RedisSessionStore {
         let i = &self.inner;
         f.debug_struct("RedisSessionStore")
             .field("url", &i.redacted_url)
+            .field("cluster", &i.backend.is_cluster())
             .field("prefix", &i.prefix)
             .field("connect_timeout", &i.connect_timeout)
             .field("command_timeout", &i.command_timeout)
@@ -146,8 +185,13 @@ impl KeyTtl {
     }
 }
 
+/// The longest TTL sent to Redis (100 years): Redis refuses an expiry past its clock's range.
+const MAX_TTL_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
+
 fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+    u64::try_from(d.as_millis())
+        .unwrap_or(u64::MAX)
+        .clamp(1, MAX_TTL_MS)
 }
 
 /// The key TTL for `record` at `now`: a little below the session's remaining life (by `margin`,
@@ -217,14 +261,26 @@ impl RedisSessionStore {
         &self.inner.prefix
     }
 
-    /// The Redis key of the record for a provider's store key: `<prefix>session:<store_key>`.
+    /// The Redis key of the record for a provider's store key: `<prefix>{<store_key>}:session`.
+    /// The braces are a Redis Cluster hash tag: an account's keys share one slot.
     pub fn record_key(&self, store_key: &str) -> String {
-        format!("{}session:{store_key}", self.inner.prefix)
+        format!("{}{{{store_key}}}:session", self.inner.prefix)
     }
 
-    /// The Redis key of the login lock for a provider's store key: `<prefix>lock:<store_key>`.
+    /// The Redis key of the login lock for a provider's store key: `<prefix>{<store_key>}:lock`.
     pub fn lock_key(&self, store_key: &str) -> String {
-        format!("{}lock:{store_key}", self.inner.prefix)
+        format!("{}{{{store_key}}}:lock", self.inner.prefix)
+    }
+
+    /// The Redis key of the fencing counter for a provider's store key:
+    /// `<prefix>{<store_key>}:fence`. Each lock taken increments it; it has no TTL.
+    pub fn fence_key(&self, store_key: &str) -> String {
+        format!("{}{{{store_key}}}:fence", self.inner.prefix)
+    }
+
+    /// Whether this store talks to a Redis Cluster.
+    pub fn is_cluster(&self) -> bool {
+        self.inner.backend.is_cluster()
     }
 
     /// Checks that Redis answers (`PING`), within the command timeout.
@@ -238,29 +294,16 @@ impl RedisSessionStore {
 }
 
 impl Inner {
-    fn connection(&self) -> Result<ConnectionManager> {
-        if let Some(c) = self.connection.get() {
-            return Ok(c.clone());
-        }
-        // Lazy: the manager connects on the first command. Two first calls racing may both build
-        // one; the loser is dropped unused.
-        let made = ConnectionManager::new_lazy_with_config(
-            self.client.clone(),
-            self.manager_config.clone(),
-        )
-        .map_err(|e| from_redis(&e))?;
-        Ok(self.connection.get_or_init(|| made).clone())
-    }
-
     /// Runs one store operation: at most two attempts (the second only after a refused or dropped
-    /// connection, while the connection manager reconnects), all within the command timeout.
+    /// connection, while the connection reconnects), all within the command timeout. A cluster
+    /// connection also follows redirections and retries on its own, within the same bound.
     async fn run<T, F, Fut>(&self, op: F) -> Result<T>
     where
-        F: Fn(ConnectionManager) -> Fut,
+        F: Fn(Conn) -> Fut,
         Fut: Future<Output = RedisResult<T>>,
     {
         let attempt = async {
-            let conn = self.connection()?;
+            let conn = self.backend.connection().await?;
             match op(conn.clone()).await {
                 Ok(v) => Ok(v),
                 Err(e) if is_connection_failure(&e) => op(conn).await.map_err(|e| from_redis(&e)),
@@ -273,9 +316,9 @@ impl Inner {
         }
     }
 
-    async fn release(&self, lock_key: &str, token: &str) -> Result<()> {
+    async fn release(&self, lock_key: &str, value: &str) -> Result<()> {
         let _: i64 = self
-            .run(|mut c| async move { RELEASE.key(lock_key).arg(token).invoke_async(&mut c).await })
+            .run(|mut c| async move { RELEASE.key(lock_key).arg(value).invoke_async(&mut c).await })
             .await?;
         Ok(())
     }
@@ -286,20 +329,19 @@ impl SessionStore for RedisSessionStore {
     async fn load(&self, key: &str) -> Result<Option<StoredRecord>> {
         let record_key = self.record_key(key);
         let rk = record_key.as_str();
-        let (generation, value): (Option<String>, Option<Vec<u8>>) = self
+        let mut reply: Vec<Vec<u8>> = self
             .inner
-            .run(|mut c| async move {
-                redis::cmd("HMGET")
-                    .arg(rk)
-                    .arg("g")
-                    .arg("v")
-                    .query_async(&mut c)
-                    .await
-            })
+            .run(
+                |mut c| async move { LOAD.key(rk).arg(MAX_VALUE_BYTES).invoke_async(&mut c).await },
+            )
             .await?;
-        let (Some(generation), Some(value)) = (generation, value) else {
-            return Ok(None);
+        let value = match reply.len() {
+            0 => return Ok(None),
+            1 => return Err(configuration("stored session record is larger than 1 MiB")),
+            _ => reply.swap_remove(1),
         };
+        let generation = String::from_utf8(reply.swap_remove(0))
+            .map_err(|_| configuration("unreadable stored session"))?;
         let unreadable = || configuration("unreadable stored session");
         let stored_generation: u64 = generation.parse().map_err(|_| unreadable())?;
         let json = match (&self.inner.sealer, is_sealed(&value)) {
@@ -325,9 +367,13 @@ impl SessionStore for RedisSessionStore {
         Ok(Some(record))
     }
 
-    async fn save(&self, key: &str, record: &StoredRecord) -> Result<bool> {
+    async fn save(&self, key: &str, record: &StoredRecord, fence: u64) -> Result<bool> {
         let record_key = self.record_key(key);
         let rk = record_key.as_str();
+        let fence_key = self.fence_key(key);
+        let fk = fence_key.as_str();
+        let fence = fence.to_string();
+        let f = fence.as_str();
         let generation = record.generation.to_string();
         let g = generation.as_str();
         let ttl = key_ttl(
@@ -337,7 +383,7 @@ impl SessionStore for RedisSessionStore {
             self.inner.max_key_ttl,
         )
         .as_arg();
-        let json = record.to_json();
+        let json = record.to_bounded_json()?;
         let sealed = match &self.inner.sealer {
             Some(sealer) => Some(sealer.seal(json.expose_secret().as_bytes(), &aad(rk, g))?),
             None => None,
@@ -350,9 +396,11 @@ impl SessionStore for RedisSessionStore {
             .inner
             .run(|mut c| async move {
                 SAVE.key(rk)
+                    .key(fk)
                     .arg(g)
                     .arg(value)
                     .arg(ttl)
+                    .arg(f)
                     .invoke_async(&mut c)
                     .await
             })
@@ -361,7 +409,7 @@ impl SessionStore for RedisSessionStore {
             tracing::debug!(
                 store = "redis",
                 generation = record.generation,
-                "stale session write refused"
+                "stale or unfenced session write refused"
             );
         }
         Ok(written == 1)
@@ -381,30 +429,36 @@ impl SessionStore for RedisSessionStore {
 
     async fn lock(&self, key: &str, ttl: Duration) -> Result<Box<dyn StoreLock>> {
         let lock_key = self.lock_key(key);
+        let fence_key = self.fence_key(key);
         let token = lock_token();
         let ttl_ms = millis(ttl);
-        let (lk, tk) = (lock_key.as_str(), token.as_str());
+        let (lk, fk, tk) = (lock_key.as_str(), fence_key.as_str(), token.as_str());
         let mut waited = false;
         loop {
-            let acquired: i64 = self
+            let acquired: Option<String> = self
                 .inner
                 .run(|mut c| async move {
                     ACQUIRE
                         .key(lk)
+                        .key(fk)
                         .arg(tk)
                         .arg(ttl_ms)
                         .invoke_async(&mut c)
                         .await
                 })
                 .await?;
-            if acquired == 1 {
+            if let Some(generation) = acquired {
+                let generation: u64 = generation
+                    .parse()
+                    .map_err(|_| configuration("the fencing counter is not a number"))?;
                 if waited {
                     tracing::debug!(store = "redis", "login lock acquired after waiting");
                 }
                 return Ok(Box::new(RedisLock {
                     inner: self.inner.clone(),
                     key: lock_key,
-                    token,
+                    value: format!("{generation} {token}"),
+                    generation,
                     released: false,
                 }));
             }
@@ -420,20 +474,42 @@ impl SessionStore for RedisSessionStore {
 }
 
 /// A held login lock. [`release`](StoreLock::release) deletes it if it still holds this holder's
-/// token; dropping it unreleased releases it in the background (inside a Tokio runtime), and a
-/// holder that dies loses it when its TTL ends.
+/// value (its generation and random token); dropping it unreleased releases it in the background
+/// (inside a Tokio runtime), and a holder that dies loses it when its TTL ends.
 struct RedisLock {
     inner: Arc<Inner>,
     key: String,
-    token: String,
+    value: String,
+    generation: u64,
     released: bool,
 }
 
 #[async_trait]
 impl StoreLock for RedisLock {
+    fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    async fn extend(&self, ttl: Duration) -> Result<bool> {
+        let (lk, value) = (self.key.as_str(), self.value.as_str());
+        let ttl_ms = millis(ttl);
+        let extended: i64 = self
+            .inner
+            .run(|mut c| async move {
+                EXTEND
+                    .key(lk)
+                    .arg(value)
+                    .arg(ttl_ms)
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        Ok(extended == 1)
+    }
+
     async fn release(mut self: Box<Self>) -> Result<()> {
         self.released = true;
-        self.inner.release(&self.key, &self.token).await
+        self.inner.release(&self.key, &self.value).await
     }
 }
 
@@ -445,9 +521,9 @@ impl Drop for RedisLock {
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             let inner = self.inner.clone();
             let key = std::mem::take(&mut self.key);
-            let token = std::mem::take(&mut self.token);
+            let value = std::mem::take(&mut self.value);
             rt.spawn(async move {
-                let _ = inner.release(&key, &token).await;
+                let _ = inner.release(&key, &value).await;
             });
         }
     }

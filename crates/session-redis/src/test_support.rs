@@ -30,14 +30,16 @@ pub struct TestRedis {
 
 /// How a child server is started.
 #[derive(Clone, Default)]
-struct Launch {
-    password: Option<String>,
-    tls: Option<TlsLaunch>,
+pub(crate) struct Launch {
+    pub(crate) password: Option<String>,
+    pub(crate) tls: Option<TlsLaunch>,
+    /// A cluster node keeping its `nodes.conf` in this folder.
+    pub(crate) cluster_dir: Option<std::path::PathBuf>,
 }
 
 /// A TLS-only server: certificate files in `dir`, client certificates required or not.
 #[derive(Clone)]
-struct TlsLaunch {
+pub(crate) struct TlsLaunch {
     dir: std::path::PathBuf,
     require_client_cert: bool,
 }
@@ -82,6 +84,7 @@ impl TestRedis {
         Self::spawn_with(Launch {
             password: password.map(str::to_owned),
             tls: None,
+            cluster_dir: None,
         })
     }
 
@@ -113,6 +116,7 @@ impl TestRedis {
                 dir,
                 require_client_cert,
             }),
+            cluster_dir: None,
         })
         .unwrap_or_else(|e| panic!("{e}"))
     }
@@ -318,7 +322,7 @@ impl Drop for TestRedis {
     }
 }
 
-fn free_port() -> Result<u16, String> {
+pub(crate) fn free_port() -> Result<u16, String> {
     let listener = TcpListener::bind(("127.0.0.1", 0))
         .map_err(|e| format!("cannot find a free loopback port: {e}"))?;
     listener
@@ -329,7 +333,7 @@ fn free_port() -> Result<u16, String> {
 
 /// Starts `redis-server` on `port` and waits until it answers `PING` (for TLS: accepts
 /// connections).
-fn launch(port: u16, how: &Launch) -> Result<Child, String> {
+pub(crate) fn launch(port: u16, how: &Launch) -> Result<Child, String> {
     let mut cmd = Command::new("redis-server");
     match &how.tls {
         None => {
@@ -363,6 +367,16 @@ fn launch(port: u16, how: &Launch) -> Result<Child, String> {
         .stderr(Stdio::null());
     if let Some(p) = &how.password {
         cmd.arg("--requirepass").arg(p);
+    }
+    if let Some(dir) = &how.cluster_dir {
+        cmd.arg("--cluster-enabled")
+            .arg("yes")
+            .arg("--cluster-config-file")
+            .arg(dir.join(format!("nodes-{port}.conf")))
+            .arg("--cluster-node-timeout")
+            .arg("1000")
+            .arg("--dir")
+            .arg(dir);
     }
     let mut child = cmd.spawn().map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {

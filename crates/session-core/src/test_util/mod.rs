@@ -1,5 +1,6 @@
 //! Test kit (feature `test-util`): a manual clock, a loopback simulator server (HTTP or TLS) with
-//! a throwaway PKI, a scripted provider, a leak harness and the provider conformance suite.
+//! a throwaway PKI, a scripted provider, a leak harness, the provider conformance suite and the store conformance
+//! suite ([`store_conformance`]).
 
 mod clock;
 pub mod conformance;
@@ -7,6 +8,7 @@ mod fake;
 mod leak;
 mod pki;
 mod server;
+pub mod store_conformance;
 
 pub use clock::ManualClock;
 pub use conformance::{Fixture, Harness, Op, Scenario};
@@ -16,6 +18,7 @@ pub use leak::{
 };
 pub use pki::{ClientCertificates, TestPki};
 pub use server::{SimRequest, SimResponse, SimServer};
+pub use store_conformance::StoreFixture;
 
 /// A plain `reqwest::Client` for tests that exercise the middleware with a caller's own client.
 ///

@@ -9,4 +9,5 @@ mod keep_alive;
 mod leaks;
 mod manager;
 mod middleware;
+mod store_contract;
 mod stores;

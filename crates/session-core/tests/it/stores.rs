@@ -237,7 +237,14 @@ async fn a_fresh_process_logs_in_with_a_generation_newer_than_the_stored_one() {
     m.get().await.unwrap();
     let mut record = store.load("fake").await.unwrap().unwrap();
     record.generation = 7;
-    store.save("fake", &record).await.unwrap();
+    let lock = store.lock("fake", Duration::from_secs(5)).await.unwrap();
+    assert!(
+        store
+            .save("fake", &record, lock.generation())
+            .await
+            .unwrap()
+    );
+    lock.release().await.unwrap();
     clock.advance(Duration::from_secs(1000));
 
     let fresh = SessionManager::builder(provider.clone())
@@ -352,8 +359,9 @@ impl SessionStore for UnlockableStore {
         &self,
         key: &str,
         record: &session_core::StoredRecord,
+        fence: u64,
     ) -> session_core::Result<bool> {
-        self.inner.save(key, record).await
+        self.inner.save(key, record, fence).await
     }
     async fn delete(&self, key: &str, generation: Option<u64>) -> session_core::Result<()> {
         self.inner.delete(key, generation).await
@@ -401,8 +409,9 @@ async fn a_renewal_goes_ahead_when_the_store_cannot_lock() {
         saw_unavailable |= matches!(e, Event::StoreUnavailable { .. });
     }
     assert!(saw_unavailable);
-    // The renewed session was still written.
+    // Without a lock the write cannot be fenced, so the store keeps the first session.
     let key = session_core::SessionProvider::store_key(&provider);
     let stored = store.inner.load(&key).await.unwrap().unwrap();
-    assert_eq!(stored.generation, m.cached().unwrap().generation());
+    assert_eq!(stored.generation, 1);
+    assert_eq!(m.cached().unwrap().generation(), 2);
 }

@@ -5,9 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use redis::AsyncCommands;
-use session_core::SystemClock;
 use session_core::test_util::ManualClock;
-use session_redis::{ErrorKind, Event, SessionManager, SessionProvider, SessionStore, TestRedis};
+use session_core::{Clock, SystemClock};
+use session_redis::{
+    ErrorKind, Event, SessionManager, SessionProvider, SessionStore, StoredRecord, TestRedis,
+};
 use tokio::sync::broadcast::Receiver;
 
 use crate::children::{ChildSpec, exchange_dir, spawn, wait_for_file};
@@ -149,7 +151,7 @@ async fn redis_back_on_the_same_port_is_used_again() {
     assert!(!m.health().store_degraded, "the store is used again");
     let mut c = raw(redis.url()).await;
     let exists: bool = c
-        .exists(format!("{prefix}session:{}", m.provider().store_key()))
+        .exists(format!("{prefix}{{{}}}:session", m.provider().store_key()))
         .await
         .unwrap();
     assert!(exists, "the new session is in the restarted Redis");
@@ -227,7 +229,7 @@ async fn a_crashed_lock_holder_delays_another_process_only_until_the_lock_ttl() 
 
     let clock = Arc::new(SystemClock);
     let provider = HttpLogin::new(&sim_url, clock.clone());
-    let lock_key = format!("{prefix}lock:{}", provider.store_key());
+    let lock_key = format!("{prefix}{{{}}}:lock", provider.store_key());
     let mut c = raw(redis.url()).await;
     let pttl: i64 = c.pttl(&lock_key).await.unwrap();
     assert!(pttl > 0, "the crashed holder's lock is still there");
@@ -277,6 +279,7 @@ async fn a_lock_held_past_the_managers_bound_does_not_block_callers() {
         .clock(clock.shared())
         .store(Arc::new(store(&redis, &prefix, clock.shared())))
         .lock_ttl(Duration::from_millis(500))
+        .lock_wait(Duration::from_millis(500))
         .store_timeout(Duration::from_millis(500))
         .build();
     let mut events = m.subscribe();
@@ -285,13 +288,20 @@ async fn a_lock_held_past_the_managers_bound_does_not_block_callers() {
         .unwrap();
     assert_eq!(lease.serial, 1);
     assert_eq!(sim.logins(), 1);
-    // The wait is reported; Redis itself works, so the session is stored and the flag clears.
+    // The wait is reported. The session is not stored: without the lock its write cannot be
+    // fenced, and the lock's holder may store a newer one.
     assert!(store_unavailable_kinds(&mut events).contains(&ErrorKind::Timeout));
-    assert!(!m.health().store_degraded);
+    assert!(m.health().store_degraded);
     let key = m.provider().store_key();
-    assert_eq!(
-        other.load(&key).await.unwrap().unwrap().generation,
-        lease.generation()
-    );
+    assert!(other.load(&key).await.unwrap().is_none());
+    // The holder's write is still accepted.
+    let record = StoredRecord {
+        key: key.clone(),
+        provider: "simhttp".into(),
+        generation: held.generation(),
+        session: None,
+        banned_until: Some(SystemClock.now() + Duration::from_secs(60)),
+    };
+    assert!(other.save(&key, &record, held.generation()).await.unwrap());
     held.release().await.unwrap();
 }

@@ -9,7 +9,9 @@
 //! own, that entry point does nothing.
 
 mod children;
+mod contract;
 mod failover;
+mod fencing;
 mod leaks;
 mod sharing;
 mod store_ops;

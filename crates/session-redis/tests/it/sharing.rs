@@ -37,7 +37,7 @@ async fn two_hundred_tasks_across_two_managers_log_in_once() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut c = raw(redis.url()).await;
     let locked: bool = c
-        .exists(format!("{prefix}lock:{}", provider.store_key()))
+        .exists(format!("{prefix}{{{}}}:lock", provider.store_key()))
         .await
         .unwrap();
     assert!(locked, "a login must be in progress under the lock");
@@ -58,7 +58,7 @@ async fn two_hundred_tasks_across_two_managers_log_in_once() {
         "one manager logged in, the other took its session from Redis"
     );
     let locked: bool = c
-        .exists(format!("{prefix}lock:{}", provider.store_key()))
+        .exists(format!("{prefix}{{{}}}:lock", provider.store_key()))
         .await
         .unwrap();
     assert!(!locked, "the lock is released after the login");
@@ -100,7 +100,7 @@ async fn a_rotating_renewal_is_shared_by_two_managers_through_redis() {
     assert_eq!(provider.logins(), 1);
     let mut c = raw(redis.url()).await;
     let stored: u64 = c
-        .hget(format!("{prefix}session:{}", provider.store_key()), "g")
+        .hget(format!("{prefix}{{{}}}:session", provider.store_key()), "g")
         .await
         .unwrap();
     assert_eq!(stored, a.cached().unwrap().generation());

@@ -9,7 +9,7 @@ use session_redis::{
     EncryptionKey, ErrorKind, RedisSessionStore, SessionStore, StoredRecord, TestRedis,
 };
 
-use crate::support::{raw, store, within};
+use crate::support::{raw, save, store, within};
 
 const KEY: &str = "simhttp:http://127.0.0.1:1/:account-1";
 
@@ -44,7 +44,7 @@ async fn a_saved_record_loads_back_with_generation_session_and_expiry() {
     let prefix = redis.prefix("roundtrip");
     let s = store(&redis, &prefix, clock.shared());
     assert!(s.load(KEY).await.unwrap().is_none());
-    assert!(s.save(KEY, &record(3, &clock, "T-1")).await.unwrap());
+    assert!(save(&s, KEY, &record(3, &clock, "T-1")).await.unwrap());
     let back = s.load(KEY).await.unwrap().unwrap();
     assert_eq!(back.generation, 3);
     assert_eq!(back.provider, "simhttp");
@@ -62,9 +62,9 @@ async fn the_stored_hash_carries_generation_provider_and_expiry() {
     let clock = ManualClock::new();
     let prefix = redis.prefix("layout");
     let s = store(&redis, &prefix, clock.shared());
-    s.save(KEY, &record(7, &clock, "T-7")).await.unwrap();
+    save(&s, KEY, &record(7, &clock, "T-7")).await.unwrap();
     let mut c = raw(redis.url()).await;
-    let record_key = format!("{prefix}session:{KEY}");
+    let record_key = format!("{prefix}{{{KEY}}}:session");
     assert_eq!(s.record_key(KEY), record_key);
     let g: String = c.hget(&record_key, "g").await.unwrap();
     assert_eq!(g, "7");
@@ -84,17 +84,17 @@ async fn a_stale_generation_write_is_rejected_and_an_equal_one_replaces() {
     // Two handles, as two processes would have.
     let a = store(&redis, &prefix, clock.shared());
     let b = store(&redis, &prefix, clock.shared());
-    assert!(a.save(KEY, &record(5, &clock, "NEW")).await.unwrap());
+    assert!(save(&a, KEY, &record(5, &clock, "NEW")).await.unwrap());
     assert!(
-        !b.save(KEY, &record(4, &clock, "SLOW")).await.unwrap(),
+        !save(&b, KEY, &record(4, &clock, "SLOW")).await.unwrap(),
         "an older generation must be refused"
     );
     let stored = a.load(KEY).await.unwrap().unwrap();
     assert_eq!(stored.generation, 5);
     assert_eq!(token_of(&stored), "NEW");
-    assert!(b.save(KEY, &record(5, &clock, "EXTENDED")).await.unwrap());
+    assert!(save(&b, KEY, &record(5, &clock, "EXTENDED")).await.unwrap());
     assert_eq!(token_of(&a.load(KEY).await.unwrap().unwrap()), "EXTENDED");
-    assert!(b.save(KEY, &record(6, &clock, "NEWER")).await.unwrap());
+    assert!(save(&b, KEY, &record(6, &clock, "NEWER")).await.unwrap());
     assert_eq!(a.load(KEY).await.unwrap().unwrap().generation, 6);
 }
 
@@ -105,15 +105,15 @@ async fn generations_beyond_double_precision_are_compared_exactly() {
     let prefix = redis.prefix("big");
     let s = store(&redis, &prefix, clock.shared());
     let big = (1u64 << 60) + 1;
-    assert!(s.save(KEY, &record(big, &clock, "A")).await.unwrap());
-    assert!(!s.save(KEY, &record(big - 1, &clock, "B")).await.unwrap());
-    assert!(s.save(KEY, &record(u64::MAX, &clock, "C")).await.unwrap());
+    assert!(save(&s, KEY, &record(big, &clock, "A")).await.unwrap());
+    assert!(!save(&s, KEY, &record(big - 1, &clock, "B")).await.unwrap());
+    assert!(save(&s, KEY, &record(u64::MAX, &clock, "C")).await.unwrap());
     assert!(
-        !s.save(KEY, &record(u64::MAX - 1, &clock, "D"))
+        !save(&s, KEY, &record(u64::MAX - 1, &clock, "D"))
             .await
             .unwrap()
     );
-    assert!(!s.save(KEY, &record(9, &clock, "E")).await.unwrap());
+    assert!(!save(&s, KEY, &record(9, &clock, "E")).await.unwrap());
     assert_eq!(s.load(KEY).await.unwrap().unwrap().generation, u64::MAX);
 }
 
@@ -123,7 +123,7 @@ async fn delete_removes_only_the_generation_it_saw() {
     let clock = ManualClock::new();
     let prefix = redis.prefix("delete");
     let s = store(&redis, &prefix, clock.shared());
-    s.save(KEY, &record(2, &clock, "T")).await.unwrap();
+    save(&s, KEY, &record(2, &clock, "T")).await.unwrap();
     s.delete(KEY, Some(1)).await.unwrap();
     assert!(
         s.load(KEY).await.unwrap().is_some(),
@@ -131,7 +131,7 @@ async fn delete_removes_only_the_generation_it_saw() {
     );
     s.delete(KEY, Some(2)).await.unwrap();
     assert!(s.load(KEY).await.unwrap().is_none());
-    s.save(KEY, &record(9, &clock, "T")).await.unwrap();
+    save(&s, KEY, &record(9, &clock, "T")).await.unwrap();
     s.delete(KEY, None).await.unwrap();
     assert!(s.load(KEY).await.unwrap().is_none());
     s.delete(KEY, Some(9)).await.unwrap();
@@ -143,7 +143,7 @@ async fn the_key_expires_a_little_before_the_session() {
     let clock = ManualClock::new();
     let prefix = redis.prefix("ttl");
     let s = store(&redis, &prefix, clock.shared());
-    s.save(KEY, &record(1, &clock, "T")).await.unwrap();
+    save(&s, KEY, &record(1, &clock, "T")).await.unwrap();
     let mut c = raw(redis.url()).await;
     let pttl: i64 = c.pttl(s.record_key(KEY)).await.unwrap();
     assert!(
@@ -165,7 +165,7 @@ async fn a_ban_record_lives_until_the_ban_ends() {
         session: None,
         banned_until: Some(clock.now() + Duration::from_secs(1200)),
     };
-    assert!(s.save(KEY, &ban).await.unwrap());
+    assert!(save(&s, KEY, &ban).await.unwrap());
     let mut c = raw(redis.url()).await;
     let pttl: i64 = c.pttl(s.record_key(KEY)).await.unwrap();
     assert!((1_195_000..=1_200_000).contains(&pttl), "got {pttl} ms");
@@ -181,7 +181,7 @@ async fn sealed_values_hide_the_token_and_open_with_the_key() {
     let prefix = redis.prefix("sealed");
     let key = EncryptionKey::from_bytes([42; 32]);
     let s = sealed_store(&redis, &prefix, &clock, key.clone());
-    s.save(KEY, &record(1, &clock, "TOKEN-SEALED-SENTINEL"))
+    save(&s, KEY, &record(1, &clock, "TOKEN-SEALED-SENTINEL"))
         .await
         .unwrap();
     let mut c = raw(redis.url()).await;
@@ -227,7 +227,7 @@ async fn unopenable_values_are_typed_errors_not_panics() {
     let clock = ManualClock::new();
     let prefix = redis.prefix("badvalue");
     let sealed = sealed_store(&redis, &prefix, &clock, EncryptionKey::from_bytes([1; 32]));
-    sealed.save(KEY, &record(1, &clock, "T")).await.unwrap();
+    save(&sealed, KEY, &record(1, &clock, "T")).await.unwrap();
 
     let wrong = sealed_store(&redis, &prefix, &clock, EncryptionKey::from_bytes([2; 32]));
     let e = wrong.load(KEY).await.unwrap_err();
@@ -241,7 +241,7 @@ async fn unopenable_values_are_typed_errors_not_panics() {
         "a sealed value without a key"
     );
 
-    plain.save(KEY, &record(2, &clock, "T")).await.unwrap();
+    save(&plain, KEY, &record(2, &clock, "T")).await.unwrap();
     assert_eq!(
         sealed.load(KEY).await.unwrap_err().kind(),
         ErrorKind::Configuration,
@@ -287,7 +287,7 @@ async fn a_key_of_another_type_is_a_configuration_error() {
     let e = s.load(KEY).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Configuration);
     assert_eq!(e.code(), Some("WRONGTYPE"));
-    let e = s.save(KEY, &record(1, &clock, "T")).await.unwrap_err();
+    let e = save(&s, KEY, &record(1, &clock, "T")).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Configuration);
 }
 
@@ -414,7 +414,7 @@ async fn an_expired_session_is_stored_with_the_shortest_ttl() {
     let s = store(&redis, &prefix, clock.shared());
     let mut r = record(1, &clock, "T");
     r.session.as_mut().unwrap().expires_at = Some(SystemTime::UNIX_EPOCH);
-    assert!(s.save(KEY, &r).await.unwrap());
+    assert!(save(&s, KEY, &r).await.unwrap());
     tokio::time::sleep(Duration::from_millis(20)).await;
     assert!(s.load(KEY).await.unwrap().is_none());
 }

@@ -39,6 +39,19 @@ pub(crate) fn store_at(url: &str, prefix: &str, clock: Arc<dyn Clock>) -> RedisS
         .expect("store settings")
 }
 
+/// Writes `record` as a lock holder would: takes the lock, saves under its generation, releases.
+pub(crate) async fn save(
+    store: &RedisSessionStore,
+    key: &str,
+    record: &session_core::StoredRecord,
+) -> Result<bool> {
+    use session_core::SessionStore;
+    let lock = store.lock(key, Duration::from_secs(5)).await?;
+    let written = store.save(key, record, lock.generation()).await;
+    lock.release().await?;
+    written
+}
+
 /// A plain connection for looking at what the store wrote.
 pub(crate) async fn raw(url: &str) -> redis::aio::MultiplexedConnection {
     redis::Client::open(url)

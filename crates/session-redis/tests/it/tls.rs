@@ -6,7 +6,7 @@ use session_core::test_util::{ManualClock, TestPki, assert_debug_clean};
 use session_core::{PersistedSession, SecretState};
 use session_redis::{ErrorKind, RedisSessionStore, SessionStore, StoredRecord, TestRedis};
 
-use crate::support::within;
+use crate::support::{save, within};
 
 fn pki() -> TestPki {
     TestPki::new("session-redis")
@@ -44,7 +44,7 @@ async fn a_tls_store_trusting_the_private_ca_saves_and_loads() {
         .connect()
         .await
         .unwrap();
-    assert!(store.save("k", &record(&clock)).await.unwrap());
+    assert!(save(&store, "k", &record(&clock)).await.unwrap());
     assert_eq!(store.load("k").await.unwrap().unwrap().generation, 1);
     assert!(format!("{store:?}").contains("rediss://localhost"));
 }
@@ -104,7 +104,7 @@ async fn a_client_certificate_is_presented_when_the_server_requires_one() {
         .collect();
     assert_debug_clean(&builder, &[key_body.as_str()]);
     let with = builder.connect().await.unwrap();
-    assert!(with.save("k", &record(&clock)).await.unwrap());
+    assert!(save(&with, "k", &record(&clock)).await.unwrap());
 }
 
 #[test]
