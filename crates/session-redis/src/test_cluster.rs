@@ -206,7 +206,7 @@ impl TestCluster {
                 return true;
             }
             std::thread::sleep(step);
-            waited += step;
+            waited = waited.saturating_add(step);
         }
         false
     }

@@ -46,8 +46,7 @@ struct Holder {
 
 /// `now + ttl`, or the end of year 9999 for a TTL beyond it.
 fn deadline(now: SystemTime, ttl: Duration) -> SystemTime {
-    now.checked_add(ttl)
-        .unwrap_or_else(|| SystemTime::UNIX_EPOCH + Duration::from_secs(253_402_300_799))
+    crate::timing::after(now, ttl)
 }
 
 impl fmt::Debug for MemoryStore {

@@ -60,7 +60,10 @@ pub fn record(key: &str, generation: u64, n: u64) -> StoredRecord {
         generation,
         session: Some(PersistedSession {
             state: SecretState::new(format!(r#"{{"n":{n}}}"#)),
-            expires_at: Some(SystemClock.now() + Duration::from_secs(3600)),
+            expires_at: Some(crate::timing::after(
+                SystemClock.now(),
+                Duration::from_secs(3600),
+            )),
         }),
         banned_until: None,
     }
@@ -286,7 +289,7 @@ pub async fn lock_expiry(fixture: &dyn StoreFixture) {
 pub async fn ban_records(fixture: &dyn StoreFixture) {
     let key = fixture.key("ban");
     let store = fixture.handle(&key);
-    let until = SystemClock.now() + Duration::from_secs(1200);
+    let until = crate::timing::after(SystemClock.now(), Duration::from_secs(1200));
     let lock = store.lock(&key, TTL).await.unwrap();
     let ban = StoredRecord {
         key: key.clone(),
