@@ -14,7 +14,6 @@ async fn usage_errors_exit_2() {
         vec!["nosuchprovider", "login"],
         vec!["cas"],
         vec!["cas", "nosuchcommand"],
-        vec!["cas", "--json", "status"],
         vec!["betfair", "login", "--cert", "a.crt"],
         vec!["betfair", "login", "--pem", "a.pem", "--p12", "a.p12"],
         vec!["cas", "--flavor", "kerberos", "status"],
