@@ -11,8 +11,11 @@
     reason = "simulate prints the base URL and test credentials on stdout"
 )]
 
+#[cfg(feature = "demo")]
 use serde_json::{Map, Value};
-use session_core::{Error, Result};
+use session_core::Error;
+#[cfg(feature = "demo")]
+use session_core::Result;
 
 use crate::cli::{SimProvider, SimulateArgs};
 use crate::output::{Outcome, Report};
@@ -37,6 +40,7 @@ pub(crate) async fn run(args: SimulateArgs, json: bool) -> u8 {
 }
 
 /// The `user:pass` of `--account`, or the default.
+#[cfg(feature = "demo")]
 fn account(
     provider: &'static str,
     given: Option<&str>,
@@ -55,6 +59,7 @@ fn account(
 }
 
 /// What `simulate` prints once the simulator is up.
+#[cfg(feature = "demo")]
 struct Banner {
     base_url: String,
     /// The variables (and values) a client of the simulator sets.
@@ -63,6 +68,7 @@ struct Banner {
     urls: Vec<(&'static str, String)>,
 }
 
+#[cfg(feature = "demo")]
 fn print_banner(provider: &'static str, banner: &Banner, json: bool) {
     if json {
         let mut m = crate::output::head(Value::from(provider), Value::from("simulate"), true);
@@ -319,7 +325,7 @@ mod imp {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "demo"))]
 mod tests {
     use super::*;
 
