@@ -395,3 +395,32 @@ async fn a_non_utf8_credential_is_reported_as_such() {
     );
     assert!(!message.contains("not set"), "{message}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rust_log_trace_prints_one_format_for_tracing_and_log_records() {
+    let sim = crate::seaware::sim().await;
+    let run = crate::seaware::cmd(&sim, None, &["login"])
+        .env("RUST_LOG", "trace")
+        .run()
+        .await;
+    run.code(0).clean(&crate::seaware::secrets());
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        let stamp = line.split(' ').next().unwrap_or_default();
+        assert!(
+            crate::common::is_rfc3339_utc(stamp),
+            "every diagnostic line has the tracing format: {line:?}"
+        );
+    }
+    // reqwest logs through `log`; its records arrive under their own target.
+    assert!(
+        lines.iter().any(|l| l.contains("reqwest::")),
+        "log records are bridged: {}",
+        run.stderr
+    );
+}
