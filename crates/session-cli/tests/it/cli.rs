@@ -341,6 +341,8 @@ async fn stored_expiries_beyond_rfc3339_are_clamped_not_panicking() {
         (253_402_300_800, "9999-12-31T23:59:59Z"),
         (-100_000_000_000, "0000-01-01T00:00:00Z"),
         (-1, "1969-12-31T23:59:59Z"),
+        (i64::MAX, "9999-12-31T23:59:59Z"),
+        (i64::MIN, "0000-01-01T00:00:00Z"),
     ] {
         let record = serde_json::json!({
             "version": 1, "key": "cas:whapi:https://x/:u", "provider": "cas", "generation": 1,

@@ -145,3 +145,38 @@ async fn every_provider_documents_and_sets_its_variables() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pagos_and_cas_children_get_their_session_too() {
+    let sim = crate::pagos::sim().await;
+    let dir = TempDir::new("exec-pagos");
+    let out = dir.path("child.txt");
+    let script = format!(
+        "printf '%s|%s' \"$PAGOS_SESSION_ID\" \"${{PAGOS_TOKEN-unset}}\" > '{}'",
+        out.display()
+    );
+    let run = crate::pagos::fixed(&sim, None, &["exec", "--", "/bin/sh", "-c", &script])
+        .run()
+        .await;
+    let secrets = crate::pagos::secrets(&sim);
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    run.code(0).clean(&secrets);
+    let got = std::fs::read_to_string(&out).unwrap();
+    let (id, token) = got.split_once('|').unwrap();
+    assert_eq!(id.len(), 36, "a GUID: {got}");
+    assert_eq!(token, "unset", "the bearer token is not passed on");
+    assert_eq!(sim.open_sessions(), 0, "closed after the child (no store)");
+
+    let cas = crate::cas::sim(session_cas::Flavor::WhApi).await;
+    let dir = TempDir::new("exec-cas");
+    let out = dir.path("child.txt");
+    let script = format!("printf '%s' \"$CAS_TGT\" > '{}'", out.display());
+    crate::cas::cmd(&cas, Some(&dir), &["exec", "--", "/bin/sh", "-c", &script])
+        .run()
+        .await
+        .code(0)
+        .clean(&crate::cas::secrets());
+    let tgt = std::fs::read_to_string(&out).unwrap();
+    assert!(tgt.contains(crate::cas::TAG), "{tgt}");
+    assert_eq!(cas.live_tickets(), 1, "kept in the store");
+}
