@@ -32,7 +32,7 @@ pub(crate) struct Cli {
     #[arg(long, value_name = "PATH", global = true, conflicts_with = "profile")]
     pub(crate) store: Option<PathBuf>,
 
-    /// Keep the session in the named profile: $XDG_STATE_HOME/sessions/<provider>/<NAME>.json
+    /// Keep the session in the named profile: $XDG_STATE_HOME/sessions/PROVIDER/NAME.json
     /// (default ~/.local/state/sessions/...).
     #[arg(long, value_name = "NAME", global = true)]
     pub(crate) profile: Option<String>,

@@ -595,6 +595,19 @@ pub(crate) struct Account<P: SessionProvider> {
     ban_code: Option<&'static str>,
 }
 
+/// Whether `events` include a new login (not a session adopted from the store).
+fn logged_in(events: &[Event]) -> bool {
+    events.iter().any(|e| {
+        matches!(
+            e,
+            Event::Acquired {
+                restored: false,
+                ..
+            }
+        )
+    })
+}
+
 /// How a session was obtained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Obtained {
@@ -699,15 +712,7 @@ impl<P: SessionProvider> Account<P> {
         let (lease, events) = self
             .watched("logging in", |m| async move { m.get().await })
             .await?;
-        let obtained = if events.iter().any(|e| {
-            matches!(
-                e,
-                Event::Acquired {
-                    restored: false,
-                    ..
-                }
-            )
-        }) {
+        let obtained = if logged_in(&events) {
             Obtained::LoggedIn
         } else {
             Obtained::Reused
@@ -760,15 +765,7 @@ impl<P: SessionProvider> Account<P> {
         let (lease, events) = self
             .watched("loading the session", |m| async move { m.get().await })
             .await?;
-        if events.iter().any(|e| {
-            matches!(
-                e,
-                Event::Acquired {
-                    restored: false,
-                    ..
-                }
-            )
-        }) {
+        if logged_in(&events) {
             return Ok((lease, Obtained::LoggedIn));
         }
         if self.provider().validate_restored() {
@@ -777,15 +774,7 @@ impl<P: SessionProvider> Account<P> {
         let (lease, events) = self
             .watched("renewing", |m| async move { m.refresh().await })
             .await?;
-        if events.iter().any(|e| {
-            matches!(
-                e,
-                Event::Acquired {
-                    restored: false,
-                    ..
-                }
-            )
-        }) {
+        if logged_in(&events) {
             return Ok((lease, Obtained::LoggedIn));
         }
         if events.iter().any(|e| matches!(e, Event::Renewed { .. })) {
