@@ -114,8 +114,11 @@ async fn account(globals: &Globals, args: &CasArgs) -> Result<(Account<CasProvid
     let specs = vec![
         OptionSpec::new("flavor", args.flavor.map(flavor_name), Some("whapi")),
         OptionSpec::new("territory", args.territory.map(territory_name), None),
+        // A plain login reuses a stored extended ticket; `--extended` never reuses a short one.
+        OptionSpec::new("extended", extended.then(|| "true".to_owned()), None),
     ];
     let prepared = common::prepare(globals, NAME, login, specs).await?;
+    let extended = prepared.options.get("extended") == Some("true");
     let provider = build(globals, &prepared.options, login, extended)?;
     let base = provider_base(globals, &prepared.options);
     let rule = if login {

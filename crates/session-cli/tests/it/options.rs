@@ -136,3 +136,19 @@ async fn betfair_jurisdiction_and_cas_flavor_are_kept_too() {
     );
     assert_eq!(e["code"], "OPTION_CONFLICT");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_extended_login_does_not_reuse_a_short_cas_ticket() {
+    let sim = crate::cas::sim(session_cas::Flavor::WhApi).await;
+    let dir = TempDir::new("opt-extended");
+    crate::cas::cmd(&sim, Some(&dir), &["login"])
+        .run()
+        .await
+        .ok("cas", "login");
+    let e = crate::cas::cmd(&sim, Some(&dir), &["login", "--extended"])
+        .run()
+        .await
+        .fails("cas", "login", "configuration");
+    assert_eq!(e["code"], "OPTION_CONFLICT");
+    assert_eq!(sim.calls(session_cas::SimOp::Login), 1);
+}

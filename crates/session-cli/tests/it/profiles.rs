@@ -172,7 +172,8 @@ async fn login_without_store_or_profile_writes_nothing() {
 }
 
 /// On a terminal a missing credential is asked for without echo; `script` (util-linux) gives the
-/// binary a pseudo-terminal, and the typed password arrives only after the prompt is up.
+/// binary a pseudo-terminal, and the typed password arrives only after the prompt is up (and a
+/// moment later, since the prompt is written just before echo is switched off).
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_missing_password_is_prompted_for_on_a_terminal_without_echo() {
@@ -213,6 +214,8 @@ async fn a_missing_password_is_prompted_for_on_a_terminal_without_echo() {
             );
             seen.extend_from_slice(&chunk[..n]);
         }
+        // rpassword writes the prompt, then turns echo off: leave it a moment to do so.
+        std::thread::sleep(std::time::Duration::from_millis(500));
         let mut stdin = child.stdin.take().unwrap();
         writeln!(stdin, "{password}").unwrap();
         std::io::Read::read_to_end(&mut stdout, &mut seen).unwrap();
