@@ -809,7 +809,8 @@ impl<P: SessionProvider> Account<P> {
     }
 
     /// `logout`: ends the stored session upstream and deletes it. Nothing stored, or a session
-    /// already expired, is success with `ended: false`. An active ban stays remembered.
+    /// already expired, is success with `ended: false`. A ban-only record (the manager stores a
+    /// ban without a session) stays, so the ban stays remembered.
     pub(crate) async fn logout(&self, now: SystemTime) -> Result<Report> {
         let store = match &self.store {
             Some(s) => s,
@@ -832,49 +833,28 @@ impl<P: SessionProvider> Account<P> {
             .is_some_and(|t| t <= now);
         if expired {
             store.delete(&record.key, Some(record.generation)).await?;
-            self.keep_ban(store, record, now).await?;
             return Ok(Report::new().field("ended", false));
         }
         let adopted = self.manager.get().await.map_err(|e| self.fix(e));
-        let result = match adopted {
+        match adopted {
             Ok(_) => {
                 self.allow_deletes();
-                self.manager.logout().await
+                self.manager.logout().await?;
+                Ok(Report::new().field("ended", true))
             }
             // The upstream already forgot it: nothing left to end.
             Err(e) if e.kind() == ErrorKind::SessionRejected => {
                 store.delete(&record.key, None).await?;
-                self.keep_ban(store, record, now).await?;
-                return Ok(Report::new().field("ended", false));
+                Ok(Report::new().field("ended", false))
             }
-            Err(e) => return Err(e),
-        };
-        result?;
-        self.keep_ban(store, record, now).await?;
-        Ok(Report::new().field("ended", true))
+            Err(e) => Err(e),
+        }
     }
 
     fn allow_deletes(&self) {
         if let Some(s) = &self.cli_store {
             s.deletes.store(true, std::sync::atomic::Ordering::Release);
         }
-    }
-
-    async fn keep_ban(
-        &self,
-        store: &FileStore,
-        record: &StoredRecord,
-        now: SystemTime,
-    ) -> Result<()> {
-        if record.banned_until.is_some_and(|t| t > now) {
-            let ban_only = StoredRecord {
-                session: None,
-                generation: record.generation.saturating_add(1),
-                ..record.clone()
-            };
-            store.save(&record.key, &ban_only).await?;
-        }
-        Ok(())
     }
 
     /// Logs the session out when no store keeps it (after `exec` without a store).

@@ -116,4 +116,16 @@ async fn an_absurd_retry_after_records_a_clamped_ban_and_does_not_panic() {
         1,
         "the banned login stayed local"
     );
+    // A logout has no session to end and keeps the ban.
+    let v = crate::common::sessions()
+        .args(["--json", "--insecure-loopback", "--base-url", &base])
+        .args(dir.store())
+        .args(["seaware", "logout"])
+        .env("SEAWARE_USERNAME", crate::seaware::USER)
+        .run()
+        .await
+        .ok("seaware", "logout");
+    assert_eq!(v["ended"], false);
+    assert_eq!(store_json(&dir.store_path())["banned_until"], until);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
