@@ -68,10 +68,16 @@ mod tests {
             assert!(names.iter().any(|n| n == page), "{page} in {names:?}");
         }
         let main = std::fs::read_to_string(dir.join("sessions.1")).unwrap();
-        assert!(main.starts_with(".ie") || main.contains(".TH"), "a roff page");
+        assert!(
+            main.starts_with(".ie") || main.contains(".TH"),
+            "a roff page"
+        );
         assert!(main.contains("profile"), "global options are documented");
         let betfair = std::fs::read_to_string(dir.join("sessions-betfair.1")).unwrap();
-        assert!(betfair.contains("BETFAIR_APP_KEY"), "credential variables are documented");
+        assert!(
+            betfair.contains("BETFAIR_APP_KEY"),
+            "credential variables are documented"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
