@@ -1040,7 +1040,7 @@ fn exit_status_code(status: Option<std::process::ExitStatus>) -> u8 {
     {
         use std::os::unix::process::ExitStatusExt;
         if let Some(signal) = status.signal() {
-            return u8::try_from(128 + (signal & 0x7f)).unwrap_or(1);
+            return u8::try_from(signal & 0x7f).map_or(1, |s| s.saturating_add(128));
         }
     }
     1

@@ -232,7 +232,7 @@ pub(crate) async fn run(json: bool) -> u8 {
     for (i, (name, runner)) in runners.iter().enumerate() {
         let progress = Progress {
             tty,
-            index: i + 1,
+            index: i.saturating_add(1),
             total: runners.len(),
         };
         progress.start(name);
