@@ -250,21 +250,41 @@ mod tests {
 
     #[test]
     fn times_are_rfc3339_utc_whole_seconds() {
-        let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_893_456_000_250);
+        let t = SystemTime::UNIX_EPOCH
+            .checked_add(Duration::from_millis(1_893_456_000_250))
+            .expect("representable");
         assert_eq!(rfc3339(t), "2030-01-01T00:00:00Z");
         assert_eq!(time_value(None), Value::Null);
     }
 
     #[test]
     fn times_outside_rfc3339_are_clamped_not_panicking() {
-        let far = SystemTime::UNIX_EPOCH + Duration::from_secs(400_000_000_000);
-        assert_eq!(rfc3339(far), "9999-12-31T23:59:59Z");
-        let last = SystemTime::UNIX_EPOCH + Duration::from_secs(253_402_300_799);
-        assert_eq!(rfc3339(last), "9999-12-31T23:59:59Z");
-        let ancient = SystemTime::UNIX_EPOCH - Duration::from_secs(100_000_000_000);
-        assert_eq!(rfc3339(ancient), "0000-01-01T00:00:00Z");
-        let before = SystemTime::UNIX_EPOCH - Duration::from_millis(1500);
-        assert_eq!(rfc3339(before), "1969-12-31T23:59:58Z");
+        let after = |d: Duration| {
+            SystemTime::UNIX_EPOCH
+                .checked_add(d)
+                .expect("representable")
+        };
+        let before = |d: Duration| {
+            SystemTime::UNIX_EPOCH
+                .checked_sub(d)
+                .expect("representable")
+        };
+        assert_eq!(
+            rfc3339(after(Duration::from_secs(400_000_000_000))),
+            "9999-12-31T23:59:59Z"
+        );
+        assert_eq!(
+            rfc3339(after(Duration::from_secs(253_402_300_799))),
+            "9999-12-31T23:59:59Z"
+        );
+        assert_eq!(
+            rfc3339(before(Duration::from_secs(100_000_000_000))),
+            "0000-01-01T00:00:00Z"
+        );
+        assert_eq!(
+            rfc3339(before(Duration::from_secs(1))),
+            "1969-12-31T23:59:59Z"
+        );
         assert_eq!(rfc3339(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00Z");
     }
 
