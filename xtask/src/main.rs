@@ -7,10 +7,13 @@
 //! - `ci`: what CI runs: `fmt --check`, clippy with `-D warnings`, `test`, docs with warnings
 //!   denied, and `tidy`.
 //! - `tidy`: the house rules, also run as a `#[test]` of this crate.
+//! - `man [DIR]`: the `sessions` man pages, generated from the CLI's clap definition
+//!   (default folder `target/man`).
 #![allow(clippy::print_stdout, clippy::print_stderr)] // A command-line tool reports on the terminal.
 
 mod oauth_server;
 mod redis_cluster;
+mod man;
 mod tidy;
 
 use std::path::{Path, PathBuf};
@@ -22,8 +25,9 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("ci") => ci(),
         Some("tidy") => tidy_cmd(),
+        Some("man") => man::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <test|ci|tidy> [extra cargo test args]");
+            eprintln!("usage: cargo xtask <test|ci|tidy|man> [extra cargo test args | man folder]");
             return ExitCode::from(2);
         }
     };

@@ -2,7 +2,8 @@
 //! logout) and the Accounts API vendor operations with the stored session.
 //!
 //! Credentials: `BETFAIR_APP_KEY`, `BETFAIR_USERNAME`, `BETFAIR_PASSWORD`, and for a PKCS#12
-//! certificate `BETFAIR_P12_PASSWORD`.
+//! certificate `BETFAIR_P12_PASSWORD`. `--jurisdiction` is stored with the session. `exec` gives
+//! its child `BETFAIR_SESSION_TOKEN` and `BETFAIR_APP_KEY`.
 
 use std::time::SystemTime;
 
@@ -11,15 +12,18 @@ use session_betfair::{
     AccountsClient, BetfairProvider, BetfairSession, ClientCertificate, Jurisdiction, LoginMethod,
     OffsetDateTime, SubscriptionHistoryQuery, SubscriptionTokenRequest,
 };
-use session_core::{
-    AppKey, Error, ErrorKind, Password, PersistedSession, Renewal, Result, Session, SessionProvider,
-};
+use session_core::{AppKey, Error, Password, Result};
 
-use crate::cli::{BetfairArgs, BetfairCommand, BetfairJurisdiction, VendorCommand};
-use crate::common::{self, Globals, env_opt, env_required};
+use crate::cli::{BetfairArgs, BetfairCommand, VendorCommand};
+use crate::common::{
+    self, Account, Globals, LoginRule, Obtained, OptionSpec, Prepared, env_opt, env_required,
+};
 use crate::output::{Outcome, Report};
 
 const NAME: &str = "betfair";
+
+/// The password variables `exec` keeps from its child.
+const HIDDEN: [&str; 2] = ["BETFAIR_PASSWORD", "BETFAIR_P12_PASSWORD"];
 
 /// Runs one `sessions betfair` command.
 pub(crate) async fn run(globals: &Globals, args: BetfairArgs) -> Outcome {
@@ -29,6 +33,8 @@ pub(crate) async fn run(globals: &Globals, args: BetfairArgs) -> Outcome {
         BetfairCommand::Keepalive => "keepalive",
         BetfairCommand::Logout => "logout",
         BetfairCommand::Vendor { command } => command.name(),
+        BetfairCommand::Profiles => "profiles",
+        BetfairCommand::Exec(_) => "exec",
     };
     Outcome {
         provider: NAME,
@@ -53,7 +59,8 @@ fn certificate(command: &BetfairCommand) -> Result<Option<ClientCertificate>> {
         (Some(cert), Some(key), None, None) => ClientCertificate::from_files(cert, key).map(Some),
         (None, None, Some(pem), None) => ClientCertificate::from_pem_file(pem).map(Some),
         (None, None, None, Some(p12)) => {
-            let password = Password::new(env_opt("BETFAIR_P12_PASSWORD").unwrap_or_default());
+            let password =
+                Password::new(env_opt(NAME, "BETFAIR_P12_PASSWORD")?.unwrap_or_default());
             ClientCertificate::from_pkcs12_file(p12, &password).map(Some)
         }
         (None, None, None, None) => Ok(None),
@@ -64,19 +71,73 @@ fn certificate(command: &BetfairCommand) -> Result<Option<ClientCertificate>> {
     }
 }
 
-fn jurisdiction(j: BetfairJurisdiction) -> Jurisdiction {
-    match j {
-        BetfairJurisdiction::Global => Jurisdiction::Global,
-        BetfairJurisdiction::Italy => Jurisdiction::Italy,
-        BetfairJurisdiction::Spain => Jurisdiction::Spain,
-        BetfairJurisdiction::Romania => Jurisdiction::Romania,
-        BetfairJurisdiction::Sweden => Jurisdiction::Sweden,
-        BetfairJurisdiction::Australia => Jurisdiction::Australia,
-        BetfairJurisdiction::NewZealand => Jurisdiction::NewZealand,
+fn jurisdiction(name: Option<&str>) -> Jurisdiction {
+    match name {
+        Some("italy") => Jurisdiction::Italy,
+        Some("spain") => Jurisdiction::Spain,
+        Some("romania") => Jurisdiction::Romania,
+        Some("sweden") => Jurisdiction::Sweden,
+        Some("australia") => Jurisdiction::Australia,
+        Some("new-zealand") => Jurisdiction::NewZealand,
+        _ => Jurisdiction::Global,
     }
 }
 
-fn build(globals: &Globals, args: &BetfairArgs) -> Result<BetfairProvider> {
+fn jurisdiction_name(j: Option<crate::cli::BetfairJurisdiction>) -> Option<String> {
+    use crate::cli::BetfairJurisdiction as J;
+    j.map(|j| {
+        match j {
+            J::Global => "global",
+            J::Italy => "italy",
+            J::Spain => "spain",
+            J::Romania => "romania",
+            J::Sweden => "sweden",
+            J::Australia => "australia",
+            J::NewZealand => "new-zealand",
+        }
+        .to_owned()
+    })
+}
+
+/// The store, the session's options and the account for this command.
+async fn account(
+    globals: &Globals,
+    args: &BetfairArgs,
+) -> Result<(Account<BetfairProvider>, Jurisdiction)> {
+    let login = matches!(
+        args.command,
+        BetfairCommand::Login { .. } | BetfairCommand::Exec(_)
+    );
+    let specs = vec![OptionSpec::new(
+        "jurisdiction",
+        jurisdiction_name(args.jurisdiction),
+        Some("global"),
+    )];
+    let prepared = common::prepare(globals, NAME, login, specs).await?;
+    let j = jurisdiction(prepared.options.get("jurisdiction"));
+    let provider = build(globals, &args.command, j, login)?;
+    let rule = if login {
+        LoginRule::Allowed
+    } else {
+        LoginRule::Refused(common::needs_login(NAME))
+    };
+    Ok((account_for(prepared, provider, rule), j))
+}
+
+fn account_for(
+    prepared: Prepared,
+    provider: BetfairProvider,
+    rule: LoginRule,
+) -> Account<BetfairProvider> {
+    Account::new(prepared, provider, rule).ban_code("TEMPORARY_BAN_TOO_MANY_REQUESTS")
+}
+
+fn build(
+    globals: &Globals,
+    command: &BetfairCommand,
+    j: Jurisdiction,
+    login: bool,
+) -> Result<BetfairProvider> {
     let base = match &globals.base_url {
         Some(url) => {
             globals.check_url(NAME, url)?;
@@ -84,17 +145,15 @@ fn build(globals: &Globals, args: &BetfairArgs) -> Result<BetfairProvider> {
         }
         None => None,
     };
-    let login = matches!(args.command, BetfairCommand::Login { .. });
     let app_key = env_required(NAME, "BETFAIR_APP_KEY")?;
     let username = env_required(NAME, "BETFAIR_USERNAME")?;
     let password = if login {
         env_required(NAME, "BETFAIR_PASSWORD")?
     } else {
-        env_opt("BETFAIR_PASSWORD").unwrap_or_default()
+        env_opt(NAME, "BETFAIR_PASSWORD")?.unwrap_or_default()
     };
-    let mut builder = BetfairProvider::builder(AppKey::new(app_key))
-        .jurisdiction(jurisdiction(args.jurisdiction));
-    builder = match certificate(&args.command)? {
+    let mut builder = BetfairProvider::builder(AppKey::new(app_key)).jurisdiction(j);
+    builder = match certificate(command)? {
         Some(cert) => builder.certificate(username, Password::new(password), cert),
         None => builder.interactive(username, Password::new(password)),
     };
@@ -110,15 +169,6 @@ fn build(globals: &Globals, args: &BetfairArgs) -> Result<BetfairProvider> {
     builder.build()
 }
 
-/// The session's expiry as the manager would compute it.
-fn expiry(
-    provider: &BetfairProvider,
-    session: &BetfairSession,
-    now: SystemTime,
-) -> Option<SystemTime> {
-    session.expiry().resolve(now, provider.policy().default_ttl)
-}
-
 fn limited(report: Report, session: &BetfairSession) -> Report {
     match session.limited_access() {
         Some(reason) => report.field("limited", true).field("reason", reason),
@@ -128,84 +178,70 @@ fn limited(report: Report, session: &BetfairSession) -> Report {
 
 async fn execute(globals: &Globals, args: BetfairArgs) -> Result<Report> {
     match &args.command {
+        BetfairCommand::Status => return common::status(globals, NAME).await,
+        BetfairCommand::Profiles => return common::profiles(globals, NAME).await,
+        _ => {}
+    }
+    let (account, j) = account(globals, &args).await?;
+    match &args.command {
+        BetfairCommand::Login { reveal, .. } => login(&account, *reveal).await,
+        BetfairCommand::Keepalive => {
+            let (lease, _) = account.renew().await?;
+            Ok(limited(
+                Report::new().expires_at(lease.expires_at()),
+                &lease.session().inner,
+            ))
+        }
+        BetfairCommand::Logout => account.logout(globals.now()).await,
+        BetfairCommand::Vendor { command } => vendor(globals, &account, j, command).await,
         BetfairCommand::Status => common::status(globals, NAME).await,
-        BetfairCommand::Login { reveal, .. } => {
-            login(globals, &build(globals, &args)?, *reveal).await
-        }
-        BetfairCommand::Keepalive => keepalive(globals, &build(globals, &args)?).await,
-        BetfairCommand::Logout => {
-            let provider = &build(globals, &args)?;
-            let key = provider.store_key();
-            common::logout(globals, NAME, &key, |persisted| async move {
-                let session = provider.restore(&persisted)?;
-                provider.logout(&session).await
-            })
-            .await
-        }
-        BetfairCommand::Vendor { command } => {
-            vendor(globals, &build(globals, &args)?, args.jurisdiction, command).await
+        BetfairCommand::Profiles => common::profiles(globals, NAME).await,
+        BetfairCommand::Exec(exec) => {
+            let app_key = env_required(NAME, "BETFAIR_APP_KEY")?;
+            let code = common::exec(
+                &account,
+                |s: &BetfairSession| {
+                    vec![
+                        (
+                            "BETFAIR_SESSION_TOKEN",
+                            s.token().expose_secret().to_owned(),
+                        ),
+                        ("BETFAIR_APP_KEY", app_key),
+                    ]
+                },
+                &HIDDEN,
+                &exec.command,
+            )
+            .await?;
+            Ok(Report::passthrough(code))
         }
     }
 }
 
-async fn login(globals: &Globals, provider: &BetfairProvider, reveal: bool) -> Result<Report> {
-    let (session, previous) = common::guarded_login(globals, provider).await?;
-    let stored = common::store_login(
-        globals,
-        NAME,
-        provider.store_key(),
-        provider.persist(&session),
-        previous.as_ref(),
-    )
-    .await?;
+async fn login(account: &Account<BetfairProvider>, reveal: bool) -> Result<Report> {
+    let (lease, obtained) = account.login().await?;
+    let session = &lease.session().inner;
     let method = match session.method() {
         LoginMethod::Certificate => "certificate",
         LoginMethod::Interactive => "interactive",
         _ => "resumed",
     };
-    let report = Report::new().expires_at(expiry(provider, &session, globals.now()));
-    let mut report = limited(report, &session)
+    let report = Report::new().expires_at(lease.expires_at());
+    let mut report = limited(report, session)
         .field("method", method)
-        .field("stored", stored);
+        .field("stored", account.has_store())
+        .field("reused", obtained == Obtained::Reused);
     if reveal {
         report = report.reveal("token", session.token().expose_secret());
     }
     Ok(report)
 }
 
-/// `keepalive`: extends the stored session and stores its new expiry.
-async fn keepalive(globals: &Globals, provider: &BetfairProvider) -> Result<Report> {
-    let file = globals.store(NAME)?;
-    let (record, persisted) =
-        common::usable_record(NAME, &provider.store_key(), file.load().await?)?;
-    let session = provider.restore(&persisted)?;
-    let now = globals.now();
-    let (session, expires_at) = match provider.renew(&session).await? {
-        Renewal::Extended(e) => (session, e.resolve(now, provider.policy().default_ttl)),
-        Renewal::Renewed(s) => {
-            let at = expiry(provider, &s, now);
-            (s, at)
-        }
-        Renewal::Unsupported => {
-            return Err(Error::new(
-                ErrorKind::UnexpectedResponse,
-                NAME,
-                "keepalive is not supported",
-            ));
-        }
-    };
-    if let Some(p) = provider.persist(&session) {
-        file.save_renewed(&record, PersistedSession { expires_at, ..p })
-            .await?;
-    }
-    Ok(limited(Report::new().expires_at(expires_at), &session))
-}
-
 /// The Accounts API client: `{base}/exchange/account/json-rpc/v1` with `--base-url`, otherwise
 /// the jurisdiction's API host.
-fn accounts_client(globals: &Globals, j: BetfairJurisdiction) -> Result<AccountsClient> {
+fn accounts_client(globals: &Globals, j: Jurisdiction) -> Result<AccountsClient> {
     let mut builder = AccountsClient::builder()
-        .jurisdiction(jurisdiction(j))
+        .jurisdiction(j)
         .allow_insecure_loopback(globals.insecure_loopback)
         .timeout(globals.timeout);
     if let Some(url) = &globals.base_url {
@@ -224,15 +260,14 @@ fn odt(t: Option<OffsetDateTime>) -> Value {
 /// `vendor ...`: one Accounts API vendor operation with the stored session.
 async fn vendor(
     globals: &Globals,
-    provider: &BetfairProvider,
-    j: BetfairJurisdiction,
+    account: &Account<BetfairProvider>,
+    j: Jurisdiction,
     command: &VendorCommand,
 ) -> Result<Report> {
-    let file = globals.store(NAME)?;
-    let (_, persisted) = common::usable_record(NAME, &provider.store_key(), file.load().await?)?;
-    let session = provider.restore(&persisted)?;
+    let lease = account.session().await?;
+    let session = &lease.session().inner;
     let client = accounts_client(globals, j)?;
-    let report = Report::new().expires_at(persisted.expires_at);
+    let report = Report::new().expires_at(lease.expires_at());
     match command {
         VendorCommand::SubscriptionToken {
             days,
@@ -247,7 +282,7 @@ async fn vendor(
                 request = request.client_reference(reference.clone());
             }
             let token = client
-                .get_application_subscription_token(&session, &request)
+                .get_application_subscription_token(session, &request)
                 .await?;
             let mut report = report
                 .field("days", *days)
@@ -260,7 +295,7 @@ async fn vendor(
         VendorCommand::Activate { subscription_token } => {
             let token = session_betfair::SubscriptionToken::new(subscription_token.clone());
             let status = client
-                .activate_application_subscription(&session, &token)
+                .activate_application_subscription(session, &token)
                 .await?;
             Ok(report.field("status", status.as_str()))
         }
@@ -274,7 +309,7 @@ async fn vendor(
                 (None, None) => SubscriptionHistoryQuery::customer_own_app(),
             };
             let history = client
-                .get_application_subscription_history(&session, &query)
+                .get_application_subscription_history(session, &query)
                 .await?;
             // Subscription tokens are secrets: the history shows their state, not the tokens.
             let items: Vec<Value> = history
@@ -296,7 +331,7 @@ async fn vendor(
                 .field("subscriptions", Value::Array(items)))
         }
         VendorCommand::ClientId => {
-            let id = client.get_vendor_client_id(&session).await?;
+            let id = client.get_vendor_client_id(session).await?;
             Ok(report.field("vendor_client_id", id))
         }
     }

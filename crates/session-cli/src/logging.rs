@@ -1,13 +1,9 @@
 //! Diagnostics on stderr, filtered by `RUST_LOG` (`warn` when unset): `tracing` events through a
-//! `tracing-subscriber` formatter, and `log` records through a small logger, so that a leak test
-//! running with `RUST_LOG=trace` sees everything the libraries emit.
+//! `tracing-subscriber` formatter, and `log` records (reqwest's, for example) turned into
+//! `tracing` events by `tracing-log`, so `RUST_LOG=trace` prints everything in one format and a
+//! leak test sees everything the libraries emit.
 //!
 //! The filter takes `tracing`'s target syntax (`trace`, `session_core=debug,warn`, ...).
-
-#![allow(
-    clippy::print_stderr,
-    reason = "the log logger writes its records to stderr"
-)]
 
 use std::str::FromStr;
 
@@ -16,7 +12,7 @@ use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-/// Installs the `tracing` subscriber and the `log` logger. Call once, first thing.
+/// Installs the `tracing` subscriber and the `log` bridge. Call once, first thing.
 pub(crate) fn init() {
     let spec = std::env::var("RUST_LOG").unwrap_or_default();
     let targets = if spec.trim().is_empty() {
@@ -38,9 +34,7 @@ pub(crate) fn init() {
         .with(layer)
         .with(targets)
         .try_init();
-    if log::set_logger(&LOGGER).is_ok() {
-        log::set_max_level(to_log(max));
-    }
+    let _ = tracing_log::LogTracer::init_with_filter(to_log(max));
 }
 
 fn to_log(level: LevelFilter) -> log::LevelFilter {
@@ -52,27 +46,4 @@ fn to_log(level: LevelFilter) -> log::LevelFilter {
         LevelFilter::DEBUG => log::LevelFilter::Debug,
         _ => log::LevelFilter::Trace,
     }
-}
-
-struct StderrLogger;
-
-static LOGGER: StderrLogger = StderrLogger;
-
-impl log::Log for StderrLogger {
-    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        metadata.level() <= log::max_level()
-    }
-
-    fn log(&self, record: &log::Record<'_>) {
-        if self.enabled(record.metadata()) {
-            eprintln!(
-                "{:>5} {}: {}",
-                record.level(),
-                record.target(),
-                record.args()
-            );
-        }
-    }
-
-    fn flush(&self) {}
 }

@@ -1,5 +1,6 @@
-//! What a command reports, and how it is printed: one JSON object on stdout with `--json`, short
-//! readable lines otherwise; and the exit code for each error kind.
+//! What a command reports, and how it is printed: one JSON object on stdout with `--json` (its
+//! first field `"schema": 1`, so scripts can detect a change of shape), short readable lines
+//! otherwise; and the exit code for each error kind.
 //!
 //! Reports hold only values a command chose to show. Secrets reach a report only through
 //! [`Report::reveal`], which the commands call only when `--reveal` was given.
@@ -12,11 +13,14 @@
 
 use std::time::SystemTime;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 use session_core::{Error, ErrorKind};
 
 /// Exit code: success.
 pub(crate) const EXIT_OK: u8 = 0;
+
+/// The version of the JSON output's shape, printed as its first field.
+pub(crate) const SCHEMA: u8 = 1;
 
 /// The exit code for an error of `kind` (see the contract: 2 usage or configuration,
 /// 3 invalid credentials, 4 account restricted, 5 rate limited, 6 session rejected,
@@ -49,7 +53,9 @@ pub(crate) fn time_value(t: Option<SystemTime>) -> Value {
 #[derive(Default)]
 pub(crate) struct Report {
     expires_at: Option<SystemTime>,
-    fields: Vec<(&'static str, Value)>,
+    fields: Map<String, Value>,
+    /// `exec`: the child's exit code; nothing is printed on success.
+    passthrough: Option<u8>,
 }
 
 impl Report {
@@ -66,8 +72,16 @@ impl Report {
 
     /// Adds a field.
     pub(crate) fn field(mut self, name: &'static str, value: impl Into<Value>) -> Self {
-        self.fields.push((name, value.into()));
+        self.fields.insert(name.to_owned(), value.into());
         self
+    }
+
+    /// A report that prints nothing and exits with `code` (`exec`'s child's exit code).
+    pub(crate) fn passthrough(code: u8) -> Self {
+        Self {
+            passthrough: Some(code),
+            ..Self::default()
+        }
     }
 
     /// Adds a secret the command created, because `--reveal` was given. Callers decide; this is
@@ -87,31 +101,49 @@ pub(crate) struct Outcome {
     pub(crate) result: Result<Report, Error>,
 }
 
-/// Writes `fields` as one JSON object, keeping their order.
-pub(crate) fn json_object(fields: &[(&str, Value)]) -> String {
-    let mut out = String::from("{");
-    for (i, (name, value)) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&Value::String((*name).to_owned()).to_string());
-        out.push(':');
-        out.push_str(&value.to_string());
-    }
-    out.push('}');
-    out
+/// The start of every JSON object: `schema`, `provider`, `command`, `ok`.
+pub(crate) fn head(provider: Value, command: Value, ok: bool) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("schema".to_owned(), Value::from(SCHEMA));
+    m.insert("provider".to_owned(), provider);
+    m.insert("command".to_owned(), command);
+    m.insert("ok".to_owned(), Value::Bool(ok));
+    m
+}
+
+/// Prints one JSON object on one line of stdout.
+pub(crate) fn print_json(object: Map<String, Value>) {
+    println!("{}", Value::Object(object));
+}
+
+/// Prints a usage error as one JSON object (`--json`): kind `configuration`, code `USAGE`.
+pub(crate) fn usage_error_json(provider: Option<&str>, message: &str) {
+    let mut m = head(
+        provider.map_or(Value::Null, |p| Value::String(p.to_owned())),
+        Value::Null,
+        false,
+    );
+    let mut error = Map::new();
+    error.insert("kind".to_owned(), Value::from("configuration"));
+    error.insert("code".to_owned(), Value::from("USAGE"));
+    error.insert("message".to_owned(), Value::String(one_line(message)));
+    m.insert("error".to_owned(), Value::Object(error));
+    print_json(m);
 }
 
 /// The `error` member of a failure object.
 pub(crate) fn error_value(e: &Error) -> Value {
-    serde_json::json!({
-        "kind": e.kind().as_str(),
-        "code": e.code(),
-        "message": one_line(&e.to_string()),
-    })
+    let mut m = Map::new();
+    m.insert("kind".to_owned(), Value::from(e.kind().as_str()));
+    m.insert("code".to_owned(), e.code().map_or(Value::Null, Value::from));
+    m.insert(
+        "message".to_owned(),
+        Value::String(one_line(&e.to_string())),
+    );
+    Value::Object(m)
 }
 
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -119,18 +151,19 @@ impl Outcome {
     /// Prints the outcome (JSON on stdout with `json`; otherwise lines on stdout, or one line on
     /// stderr for a failure) and returns the exit code.
     pub(crate) fn emit(self, json: bool) -> u8 {
-        let head: [(&str, Value); 2] = [
-            ("provider", Value::String(self.provider.to_owned())),
-            ("command", Value::String(self.command.clone())),
-        ];
+        let provider = Value::String(self.provider.to_owned());
+        let command = Value::String(self.command.clone());
         match self.result {
+            Ok(Report {
+                passthrough: Some(code),
+                ..
+            }) => code,
             Ok(report) => {
                 if json {
-                    let mut fields: Vec<(&str, Value)> = head.to_vec();
-                    fields.push(("ok", Value::Bool(true)));
-                    fields.push(("expires_at", time_value(report.expires_at)));
-                    fields.extend(report.fields.iter().map(|(k, v)| (*k, v.clone())));
-                    println!("{}", json_object(&fields));
+                    let mut fields = head(provider, command, true);
+                    fields.insert("expires_at".to_owned(), time_value(report.expires_at));
+                    fields.extend(report.fields);
+                    print_json(fields);
                 } else {
                     println!("{} {}: ok", self.provider, self.command);
                     let expires = report
@@ -150,10 +183,9 @@ impl Outcome {
             }
             Err(e) => {
                 if json {
-                    let mut fields: Vec<(&str, Value)> = head.to_vec();
-                    fields.push(("ok", Value::Bool(false)));
-                    fields.push(("error", error_value(&e)));
-                    println!("{}", json_object(&fields));
+                    let mut fields = head(provider, command, false);
+                    fields.insert("error".to_owned(), error_value(&e));
+                    print_json(fields);
                 } else {
                     let code = e.code().map(|c| format!(", code {c}")).unwrap_or_default();
                     eprintln!(
@@ -208,9 +240,27 @@ mod tests {
     }
 
     #[test]
-    fn json_objects_keep_field_order() {
-        let s = json_object(&[("b", Value::Bool(true)), ("a", Value::from("x\"y"))]);
-        assert_eq!(s, r#"{"b":true,"a":"x\"y"}"#);
+    fn times_outside_rfc3339_are_clamped_not_panicking() {
+        let at = session_core::timing::from_unix_seconds;
+        assert_eq!(rfc3339(at(253_402_300_799)), "9999-12-31T23:59:59Z");
+        assert_eq!(rfc3339(at(i64::MAX)), "9999-12-31T23:59:59Z");
+        assert_eq!(rfc3339(at(-100_000_000_000)), "0000-01-01T00:00:00Z");
+        assert_eq!(rfc3339(at(i64::MIN)), "0000-01-01T00:00:00Z");
+        assert_eq!(rfc3339(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn json_objects_keep_field_order_and_start_with_the_schema() {
+        let mut m = head(Value::from("cas"), Value::from("login"), true);
+        m.insert("b".to_owned(), Value::Bool(true));
+        m.insert("a".to_owned(), Value::from("x\"y"));
+        assert_eq!(
+            Value::Object(m).to_string(),
+            r#"{"schema":1,"provider":"cas","command":"login","ok":true,"b":true,"a":"x\"y"}"#
+        );
+        let e = error_value(&Error::configuration("cas", "bad").with_code("C"));
+        let keys: Vec<&String> = e.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["kind", "code", "message"]);
     }
 
     #[test]

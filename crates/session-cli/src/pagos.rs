@@ -3,33 +3,40 @@
 //!
 //! Credentials: `PAGOS_TOKEN` (a static bearer), or `PAGOS_CLIENT_ID` and `PAGOS_CLIENT_SECRET`
 //! with `--token-url`; the application key comes from `--application-key` or
-//! `PAGOS_APPLICATION_KEY`.
+//! `PAGOS_APPLICATION_KEY`. The application key and `--token-url` are stored with the session.
+//! `exec` gives its child `PAGOS_SESSION_ID`, `PAGOS_APPLICATION_KEY` and `PAGOS_BASE_URL`.
 //!
 //! `session-pagos` does not write dedicated sessions to stores and cannot rebuild one from a
-//! stored `SessionId`, so this module stores the id itself (with the client-credentials token
-//! that opened the session) and sends `CloseDedicatedSession` with session-core's HTTP client,
-//! following the provider's rules: a refused token is renewed and the close retried once; a
-//! static token is not renewable; `Success: false` without `InvalidToken` means the session is
-//! already closed.
+//! stored `SessionId`, so [`PagosCli`] — the provider the session manager runs here — stores the
+//! id itself (with the client-credentials token that opened the session) and sends
+//! `CloseDedicatedSession` for a stored session with session-core's HTTP client, following the
+//! provider's rules: a refused token is renewed and the close retried once; a static token is not
+//! renewable; `Success: false` without `InvalidToken` means the session is already closed.
 
 use std::time::SystemTime;
 
+use async_trait::async_trait;
 use http::Method;
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::Value;
 use session_core::http::{HttpClient, HttpResponse, finish, join_segments, request};
 use session_core::{
-    AccessToken, AppKey, ClientCredentials, ClientSecret, Error, ErrorKind, PersistedSession,
-    Result, SecretState, Session, SessionProvider, from_unix_seconds, sensitive_value,
-    unix_seconds,
+    AccessToken, AppKey, ClientCredentials, ClientSecret, Clock, Error, ErrorKind, Expiry,
+    PersistedSession, RenewPolicy, Result, SecretState, Session, SessionId, SessionProvider,
+    SystemClock, from_unix_seconds, sensitive_value, unix_seconds,
 };
 use session_pagos::{DedicatedSession, PagosConfig, PagosProvider, TokenSource};
 
 use crate::cli::{PagosArgs, PagosCommand};
-use crate::common::{self, Globals, env_opt, env_required};
+use crate::common::{
+    self, Account, Globals, LoginRule, Obtained, OptionSpec, env_opt, env_required,
+};
 use crate::output::{Outcome, Report};
 
 const NAME: &str = "pagos";
+
+/// The secret variables `exec` keeps from its child.
+const HIDDEN: [&str; 2] = ["PAGOS_CLIENT_SECRET", "PAGOS_TOKEN"];
 
 /// Runs one `sessions pagos` command. The JSON `command` is `open` or `close` whichever
 /// spelling was typed.
@@ -38,6 +45,8 @@ pub(crate) async fn run(globals: &Globals, args: PagosArgs) -> Outcome {
         PagosCommand::Open { .. } => "open",
         PagosCommand::Status => "status",
         PagosCommand::Close => "close",
+        PagosCommand::Profiles => "profiles",
+        PagosCommand::Exec(_) => "exec",
     };
     Outcome {
         provider: NAME,
@@ -46,29 +55,35 @@ pub(crate) async fn run(globals: &Globals, args: PagosArgs) -> Outcome {
     }
 }
 
+/// The application key: `--application-key`, else `PAGOS_APPLICATION_KEY`.
+fn given_application_key(args: &PagosArgs) -> Result<Option<String>> {
+    match args.application_key.clone().filter(|k| !k.is_empty()) {
+        Some(k) => Ok(Some(k)),
+        None => env_opt(NAME, "PAGOS_APPLICATION_KEY"),
+    }
+}
+
 /// The provider and the application key it was built with.
-fn build(globals: &Globals, args: &PagosArgs) -> Result<(PagosProvider, AppKey)> {
+fn build(
+    globals: &Globals,
+    application_key: Option<&str>,
+    token_url: Option<&str>,
+) -> Result<(PagosProvider, AppKey)> {
     let base = globals.base_url(NAME, None)?;
-    if let Some(url) = &args.token_url {
+    if let Some(url) = token_url {
         globals.check_url(NAME, url)?;
     }
-    let application_key = args
-        .application_key
-        .clone()
-        .filter(|k| !k.is_empty())
-        .or_else(|| env_opt("PAGOS_APPLICATION_KEY"))
-        .map(AppKey::new)
-        .ok_or_else(|| {
-            Error::configuration(
-                NAME,
-                "--application-key or environment variable PAGOS_APPLICATION_KEY is required",
-            )
-        })?;
-    let source = match &args.token_url {
+    let application_key = application_key.map(AppKey::new).ok_or_else(|| {
+        Error::configuration(
+            NAME,
+            "--application-key or environment variable PAGOS_APPLICATION_KEY is required",
+        )
+    })?;
+    let source = match token_url {
         Some(url) => {
             let id = env_required(NAME, "PAGOS_CLIENT_ID")?;
             let secret = ClientSecret::new(env_required(NAME, "PAGOS_CLIENT_SECRET")?);
-            TokenSource::client_credentials(url.clone(), ClientCredentials::new(id, secret))
+            TokenSource::client_credentials(url.to_owned(), ClientCredentials::new(id, secret))
         }
         None => TokenSource::fixed(AccessToken::new(env_required(NAME, "PAGOS_TOKEN")?)),
     };
@@ -83,6 +98,132 @@ fn build(globals: &Globals, args: &PagosArgs) -> Result<(PagosProvider, AppKey)>
     Ok((config.build()?, application_key))
 }
 
+/// A dedicated session as the CLI holds it: just opened, or read back from the store.
+pub(crate) enum PagosSession {
+    /// Opened by this process.
+    Open {
+        /// The session.
+        session: DedicatedSession,
+        /// Its deadline, as computed when it was opened.
+        expires_at: Option<SystemTime>,
+    },
+    /// Read from the store.
+    Stored {
+        /// The SessionId.
+        session_id: SessionId,
+        /// The renewable token that opened it, if still fresh.
+        token: Option<AccessToken>,
+        /// Its deadline.
+        expires_at: Option<SystemTime>,
+    },
+}
+
+impl PagosSession {
+    fn session_id(&self) -> &SessionId {
+        match self {
+            Self::Open { session, .. } => session.session_id(),
+            Self::Stored { session_id, .. } => session_id,
+        }
+    }
+}
+
+impl Session for PagosSession {
+    fn expiry(&self) -> Expiry {
+        match self {
+            Self::Open { session, .. } => session.expiry(),
+            Self::Stored { expires_at, .. } => expires_at.map_or(Expiry::Never, Expiry::At),
+        }
+    }
+
+    fn authenticate(&self, headers: &mut http::HeaderMap) {
+        if let Self::Open { session, .. } = self {
+            session.authenticate(headers);
+        }
+    }
+}
+
+/// The Pagos provider as the CLI runs it: opens with [`PagosProvider`], stores the session's id
+/// and token, and closes a stored session itself.
+pub(crate) struct PagosCli {
+    provider: PagosProvider,
+    application_key: AppKey,
+    http: HttpClient,
+}
+
+#[async_trait]
+impl SessionProvider for PagosCli {
+    type Session = PagosSession;
+
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    async fn login(&self) -> Result<PagosSession> {
+        let session = self.provider.login().await?;
+        let expires_at = session
+            .expiry()
+            .resolve(SystemClock.now(), self.provider.policy().default_ttl);
+        Ok(PagosSession::Open {
+            session,
+            expires_at,
+        })
+    }
+
+    async fn logout(&self, session: &PagosSession) -> Result<()> {
+        match session {
+            PagosSession::Open { session, .. } => self.provider.logout(session).await,
+            PagosSession::Stored {
+                session_id, token, ..
+            } => {
+                Closer {
+                    http: self.http.clone(),
+                    provider: self.provider.clone(),
+                    application_key: self.application_key.clone(),
+                    session_id: session_id.clone(),
+                }
+                .close(token.clone())
+                .await
+            }
+        }
+    }
+
+    fn policy(&self) -> RenewPolicy {
+        self.provider.policy()
+    }
+
+    fn store_key(&self) -> String {
+        self.provider.store_key()
+    }
+
+    fn persist(&self, session: &PagosSession) -> Option<PersistedSession> {
+        match session {
+            PagosSession::Open {
+                session,
+                expires_at,
+            } => Some(persist(session, *expires_at)),
+            PagosSession::Stored {
+                session_id,
+                token,
+                expires_at,
+            } => Some(persist_parts(
+                session_id.expose_secret(),
+                token.as_ref().map(|t| t.expose_secret()),
+                None,
+                *expires_at,
+            )),
+        }
+    }
+
+    fn restore(&self, persisted: &PersistedSession) -> Result<PagosSession> {
+        let stored = restore(persisted, SystemClock.now())?;
+        Ok(PagosSession::Stored {
+            session_id: stored.session_id,
+            token: stored.token,
+            expires_at: persisted.expires_at,
+        })
+    }
+}
+
 /// The stored form of a dedicated session: its id, and the renewable token that opened it.
 fn persist(session: &DedicatedSession, expires_at: Option<SystemTime>) -> PersistedSession {
     let token = session.token();
@@ -94,9 +235,23 @@ fn persist(session: &DedicatedSession, expires_at: Option<SystemTime>) -> Persis
     } else {
         (None, None)
     };
+    persist_parts(
+        session.session_id().expose_secret(),
+        bearer,
+        bearer_expires,
+        expires_at,
+    )
+}
+
+fn persist_parts(
+    session_id: &str,
+    bearer: Option<&str>,
+    bearer_expires: Option<i64>,
+    expires_at: Option<SystemTime>,
+) -> PersistedSession {
     let state = serde_json::json!({
         "v": 1,
-        "session_id": session.session_id().expose_secret(),
+        "session_id": session_id,
         "token": bearer,
         "token_expires_at": bearer_expires,
     });
@@ -108,7 +263,7 @@ fn persist(session: &DedicatedSession, expires_at: Option<SystemTime>) -> Persis
 
 /// What `persist` wrote.
 struct Stored {
-    session_id: session_core::SessionId,
+    session_id: SessionId,
     token: Option<AccessToken>,
 }
 
@@ -130,7 +285,7 @@ fn restore(persisted: &PersistedSession, now: SystemTime) -> Result<Stored> {
         .filter(|t| fresh && !t.is_empty())
         .map(AccessToken::new);
     Ok(Stored {
-        session_id: session_core::SessionId::new(session_id),
+        session_id: SessionId::new(session_id),
         token,
     })
 }
@@ -174,15 +329,30 @@ fn token_rejected() -> Error {
     Error::new(ErrorKind::SessionRejected, NAME, "bearer token rejected").with_code("INVALID_TOKEN")
 }
 
-struct Closer<'a> {
-    http: HttpClient,
-    provider: &'a PagosProvider,
-    application_key: &'a AppKey,
-    session_id: &'a session_core::SessionId,
+/// `tokens.get()`, boxed as a `Send` future: awaited directly inside an `async_trait` method it
+/// trips rustc's "implementation of `Send` is not general enough".
+fn token_lease(
+    tokens: &session_pagos::TokenManager,
+) -> session_core::BoxFuture<'_, Result<session_core::Lease<session_pagos::BearerToken>>> {
+    Box::pin(tokens.get())
 }
 
-impl Closer<'_> {
-    async fn close_once(&self, token: &AccessToken) -> Result<Closed> {
+struct Closer {
+    http: HttpClient,
+    provider: PagosProvider,
+    application_key: AppKey,
+    session_id: SessionId,
+}
+
+impl Closer {
+    fn close_once<'a>(
+        &'a self,
+        token: &'a AccessToken,
+    ) -> session_core::BoxFuture<'a, Result<Closed>> {
+        Box::pin(self.close_once_inner(token))
+    }
+
+    async fn close_once_inner(&self, token: &AccessToken) -> Result<Closed> {
         let url = join_segments(
             self.provider.base_url(),
             &["Api", "Applications", "CloseDedicatedSession"],
@@ -201,8 +371,11 @@ impl Closer<'_> {
 
     /// Closes with the stored token (if any), then with the token source's, renewing a refused
     /// renewable token once.
-    async fn close(&self, stored_token: Option<AccessToken>) -> Result<()> {
-        let tokens = self.provider.token_manager();
+    fn close(&self, stored_token: Option<AccessToken>) -> session_core::BoxFuture<'_, Result<()>> {
+        Box::pin(self.close_inner(stored_token))
+    }
+
+    async fn close_inner(&self, stored_token: Option<AccessToken>) -> Result<()> {
         if let Some(token) = stored_token {
             match self.close_once(&token).await? {
                 Closed::Done => return Ok(()),
@@ -210,26 +383,47 @@ impl Closer<'_> {
                     tracing::debug!(provider = NAME, "stored token refused; using a new one");
                 }
             }
-            let lease = tokens.get().await?;
-            return match self.close_once(lease.token()).await? {
+            let (token, _, _) = self.current_token().await?;
+            return match self.close_once(&token).await? {
                 Closed::Done => Ok(()),
                 Closed::TokenRejected => Err(token_rejected()),
             };
         }
-        let lease = tokens.get().await?;
-        match self.close_once(lease.token()).await? {
+        let (token, renewable, generation) = self.current_token().await?;
+        match self.close_once(&token).await? {
             Closed::Done => return Ok(()),
             Closed::TokenRejected => {}
         }
-        tokens.invalidate(&lease);
-        if !lease.is_renewable() {
+        self.forget_token(generation);
+        if !renewable {
             return Err(token_rejected());
         }
-        let lease = tokens.get().await?;
-        match self.close_once(lease.token()).await? {
+        let (token, _, _) = self.current_token().await?;
+        match self.close_once(&token).await? {
             Closed::Done => Ok(()),
             Closed::TokenRejected => Err(token_rejected()),
         }
+    }
+
+    /// Drops the token source's cached token if it is still the refused one.
+    fn forget_token(&self, generation: u64) {
+        let tokens = self.provider.token_manager();
+        if let Some(current) = tokens.cached()
+            && current.generation() == generation
+        {
+            tokens.invalidate(&current);
+        }
+    }
+
+    /// The token source's current token, whether it can be renewed, and its generation. The
+    /// lease itself is not held across the close request.
+    async fn current_token(&self) -> Result<(AccessToken, bool, u64)> {
+        let lease = token_lease(self.provider.token_manager()).await?;
+        Ok((
+            lease.token().clone(),
+            lease.is_renewable(),
+            lease.generation(),
+        ))
     }
 }
 
@@ -244,55 +438,83 @@ fn http_client(globals: &Globals) -> Result<HttpClient> {
     builder.build()
 }
 
-async fn execute(globals: &Globals, args: PagosArgs) -> Result<Report> {
-    match &args.command {
-        PagosCommand::Status => common::status(globals, NAME).await,
-        PagosCommand::Open { reveal } => {
-            let (provider, _) = build(globals, &args)?;
-            open(globals, &provider, *reveal).await
-        }
-        PagosCommand::Close => {
-            let (provider, application_key) = build(globals, &args)?;
-            let key = provider.store_key();
-            let http = http_client(globals)?;
-            let now = globals.now();
-            let provider = &provider;
-            let application_key = &application_key;
-            common::logout(globals, NAME, &key, |persisted| async move {
-                let stored = restore(&persisted, now)?;
-                Closer {
-                    http,
-                    provider,
-                    application_key,
-                    session_id: &stored.session_id,
-                }
-                .close(stored.token)
-                .await
-            })
-            .await
-        }
-    }
+async fn account(globals: &Globals, args: &PagosArgs) -> Result<(Account<PagosCli>, AppKey)> {
+    let login = matches!(
+        args.command,
+        PagosCommand::Open { .. } | PagosCommand::Exec(_)
+    );
+    let specs = vec![
+        OptionSpec::secret("application_key", given_application_key(args)?),
+        OptionSpec::new("token_url", args.token_url.clone(), None),
+    ];
+    let prepared = common::prepare(globals, NAME, login, specs).await?;
+    let (provider, application_key) = build(
+        globals,
+        prepared.options.get("application_key"),
+        prepared.options.get("token_url"),
+    )?;
+    let cli = PagosCli {
+        provider,
+        application_key: application_key.clone(),
+        http: http_client(globals)?,
+    };
+    let rule = if login {
+        LoginRule::Allowed
+    } else {
+        LoginRule::Refused(common::needs_login(NAME))
+    };
+    Ok((Account::new(prepared, cli, rule), application_key))
 }
 
-/// `open`: opens a dedicated session and stores its id.
-async fn open(globals: &Globals, provider: &PagosProvider, reveal: bool) -> Result<Report> {
-    let (session, previous) = common::guarded_login(globals, provider).await?;
-    let expires_at = session
-        .expiry()
-        .resolve(globals.now(), provider.policy().default_ttl);
-    let stored = common::store_login(
-        globals,
-        NAME,
-        provider.store_key(),
-        Some(persist(&session, expires_at)),
-        previous.as_ref(),
-    )
-    .await?;
-    let mut report = Report::new().expires_at(expires_at).field("stored", stored);
-    if reveal {
-        report = report.reveal("session_id", session.session_id().expose_secret());
+async fn execute(globals: &Globals, args: PagosArgs) -> Result<Report> {
+    match &args.command {
+        PagosCommand::Status => return common::status(globals, NAME).await,
+        PagosCommand::Profiles => return common::profiles(globals, NAME).await,
+        _ => {}
     }
-    Ok(report)
+    let (account, application_key) = account(globals, &args).await?;
+    match &args.command {
+        PagosCommand::Open { reveal } => {
+            let (lease, obtained) = account.login().await?;
+            let mut report = Report::new()
+                .expires_at(lease.expires_at())
+                .field("stored", account.has_store())
+                .field("reused", obtained == Obtained::Reused);
+            if *reveal {
+                report = report.reveal(
+                    "session_id",
+                    lease.session().inner.session_id().expose_secret(),
+                );
+            }
+            Ok(report)
+        }
+        PagosCommand::Close => account.logout(globals.now()).await,
+        PagosCommand::Exec(exec) => {
+            let base = globals.base_url.clone().unwrap_or_default();
+            let code = common::exec(
+                &account,
+                |s: &PagosSession| {
+                    vec![
+                        (
+                            "PAGOS_SESSION_ID",
+                            s.session_id().expose_secret().to_owned(),
+                        ),
+                        (
+                            "PAGOS_APPLICATION_KEY",
+                            application_key.expose_secret().to_owned(),
+                        ),
+                        ("PAGOS_BASE_URL", base),
+                    ]
+                },
+                &HIDDEN,
+                &exec.command,
+            )
+            .await?;
+            Ok(Report::passthrough(code))
+        }
+        PagosCommand::Status => common::status(globals, NAME).await,
+        PagosCommand::Profiles => common::profiles(globals, NAME).await,
+    }
 }
 
 #[cfg(test)]

@@ -2,17 +2,24 @@
 //! login as fallback, logout).
 //!
 //! Credentials: `SEAWARE_USERNAME`, `SEAWARE_PASSWORD`, `SEAWARE_CLIENT_ID` (default `ota`),
-//! `SEAWARE_CLIENT_SECRET`.
+//! `SEAWARE_CLIENT_SECRET`. `--scope` and `--params` are stored with the session, so a later
+//! `refresh` sends the refresh token where the login sent its parameters. `exec` gives its child
+//! `SEAWARE_ACCESS_TOKEN` and `SEAWARE_BASE_URL`.
 
 use session_core::oauth::Placement;
-use session_core::{ClientSecret, Error, ErrorKind, Password, Renewal, Result, SessionProvider};
+use session_core::{ClientSecret, Error, Password, Result};
 use session_seaware::{DEFAULT_CLIENT_ID, SeawareProvider, SeawareSession};
 
 use crate::cli::{SeawareArgs, SeawareCommand, SeawareParams};
-use crate::common::{self, Globals, env_opt, env_required};
+use crate::common::{
+    self, Account, Globals, LoginRule, Obtained, OptionSpec, SessionOptions, env_opt, env_required,
+};
 use crate::output::{Outcome, Report};
 
 const NAME: &str = "seaware";
+
+/// The password variables `exec` keeps from its child.
+const HIDDEN: [&str; 2] = ["SEAWARE_PASSWORD", "SEAWARE_CLIENT_SECRET"];
 
 /// Runs one `sessions seaware` command.
 pub(crate) async fn run(globals: &Globals, args: SeawareArgs) -> Outcome {
@@ -21,6 +28,8 @@ pub(crate) async fn run(globals: &Globals, args: SeawareArgs) -> Outcome {
         SeawareCommand::Status => "status",
         SeawareCommand::Refresh => "refresh",
         SeawareCommand::Logout => "logout",
+        SeawareCommand::Profiles => "profiles",
+        SeawareCommand::Exec(_) => "exec",
     };
     Outcome {
         provider: NAME,
@@ -29,25 +38,34 @@ pub(crate) async fn run(globals: &Globals, args: SeawareArgs) -> Outcome {
     }
 }
 
-fn build(globals: &Globals, args: &SeawareArgs) -> Result<SeawareProvider> {
+fn params_name(p: SeawareParams) -> String {
+    match p {
+        SeawareParams::Query => "query",
+        SeawareParams::Form => "form",
+    }
+    .to_owned()
+}
+
+fn build(
+    globals: &Globals,
+    options: &SessionOptions,
+    username: String,
+    password: Option<String>,
+) -> Result<SeawareProvider> {
     let base = globals.base_url(NAME, None)?;
-    let username = env_required(NAME, "SEAWARE_USERNAME")?;
-    let password = match args.command {
-        SeawareCommand::Login { .. } => env_required(NAME, "SEAWARE_PASSWORD")?,
-        _ => env_opt("SEAWARE_PASSWORD").unwrap_or_default(),
-    };
-    let client_id = env_opt("SEAWARE_CLIENT_ID").unwrap_or_else(|| DEFAULT_CLIENT_ID.to_owned());
+    let client_id =
+        env_opt(NAME, "SEAWARE_CLIENT_ID")?.unwrap_or_else(|| DEFAULT_CLIENT_ID.to_owned());
     let mut builder = SeawareProvider::builder(base)
-        .credentials(username, Password::new(password))
+        .credentials(username, Password::new(password.unwrap_or_default()))
         .client_id(client_id)
-        .scope(args.scope.clone())
-        .placement(match args.params {
-            SeawareParams::Query => Placement::Query,
-            SeawareParams::Form => Placement::Form,
+        .scope(options.get("scope").unwrap_or("travelagent").to_owned())
+        .placement(match options.get("params") {
+            Some("form") => Placement::Form,
+            _ => Placement::Query,
         })
         .allow_insecure_loopback(globals.insecure_loopback)
         .timeout(globals.timeout);
-    if let Some(secret) = env_opt("SEAWARE_CLIENT_SECRET") {
+    if let Some(secret) = env_opt(NAME, "SEAWARE_CLIENT_SECRET")? {
         builder = builder.client_secret(ClientSecret::new(secret));
     }
     if let Some(pem) = globals.ca_pem(NAME)? {
@@ -56,85 +74,94 @@ fn build(globals: &Globals, args: &SeawareArgs) -> Result<SeawareProvider> {
     builder.build()
 }
 
-/// Logs in, stores the session and reports it.
-async fn login(
-    globals: &Globals,
-    provider: &SeawareProvider,
-    reveal: bool,
-) -> Result<(Report, SeawareSession)> {
-    let (session, previous) = common::guarded_login(globals, provider).await?;
-    let persisted = provider.persist(&session);
-    let expires_at = common::persisted_expiry(persisted.as_ref());
-    let stored = common::store_login(
-        globals,
-        NAME,
-        provider.store_key(),
-        persisted,
-        previous.as_ref(),
-    )
-    .await?;
-    let mut report = Report::new()
-        .expires_at(expires_at)
-        .field("scope", session.scope())
-        .field("stored", stored);
-    if reveal && let Some(token) = session.access_token() {
-        report = report.reveal("token", token.expose_secret());
-    }
-    Ok((report, session))
+async fn account(globals: &Globals, args: &SeawareArgs) -> Result<Account<SeawareProvider>> {
+    let login = matches!(
+        args.command,
+        SeawareCommand::Login { .. } | SeawareCommand::Exec(_)
+    );
+    let specs = vec![
+        OptionSpec::new("scope", args.scope.clone(), Some("travelagent")),
+        OptionSpec::new("params", args.params.map(params_name), Some("query")),
+    ];
+    let prepared = common::prepare(globals, NAME, login, specs).await?;
+    // The user name is asked for (or reported missing) before the password.
+    let username = env_required(NAME, "SEAWARE_USERNAME")?;
+    let (password, rule) = if login {
+        (
+            Some(env_required(NAME, "SEAWARE_PASSWORD")?),
+            LoginRule::Allowed,
+        )
+    } else {
+        match env_opt(NAME, "SEAWARE_PASSWORD")? {
+            // A refused refresh falls back to one login.
+            Some(p) if matches!(args.command, SeawareCommand::Refresh) => {
+                (Some(p), LoginRule::Allowed)
+            }
+            _ if matches!(args.command, SeawareCommand::Refresh) => (
+                None,
+                LoginRule::Refused(Error::configuration(
+                    NAME,
+                    "the refresh was refused and SEAWARE_PASSWORD is not set to log in again",
+                )),
+            ),
+            _ => (None, LoginRule::Refused(common::needs_login(NAME))),
+        }
+    };
+    let provider = build(globals, &prepared.options, username, password)?;
+    Ok(Account::new(prepared, provider, rule))
 }
 
 async fn execute(globals: &Globals, args: SeawareArgs) -> Result<Report> {
     match &args.command {
-        SeawareCommand::Status => common::status(globals, NAME).await,
+        SeawareCommand::Status => return common::status(globals, NAME).await,
+        SeawareCommand::Profiles => return common::profiles(globals, NAME).await,
+        _ => {}
+    }
+    let account = account(globals, &args).await?;
+    match &args.command {
         SeawareCommand::Login { reveal } => {
-            Ok(login(globals, &build(globals, &args)?, *reveal).await?.0)
+            let (lease, obtained) = account.login().await?;
+            let session = &lease.session().inner;
+            let mut report = Report::new()
+                .expires_at(lease.expires_at())
+                .field("scope", session.scope())
+                .field("stored", account.has_store())
+                .field("reused", obtained == Obtained::Reused);
+            if *reveal && let Some(token) = session.access_token() {
+                report = report.reveal("token", token.expose_secret());
+            }
+            Ok(report)
         }
-        SeawareCommand::Refresh => refresh(globals, &build(globals, &args)?).await,
-        SeawareCommand::Logout => {
-            let provider = &build(globals, &args)?;
-            let key = provider.store_key();
-            common::logout(globals, NAME, &key, |persisted| async move {
-                let session = provider.restore(&persisted)?;
-                provider.logout(&session).await
-            })
-            .await
+        SeawareCommand::Refresh => {
+            let (lease, obtained) = account.renew().await?;
+            let by = if obtained == Obtained::LoggedIn {
+                "login"
+            } else {
+                "refresh"
+            };
+            Ok(Report::new()
+                .expires_at(lease.expires_at())
+                .field("renewed_by", by))
         }
+        SeawareCommand::Logout => account.logout(globals.now()).await,
+        SeawareCommand::Exec(exec) => {
+            let base = globals.base_url.clone().unwrap_or_default();
+            let code = common::exec(
+                &account,
+                |s: &SeawareSession| {
+                    let token = s
+                        .access_token()
+                        .map(|t| t.expose_secret().to_owned())
+                        .unwrap_or_default();
+                    vec![("SEAWARE_ACCESS_TOKEN", token), ("SEAWARE_BASE_URL", base)]
+                },
+                &HIDDEN,
+                &exec.command,
+            )
+            .await?;
+            Ok(Report::passthrough(code))
+        }
+        SeawareCommand::Status => common::status(globals, NAME).await,
+        SeawareCommand::Profiles => common::profiles(globals, NAME).await,
     }
-}
-
-/// `refresh`: the refresh-token grant, or one full login when Seaware refuses it.
-async fn refresh(globals: &Globals, provider: &SeawareProvider) -> Result<Report> {
-    let file = globals.store(NAME)?;
-    let (record, persisted) =
-        common::usable_record(NAME, &provider.store_key(), file.load().await?)?;
-    let session = provider.restore(&persisted)?;
-    let renewed = match provider.renew(&session).await {
-        Ok(Renewal::Renewed(s)) => Some(s),
-        // Not something Seaware does; keep the session.
-        Ok(Renewal::Extended(_)) => Some(session),
-        Ok(Renewal::Unsupported) => None,
-        Err(e) if e.kind() == ErrorKind::SessionRejected => {
-            tracing::debug!(provider = NAME, "refresh refused; logging in once");
-            None
-        }
-        Err(e) => return Err(e),
-    };
-    if let Some(session) = renewed {
-        let persisted = provider.persist(&session);
-        let expires_at = common::persisted_expiry(persisted.as_ref());
-        if let Some(p) = persisted {
-            file.save_renewed(&record, p).await?;
-        }
-        return Ok(Report::new()
-            .expires_at(expires_at)
-            .field("renewed_by", "refresh"));
-    }
-    if env_opt("SEAWARE_PASSWORD").is_none() {
-        return Err(Error::configuration(
-            NAME,
-            "the refresh was refused and SEAWARE_PASSWORD is not set to log in again",
-        ));
-    }
-    let (report, _) = login(globals, provider, false).await?;
-    Ok(report.field("renewed_by", "login"))
 }

@@ -24,7 +24,7 @@ use std::time::Duration;
 use serde_json::Value;
 use session_core::{Clock, Error, ErrorKind, SystemClock};
 
-use crate::output::json_object;
+use crate::output::{head, print_json};
 
 /// How long one provider's lifecycle may take before the demo gives up on it.
 const PROVIDER_DEADLINE: Duration = Duration::from_secs(5);
@@ -232,7 +232,7 @@ pub(crate) async fn run(json: bool) -> u8 {
     for (i, (name, runner)) in runners.iter().enumerate() {
         let progress = Progress {
             tty,
-            index: i + 1,
+            index: i.saturating_add(1),
             total: runners.len(),
         };
         progress.start(name);
@@ -264,21 +264,15 @@ pub(crate) async fn run(json: bool) -> u8 {
     let ok = tables.iter().all(Table::passed);
     if json {
         let providers: Vec<Value> = tables.iter().map(Table::json).collect();
-        println!(
-            "{}",
-            json_object(&[
-                ("provider", Value::from("demo")),
-                ("command", Value::from("demo")),
-                ("ok", Value::Bool(ok)),
-                ("steps", Value::from(steps)),
-                ("passed", Value::from(good)),
-                (
-                    "ms",
-                    Value::from(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
-                ),
-                ("providers", Value::Array(providers)),
-            ])
+        let mut m = head(Value::from("demo"), Value::from("demo"), ok);
+        m.insert("steps".to_owned(), Value::from(steps));
+        m.insert("passed".to_owned(), Value::from(good));
+        m.insert(
+            "ms".to_owned(),
+            Value::from(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)),
         );
+        m.insert("providers".to_owned(), Value::Array(providers));
+        print_json(m);
     } else {
         println!(
             "demo: {good}/{steps} steps behaved as expected in {:.2} s — {}",

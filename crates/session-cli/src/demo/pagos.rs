@@ -83,8 +83,12 @@ pub(super) async fn run(t: &mut Table) {
         if !reply.is_success() {
             return Err("the retried call failed".to_owned());
         }
-        expect_count("token requests", sim.count(SimOp::Token), tokens + 1)?;
-        expect_count("opens", sim.count(SimOp::Open), opens + 1)?;
+        expect_count(
+            "token requests",
+            sim.count(SimOp::Token),
+            tokens.saturating_add(1),
+        )?;
+        expect_count("opens", sim.count(SimOp::Open), opens.saturating_add(1))?;
         Ok("InvalidToken → new token and session, retried".to_owned())
     })
     .await;
@@ -97,7 +101,11 @@ pub(super) async fn run(t: &mut Table) {
             .refresh()
             .await
             .map_err(|e| failed(&e))?;
-        expect_count("token requests", sim.count(SimOp::Token), tokens + 1)?;
+        expect_count(
+            "token requests",
+            sim.count(SimOp::Token),
+            tokens.saturating_add(1),
+        )?;
         let reply = pagos
             .get_result(get_result_body())
             .await

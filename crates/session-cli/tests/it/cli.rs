@@ -14,7 +14,6 @@ async fn usage_errors_exit_2() {
         vec!["nosuchprovider", "login"],
         vec!["cas"],
         vec!["cas", "nosuchcommand"],
-        vec!["cas", "--json", "status"],
         vec!["betfair", "login", "--cert", "a.crt"],
         vec!["betfair", "login", "--pem", "a.pem", "--p12", "a.p12"],
         vec!["cas", "--flavor", "kerberos", "status"],
@@ -248,4 +247,182 @@ async fn without_json_success_goes_to_stdout_and_failure_to_stderr() {
     run.code(3).clean(&["PW-SENTINEL-nojson-wrong"]);
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     assert!(run.stderr.contains("invalid_credentials"), "{}", run.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn completions_are_generated_for_every_shell() {
+    for (shell, marker) in [
+        ("bash", "complete"),
+        ("zsh", "#compdef sessions"),
+        ("fish", "complete -c sessions"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "edit:completion"),
+    ] {
+        let run = sessions().args(["completions", shell]).run().await;
+        run.code(0);
+        assert!(
+            run.stdout.contains(marker),
+            "{shell}: {}",
+            &run.stdout[..run.stdout.len().min(300)]
+        );
+        for word in ["betfair", "keepalive", "profile"] {
+            assert!(run.stdout.contains(word), "{shell} completes {word}");
+        }
+    }
+    let run = sessions().args(["completions", "tcsh"]).run().await;
+    assert_eq!(run.code, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_json_usage_errors_are_one_json_object() {
+    for args in [
+        vec!["--json", "cas", "nosuchcommand"],
+        vec!["betfair", "login", "--cert", "a.crt", "--json"],
+        vec!["--json", "--timeout", "soon", "cas", "status"],
+        vec!["--json"],
+    ] {
+        let run = sessions().args(&args).run().await;
+        run.code(2);
+        let v = run.json();
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            ["schema", "provider", "command", "ok", "error"],
+            "{args:?}: {v}"
+        );
+        assert_eq!(v["schema"], 1);
+        assert_eq!(v["ok"], false);
+        let error_keys: Vec<&String> = v["error"].as_object().unwrap().keys().collect();
+        assert_eq!(error_keys, ["kind", "code", "message"], "{v}");
+        assert_eq!(v["error"]["kind"], "configuration");
+        assert_eq!(v["error"]["code"], "USAGE");
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(!message.is_empty() && !message.contains('\n'), "{v}");
+    }
+    let v = sessions()
+        .args(["--json", "cas", "nosuchcommand"])
+        .run()
+        .await
+        .json();
+    assert_eq!(v["provider"], "cas");
+    // `--json` after `--` belongs to exec's child, so this is an ordinary usage error.
+    let run = sessions().args(["cas", "exec", "--", "--json"]).run().await;
+    assert!(run.stdout.is_empty() || run.json()["ok"] == false);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn output_carries_the_schema_version_first() {
+    let dir = crate::common::TempDir::new("schema");
+    let v = sessions()
+        .args(["--json", "cas", "status"])
+        .args(dir.store())
+        .run()
+        .await
+        .fails("cas", "status", "configuration");
+    assert_eq!(v["code"], "NO_SESSION");
+    let run = sessions()
+        .args(["--json", "cas", "status"])
+        .args(dir.store())
+        .run()
+        .await;
+    assert!(
+        run.stdout
+            .starts_with(r#"{"schema":1,"provider":"cas","command":"status","ok":false"#),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stored_expiries_beyond_rfc3339_are_clamped_not_panicking() {
+    let dir = crate::common::TempDir::new("far-expiry");
+    for (expires_at, shown) in [
+        (400_000_000_000_i64, "9999-12-31T23:59:59Z"),
+        (253_402_300_800, "9999-12-31T23:59:59Z"),
+        (-100_000_000_000, "0000-01-01T00:00:00Z"),
+        (-1, "1969-12-31T23:59:59Z"),
+        (i64::MAX, "9999-12-31T23:59:59Z"),
+        (i64::MIN, "0000-01-01T00:00:00Z"),
+    ] {
+        let record = serde_json::json!({
+            "version": 1, "key": "cas:whapi:https://x/:u", "provider": "cas", "generation": 1,
+            "expires_at": expires_at, "state": "{}", "banned_until": null,
+        });
+        std::fs::write(dir.store_path(), record.to_string()).unwrap();
+        let run = sessions()
+            .args(["--json", "cas", "status"])
+            .args(dir.store())
+            .run()
+            .await;
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        let v = run.ok("cas", "status");
+        assert_eq!(v["expires_at"], shown, "{v}");
+        assert_eq!(v["expired"], expires_at < 0, "{v}");
+        let text = sessions()
+            .args(["cas", "status"])
+            .args(dir.store())
+            .run()
+            .await;
+        text.code(0);
+        assert!(text.stdout.contains(shown), "{}", text.stdout);
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_non_utf8_credential_is_reported_as_such() {
+    use std::os::unix::ffi::OsStringExt;
+    let e = sessions()
+        .args([
+            "--json",
+            "--insecure-loopback",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "betfair",
+            "login",
+        ])
+        .env("BETFAIR_APP_KEY", "k")
+        .env("BETFAIR_USERNAME", "u")
+        .env_os(
+            "BETFAIR_PASSWORD",
+            std::ffi::OsString::from_vec(vec![b'p', 0xff, 0xfe]),
+        )
+        .run()
+        .await
+        .fails("betfair", "login", "configuration");
+    let message = e["message"].as_str().unwrap();
+    assert!(
+        message.contains("BETFAIR_PASSWORD is not valid UTF-8"),
+        "{message}"
+    );
+    assert!(!message.contains("not set"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rust_log_trace_prints_one_format_for_tracing_and_log_records() {
+    let sim = crate::seaware::sim().await;
+    let run = crate::seaware::cmd(&sim, None, &["login"])
+        .env("RUST_LOG", "trace")
+        .run()
+        .await;
+    run.code(0).clean(&crate::seaware::secrets());
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        let stamp = line.split(' ').next().unwrap_or_default();
+        assert!(
+            crate::common::is_rfc3339_utc(stamp),
+            "every diagnostic line has the tracing format: {line:?}"
+        );
+    }
+    // reqwest logs through `log`; its records arrive under their own target.
+    assert!(
+        lines.iter().any(|l| l.contains("reqwest::")),
+        "log records are bridged: {}",
+        run.stderr
+    );
 }

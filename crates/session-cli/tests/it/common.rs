@@ -127,7 +127,7 @@ pub(crate) fn is_rfc3339_utc(s: &str) -> bool {
 /// A `sessions` invocation being put together.
 pub(crate) struct Sessions {
     args: Vec<String>,
-    env: Vec<(String, String)>,
+    env: Vec<(String, std::ffi::OsString)>,
 }
 
 /// Starts a `sessions` invocation with an empty environment.
@@ -152,16 +152,32 @@ impl Sessions {
 
     /// Sets an environment variable.
     pub(crate) fn env(mut self, name: &str, value: &str) -> Self {
-        self.env.push((name.to_owned(), value.to_owned()));
+        self.env.push((name.to_owned(), value.into()));
+        self
+    }
+
+    /// Sets an environment variable to any bytes (for example invalid UTF-8).
+    pub(crate) fn env_os(mut self, name: &str, value: std::ffi::OsString) -> Self {
+        self.env.push((name.to_owned(), value));
         self
     }
 
     /// Sets several environment variables.
     pub(crate) fn envs(mut self, vars: &[(&str, &str)]) -> Self {
         for (k, v) in vars {
-            self.env.push(((*k).to_owned(), (*v).to_owned()));
+            self.env.push(((*k).to_owned(), (*v).into()));
         }
         self
+    }
+
+    /// The command line, for a test that spawns the binary itself.
+    #[cfg(feature = "demo")]
+    pub(crate) fn command(&self) -> Command {
+        let mut c = Command::new(BIN);
+        c.args(&self.args)
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_os_str())));
+        c
     }
 
     /// Runs the binary (off the async runtime, so in-process simulators keep serving).
@@ -170,7 +186,7 @@ impl Sessions {
             let out = Command::new(BIN)
                 .args(&self.args)
                 .env_clear()
-                .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_os_str())))
                 .output()
                 .expect("the sessions binary runs");
             Run {

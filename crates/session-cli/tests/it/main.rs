@@ -9,7 +9,13 @@ mod cli;
 mod common;
 #[cfg(feature = "demo")]
 mod demo;
+mod exec;
 mod leaks;
+mod options;
 mod pagos;
+mod profiles;
 mod seaware;
+mod shared;
+#[cfg(feature = "demo")]
+mod simulate;
 mod store;

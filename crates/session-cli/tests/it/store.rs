@@ -1,15 +1,14 @@
 //! The session file: mode 0600, atomic replace (no temporary files left), one account per file,
 //! unreadable files, and the age `status` reports.
 
-use std::time::Duration;
-
 use crate::common::{TempDir, sessions, store_json};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_store_file_is_private_and_replaced_atomically() {
     let sim = crate::seaware::sim().await;
     let dir = TempDir::new("store-mode");
-    for args in [&["login"][..], &["refresh"], &["login"]] {
+    // A second `login` would reuse the live session; two refreshes write the file twice more.
+    for args in [&["login"][..], &["refresh"], &["refresh"]] {
         crate::seaware::cmd(&sim, Some(&dir), args)
             .run()
             .await
@@ -88,14 +87,16 @@ async fn renewals_do_not_reset_the_age_status_reports() {
         .run()
         .await
         .code(0);
-    // Pretend the login happened an hour ago.
-    let hour_ago = session_core::Clock::now(&session_core::SystemClock) - Duration::from_secs(3600);
-    std::fs::File::options()
-        .write(true)
-        .open(dir.store_path())
-        .unwrap()
-        .set_modified(hour_ago)
-        .unwrap();
+    // Pretend the login happened an hour ago: the login time is stored with the session.
+    let mut stored = store_json(&dir.store_path());
+    let mut state: serde_json::Value =
+        serde_json::from_str(stored["state"].as_str().unwrap()).unwrap();
+    let logged_in_at = state["logged_in_at"]
+        .as_i64()
+        .expect("the login time is stored");
+    state["logged_in_at"] = serde_json::Value::from(logged_in_at - 3600);
+    stored["state"] = serde_json::Value::String(state.to_string());
+    std::fs::write(dir.store_path(), stored.to_string()).unwrap();
     crate::betfair::cmd(&base, Some(&dir), &["keepalive"])
         .run()
         .await
