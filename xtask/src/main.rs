@@ -11,9 +11,9 @@
 //!   (default folder `target/man`).
 #![allow(clippy::print_stdout, clippy::print_stderr)] // A command-line tool reports on the terminal.
 
+mod man;
 mod oauth_server;
 mod redis_cluster;
-mod man;
 mod tidy;
 
 use std::path::{Path, PathBuf};

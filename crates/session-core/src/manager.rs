@@ -535,6 +535,13 @@ impl<P: SessionProvider> SessionManager<P> {
         Self::builder(provider).build()
     }
 
+    /// The name this account goes by in spans: the builder's
+    /// [`account_label`](ManagerBuilder::account_label), or `acct-` and 8 hex digits of a hash
+    /// of the provider's store key.
+    pub fn account(&self) -> &str {
+        &self.inner.account
+    }
+
     /// The provider.
     pub fn provider(&self) -> Arc<P> {
         self.inner.provider.load_full()

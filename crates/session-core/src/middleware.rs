@@ -38,6 +38,7 @@ use http_body::Frame;
 use http_body_util::BodyExt;
 use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next};
+use tracing::Instrument;
 
 use crate::error::{Error, ErrorKind};
 use crate::http::HttpResponse;
@@ -242,9 +243,20 @@ impl<P: SessionProvider> SessionMiddleware<P> {
         let Some(mut request) = copy else {
             return Err(self.rejected("session rejected; request not repeatable"));
         };
-        let lease = self.manager.get().await.map_err(mw_err)?;
-        authenticate(&lease, &mut request);
-        let response = next.run(request, extensions).await?;
+        // The resend is a span of its own; a login it causes is a child of it.
+        let span = tracing::info_span!(
+            "session.resend",
+            provider = self.provider_name(),
+            account = %self.manager.account(),
+        );
+        let (lease, response) = async {
+            let lease = self.manager.get().await.map_err(mw_err)?;
+            authenticate(&lease, &mut request);
+            let response = next.run(request, extensions).await?;
+            Ok::<_, reqwest_middleware::Error>((lease, response))
+        }
+        .instrument(span)
+        .await?;
         let (response, rejected) = self.judge(response).await?;
         if rejected {
             self.manager.invalidate(&lease);

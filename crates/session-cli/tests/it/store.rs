@@ -8,6 +8,7 @@ async fn the_store_file_is_private_and_replaced_atomically() {
     let sim = crate::seaware::sim().await;
     let dir = TempDir::new("store-mode");
     // A second `login` would reuse the live session; two refreshes write the file twice more.
+    let mut generations = Vec::new();
     for args in [&["login"][..], &["refresh"], &["refresh"]] {
         crate::seaware::cmd(&sim, Some(&dir), args)
             .run()
@@ -15,7 +16,17 @@ async fn the_store_file_is_private_and_replaced_atomically() {
             .code(0);
         #[cfg(unix)]
         assert_eq!(crate::common::mode(&dir.store_path()), 0o600);
+        generations.push(
+            store_json(&dir.store_path())["generation"]
+                .as_u64()
+                .unwrap(),
+        );
     }
+    // Each write is a new session with a newer store-issued generation.
+    assert!(
+        generations.windows(2).all(|w| w[0] < w[1]),
+        "{generations:?}"
+    );
     let leftovers: Vec<String> = std::fs::read_dir(dir.path(""))
         .unwrap()
         .filter_map(Result::ok)
@@ -24,7 +35,7 @@ async fn the_store_file_is_private_and_replaced_atomically() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     let stored = store_json(&dir.store_path());
-    assert_eq!(stored["generation"], 3);
+    assert_eq!(stored["generation"].as_u64(), generations.last().copied());
     assert!(
         stored["key"]
             .as_str()

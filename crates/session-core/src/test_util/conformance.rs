@@ -34,7 +34,9 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 
 use super::clock::ManualClock;
-use super::leak::{assert_debug_clean, assert_error_clean, capture_logs};
+use super::leak::{
+    assert_debug_clean, assert_error_clean, assert_no_secret, capture_logs, captured_spans,
+};
 use crate::error::{ErrorKind, Result};
 use crate::manager::{Lease, SessionManager};
 use crate::provider::SessionProvider;
@@ -199,6 +201,7 @@ where
     bad_credentials(&harness).await;
     ban(&harness).await;
     logout(&harness).await;
+    spans(&harness).await;
 }
 
 /// 50 concurrent `get()` on an empty manager: one login, one generation.
@@ -443,5 +446,65 @@ where
         2,
         "logout: the next get logs in again"
     );
+    run.finish(&mut events);
+}
+
+/// Spans: a login has a `session.login` span with `provider`, `account` (a fingerprint, never
+/// the username), `generation` and `attempt`; a refused login records its `kind`; no span field
+/// holds a secret.
+pub async fn spans<H: Harness>(harness: &H)
+where
+    <H::Provider as SessionProvider>::Session: fmt::Debug,
+{
+    let run = start(harness, Scenario::Valid).await;
+    let mut events = run.manager.subscribe();
+    let lease = run
+        .manager
+        .get()
+        .await
+        .unwrap_or_else(|e| panic!("spans: login failed: {}", e.kind()));
+    let provider = run.manager.provider().name();
+    let account = run.manager.account().to_owned();
+    assert!(
+        account.starts_with("acct-")
+            && account.len() == 13
+            && account[5..].bytes().all(|b| b.is_ascii_hexdigit()),
+        "spans: the default account label is a fingerprint"
+    );
+    let generation = lease.generation().to_string();
+    let spans = captured_spans();
+    let login = spans.iter().find(|s| {
+        s.name == "session.login"
+            && s.field("provider") == Some(provider)
+            && s.field("generation") == Some(generation.as_str())
+    });
+    let login = login.unwrap_or_else(|| panic!("spans: no session.login span for {provider}"));
+    assert_eq!(
+        login.field("account"),
+        Some(account.as_str()),
+        "spans: account"
+    );
+    assert!(login.field("attempt").is_some(), "spans: attempt");
+    let bad = start(harness, Scenario::InvalidCredentials).await;
+    let e = bad
+        .manager
+        .get()
+        .await
+        .expect_err("spans: invalid credentials");
+    let failed = captured_spans().into_iter().any(|s| {
+        s.name == "session.login"
+            && s.field("provider") == Some(provider)
+            && s.field("kind") == Some(e.kind().as_str())
+    });
+    assert!(failed, "spans: a refused login records its kind");
+    for span in captured_spans() {
+        for (name, value) in &span.fields {
+            assert_no_secret(
+                &format!("span field {}.{name}", span.name),
+                value,
+                &run.secrets,
+            );
+        }
+    }
     run.finish(&mut events);
 }

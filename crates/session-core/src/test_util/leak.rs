@@ -97,7 +97,8 @@ fn upstream_filter() -> tracing_subscriber::filter::Targets {
 }
 
 /// Installs (once per process) a global `tracing` subscriber and a `log` logger, both at TRACE,
-/// writing into one buffer, and returns it. Span fields are recorded too. Records from test
+/// writing into one buffer, and returns it. Span fields are recorded too, and every span that
+/// closes is kept for [`captured_spans`]. Records from test
 /// upstreams (`httpmock`'s server) are left out: they are the server's view of the request.
 pub fn capture_logs() -> LogCapture {
     static CAPTURE: OnceLock<LogCapture> = OnceLock::new();
@@ -109,7 +110,9 @@ pub fn capture_logs() -> LogCapture {
                 .with_ansi(false)
                 .with_writer(move || Writer(writer.clone()))
                 .with_filter(upstream_filter());
-            let subscriber = tracing_subscriber::registry().with(layer);
+            let subscriber = tracing_subscriber::registry()
+                .with(layer)
+                .with(SpanRecorder.with_filter(upstream_filter()));
             let _ = tracing::subscriber::set_global_default(subscriber);
             if log::set_boxed_logger(Box::new(Logger(capture.clone()))).is_ok() {
                 log::set_max_level(log::LevelFilter::Trace);
@@ -149,4 +152,104 @@ pub fn assert_error_clean(error: &(dyn StdError + 'static), secrets: &[impl AsRe
 pub fn assert_debug_clean(value: &dyn fmt::Debug, secrets: &[impl AsRef<str>]) {
     assert_no_secret("Debug output", &format!("{value:?}"), secrets);
     assert_no_secret("alternate Debug output", &format!("{value:#?}"), secrets);
+}
+
+/// A span that closed while [`capture_logs`] was installed: its name, its parent's name and the
+/// fields recorded on it (at creation or later), as text.
+#[derive(Clone, Debug)]
+pub struct ClosedSpan {
+    /// The span's name (`session.login`).
+    pub name: &'static str,
+    /// The parent span's name, if it had one.
+    pub parent: Option<&'static str>,
+    /// Every recorded field, as `(name, value)`.
+    pub fields: Vec<(String, String)>,
+}
+
+impl ClosedSpan {
+    /// The value recorded for `field`, if any.
+    pub fn field(&self, field: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == field)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn closed_spans() -> &'static Mutex<Vec<ClosedSpan>> {
+    static SPANS: OnceLock<Mutex<Vec<ClosedSpan>>> = OnceLock::new();
+    SPANS.get_or_init(Mutex::default)
+}
+
+/// Every span that closed since [`capture_logs`] was first called, in the whole process.
+pub fn captured_spans() -> Vec<ClosedSpan> {
+    closed_spans()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+}
+
+#[derive(Default)]
+struct Fields(Vec<(String, String)>);
+
+impl tracing::field::Visit for Fields {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn fmt::Debug) {
+        self.0.push((field.name().to_owned(), format!("{value:?}")));
+    }
+
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.0.push((field.name().to_owned(), value.to_owned()));
+    }
+}
+
+/// Keeps every span's fields and stores them when the span closes.
+struct SpanRecorder;
+
+impl<S> Layer<S> for SpanRecorder
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        id: &tracing::span::Id,
+        ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        let mut fields = Fields::default();
+        attrs.record(&mut fields);
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(fields);
+        }
+    }
+
+    fn on_record(
+        &self,
+        id: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        if let Some(span) = ctx.span(id)
+            && let Some(fields) = span.extensions_mut().get_mut::<Fields>()
+        {
+            values.record(fields);
+        }
+    }
+
+    fn on_close(&self, id: tracing::span::Id, ctx: tracing_subscriber::layer::Context<'_, S>) {
+        let Some(span) = ctx.span(&id) else { return };
+        let fields = span
+            .extensions_mut()
+            .remove::<Fields>()
+            .map(|f| f.0)
+            .unwrap_or_default();
+        let closed = ClosedSpan {
+            name: span.name(),
+            parent: span.parent().map(|p| p.name()),
+            fields,
+        };
+        closed_spans()
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(closed);
+    }
 }

@@ -14,7 +14,8 @@ pub use clock::ManualClock;
 pub use conformance::{Fixture, Harness, Op, Scenario};
 pub use fake::{FakeProvider, FakeRenewal, FakeSession};
 pub use leak::{
-    LogCapture, assert_debug_clean, assert_error_clean, assert_no_secret, capture_logs,
+    ClosedSpan, LogCapture, assert_debug_clean, assert_error_clean, assert_no_secret, capture_logs,
+    captured_spans,
 };
 pub use pki::{ClientCertificates, TestPki};
 pub use server::{SimRequest, SimResponse, SimServer};

@@ -358,3 +358,28 @@ async fn a_small_chunked_body_is_judged_and_handed_over_whole() {
     assert_eq!(body.len(), 10_000);
     assert!(body.iter().enumerate().all(|(i, b)| *b == (i % 251) as u8));
 }
+
+/// The resend after a rejection is a span of its own, and the re-login it causes is its child.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_resend_is_a_span_and_the_relogin_its_child() {
+    session_core::test_util::capture_logs();
+    let (upstream, server, client, manager) = start().await;
+    client.get(server.url("/data")).send().await.unwrap();
+    expire(&upstream);
+    let response = client.get(server.url("/data")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let generation = manager.get().await.unwrap().generation().to_string();
+    let spans = session_core::test_util::captured_spans();
+    let relogin = spans.iter().find(|s| {
+        s.name == "session.login"
+            && s.field("provider") == Some("mw-test")
+            && s.field("generation") == Some(generation.as_str())
+    });
+    let relogin = relogin.expect("a session.login span for the re-login");
+    assert_eq!(relogin.parent, Some("session.resend"));
+    assert!(
+        spans
+            .iter()
+            .any(|s| s.name == "session.resend" && s.field("account") == Some(manager.account()))
+    );
+}
