@@ -372,6 +372,10 @@
 //!
 //! # Features
 //!
+//! - `blocking`: `BlockingManager` and `BlockingKeepAlive` (re-exported from `session-core`), the
+//!   session manager for scripts and synchronous programs: the same single flight, freshness and
+//!   bans, run on one shared background thread.
+//! - `metrics` is a `session-core` feature: enable it there to get the manager's metrics.
 //! - `pkcs12` (default): PKCS#12 certificates (`ClientCertificate::from_pkcs12_file`), read in
 //!   pure Rust by `p12-keystore` (modern PBES2/AES and legacy 3DES/RC2-40 files). Turn it off
 //!   (`default-features = false`) to drop those dependencies; `.crt` + `.key` and `.pem` files

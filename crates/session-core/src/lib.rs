@@ -83,6 +83,9 @@
 //!   requests and resends once after a rejection.
 //! - `blocking`: [`blocking::BlockingManager`], the manager for scripts and synchronous
 //!   programs: the same single flight, freshness and bans, on one shared background thread.
+//! - `metrics`: counters, histograms and gauges through the [`metrics`](https://docs.rs/metrics)
+//!   facade (install any exporter; see the table below). Off, nothing is compiled in; on, the
+//!   cached `get()` path still records nothing.
 //! - `fuzzing`: internal; parser entry points for the fuzz targets. Not part of the API.
 //! - `test-util`: the [`test_util`] kit — `ManualClock`, a loopback simulator server, a scripted
 //!   provider, the leak harness, the provider conformance suite and the store conformance suite.
@@ -93,6 +96,54 @@
 //! feature of its own (the default `rustls` feature brings `aws-lc-rs`), that client needs a
 //! process-wide provider: call `rustls::crypto::ring::default_provider().install_default()` once
 //! at start-up.
+//!
+//! # Metrics (feature `metrics`)
+//!
+//! Every metric is labelled by `provider` and, where the table says so, by an error `kind`, the
+//! upstream `code` (the sanitized, code-like code an [`Error`] carries; empty when none), a
+//! store `op` or an `outcome`; never by anything secret or personal. Durations come from the
+//! manager's [`Clock`]. `cargo run -p session-core --example prometheus --features
+//! metrics,test-util` shows a Prometheus exporter wired in.
+//!
+//! | metric | type | labels | what it counts |
+//! |---|---|---|---|
+//! | `session_logins_started_total` | counter | `provider` | login requests sent |
+//! | `session_logins_succeeded_total` | counter | `provider` | logins that produced a session |
+//! | `session_logins_failed_total` | counter | `provider`, `kind`, `code` | failed logins |
+//! | `session_login_duration_seconds` | histogram | `provider` | login latency |
+//! | `session_renewals_total` | counter | `provider`, `outcome` | renewals: `renewed`, `extended`, `unsupported`, `rejected`, `failed` |
+//! | `session_renewal_duration_seconds` | histogram | `provider` | renewal latency |
+//! | `session_invalidations_total` | counter | `provider` | sessions dropped after a rejection |
+//! | `session_relogins_after_rejection_total` | counter | `provider` | logins that replaced a rejected session |
+//! | `session_bans_total` | counter | `provider` | rate-limit bans recorded |
+//! | `session_ban_refusals_total` | counter | `provider` | logins refused locally during a ban |
+//! | `session_store_operations_total` | counter | `provider`, `op`, `outcome` | store `load`, `save`, `delete`, `lock`: `ok`, `conflict` (a save refused by fencing), `error` |
+//! | `session_store_fallbacks_total` | counter | `provider`, `kind` | times the manager carried on without the store |
+//! | `session_store_adoptions_total` | counter | `provider` | sessions taken from the store instead of a login |
+//! | `session_expires_in_seconds` | gauge | `provider` | seconds until the current session expires, set when it is installed |
+//! | `session_expiry_timestamp_seconds` | gauge | `provider` | the current session's expiry as a Unix time (`… - time()` is what is left at scrape time) |
+//! | `session_consecutive_failures` | gauge | `provider` | failed logins or renewals since the last success |
+//!
+//! # Tracing
+//!
+//! Logins, renewals and logouts are `INFO` spans; their fields are filled in when they close:
+//!
+//! ```text
+//! (the span of the caller that started the flight, e.g. your request handler)
+//! ├─ session.resend {provider, account}              middleware: the one resend after a rejection
+//! │  └─ session.login {provider, account, attempt, generation, kind, code}
+//! │     └─ the provider's own spans and reqwest's
+//! ├─ session.login {provider, account, attempt, generation, kind, code}
+//! ├─ session.renew {provider, account, generation, attempt, outcome, kind, code}
+//! └─ session.logout {provider, account, generation, kind, code}
+//! ```
+//!
+//! - `account` is the manager's [`ManagerBuilder::account_label`], or `acct-` and 8 hex digits
+//!   of a hash of the provider's store key ([`SessionManager::account`]); never the username.
+//! - `attempt` counts from 1 after the last success; `generation` is the session a login or
+//!   renewal produced; `kind` and `code` are set when it failed.
+//! - A login or renewal runs in the span of the caller that started it (the other callers wait
+//!   for it); the keep-alive supervisor's have no parent.
 //!
 //! # Security
 //! - Every secret is a [`secrecy`]-backed newtype ([`Password`], [`SessionToken`], [`Ticket`],

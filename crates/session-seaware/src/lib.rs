@@ -74,6 +74,10 @@
 //!
 //! # Features
 //!
+//! - `blocking`: `BlockingManager` and `BlockingKeepAlive` (re-exported from `session-core`), the
+//!   session manager for scripts and synchronous programs: the same single flight, freshness and
+//!   bans, run on one shared background thread.
+//! - `metrics` is a `session-core` feature: enable it there to get the manager's metrics.
 //! - `middleware`: `SessionMiddleware` and `Repeatable` (re-exported from `session-core`) for
 //!   `reqwest-middleware` clients; see below.
 //! - `test-util`: [`SeawareSim`], a stateful simulator of SwOTA's session endpoints (password
