@@ -128,6 +128,7 @@ mod session;
 mod store;
 #[cfg(feature = "test-util")]
 pub mod test_util;
+mod tls;
 
 pub use clock::{BoxFuture, Clock, SystemClock, Timer, from_unix_seconds, unix_seconds};
 pub use error::{Error, ErrorKind, HttpFailure, Result};

@@ -1,6 +1,9 @@
 //! A throwaway PKI for TLS tests: a CA, a `localhost` server certificate and a client
 //! certificate, all signed by the CA and generated fresh for each [`TestPki::new`].
 
+use std::io;
+use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
 
 use rcgen::{
@@ -27,6 +30,8 @@ pub struct TestPki {
     /// The CA certificate: the root a client trusts for the server, and a server trusts for
     /// client certificates.
     pub ca_pem: String,
+    /// The CA's private key (PKCS#8 PEM), for signing further certificates in tests.
+    pub ca_key_pem: String,
     /// The server certificate for `localhost`.
     pub server_cert_pem: String,
     /// The server certificate for `localhost`, DER.
@@ -62,6 +67,7 @@ impl TestPki {
             .distinguished_name
             .push(DnType::CommonName, format!("{name} test ca"));
         let ca_cert = ca_params.self_signed(&ca_key).expect("self-sign the CA");
+        let ca_key_pem = ca_key.serialize_pem();
         let issuer = Issuer::new(ca_params, ca_key);
 
         let server_key = KeyPair::generate().expect("generate the server key");
@@ -83,6 +89,7 @@ impl TestPki {
 
         Self {
             ca_pem: ca_cert.pem(),
+            ca_key_pem,
             server_cert_pem: server_cert.pem(),
             server_cert_der: server_cert.der().clone(),
             server_key_pem: server_key.serialize_pem(),
@@ -92,6 +99,60 @@ impl TestPki {
             client_key_pem: client_key.serialize_pem(),
             client_key_der: client_key.serialize_der(),
         }
+    }
+
+    /// A client certificate for a fresh RSA-2048 key, made and signed by this CA with the
+    /// `openssl` command (which must be on `PATH`), with the key in the traditional PKCS#1 form
+    /// (`BEGIN RSA PRIVATE KEY`) older OpenSSL versions write. Files go to `dir`. Returns the
+    /// certificate and key PEM.
+    pub fn openssl_rsa_pkcs1_client(&self, dir: &Path) -> io::Result<(String, String)> {
+        std::fs::write(dir.join("ca.pem"), &self.ca_pem)?;
+        std::fs::write(dir.join("ca.key"), &self.ca_key_pem)?;
+        std::fs::write(
+            dir.join("client.ext"),
+            "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
+        )?;
+        openssl(dir, &["genrsa", "-traditional", "-out", "rsa.key", "2048"])?;
+        openssl(
+            dir,
+            &[
+                "req",
+                "-new",
+                "-key",
+                "rsa.key",
+                "-subj",
+                "/CN=rsa client",
+                "-out",
+                "rsa.csr",
+            ],
+        )?;
+        openssl(
+            dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "rsa.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-set_serial",
+                "7",
+                "-days",
+                "2",
+                "-extfile",
+                "client.ext",
+                "-out",
+                "rsa.crt",
+            ],
+        )?;
+        let cert = std::fs::read_to_string(dir.join("rsa.crt"))?;
+        let key = std::fs::read_to_string(dir.join("rsa.key"))?;
+        if !key.starts_with("-----BEGIN RSA PRIVATE KEY-----") {
+            return Err(io::Error::other("openssl did not write a PKCS#1 key"));
+        }
+        Ok((cert, key))
     }
 
     /// A `localhost` server configuration for [`SimServer::start_tls`](super::SimServer::start_tls)
@@ -107,7 +168,7 @@ impl TestPki {
         clients: ClientCertificates,
         extra_client_roots_pem: &[u8],
     ) -> Arc<rustls::ServerConfig> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = server_crypto();
         let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .expect("tls versions");
@@ -137,5 +198,33 @@ impl TestPki {
             )
             .expect("server certificate and key");
         Arc::new(config)
+    }
+}
+
+/// The rustls provider of the test kit's TLS servers: the one of the compiled rustls backend.
+fn server_crypto() -> Arc<rustls::crypto::CryptoProvider> {
+    crate::http::TlsBackend::available()
+        .iter()
+        .find_map(|b| b.rustls_provider())
+        .expect("test-util is compiled with a rustls backend")
+}
+
+/// Runs `openssl args...` in `dir`; a missing command or a failure is an error naming it.
+pub fn openssl(dir: &Path, args: &[&str]) -> io::Result<()> {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .map_err(|e| {
+            io::Error::new(e.kind(), format!("running openssl (is it installed?): {e}"))
+        })?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "openssl {} failed: {}",
+            args.first().copied().unwrap_or_default(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )))
     }
 }

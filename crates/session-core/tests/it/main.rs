@@ -6,5 +6,8 @@ mod http_rules;
 mod keep_alive;
 mod leaks;
 mod manager;
+#[cfg(feature = "middleware")]
 mod middleware;
 mod stores;
+mod tls;
+mod transport;
