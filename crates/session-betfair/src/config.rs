@@ -327,6 +327,33 @@ impl BetfairBuilder {
         self
     }
 
+    /// Sends every request to a non-loopback host through the proxy at `url` (`http://` or
+    /// `https://`; credentials in the URL become proxy basic auth). Loopback hosts are always
+    /// reached directly, and the `https://` rule still applies to every target. Checked by
+    /// `build`; see [`HttpClientBuilder::proxy`](session_core::http::HttpClientBuilder::proxy).
+    #[must_use]
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.http.proxy = Some(url.into());
+        self
+    }
+
+    /// Chooses the TLS backend among those compiled in (default: the `rustls` feature's).
+    #[must_use]
+    pub fn tls_backend(mut self, backend: session_core::http::TlsBackend) -> Self {
+        self.http.tls_backend = Some(backend);
+        self
+    }
+
+    /// Sends requests with your own `reqwest` client (its TLS, proxy and pool settings), built
+    /// with `.redirect(reqwest::redirect::Policy::none())`: an answer reached through a followed
+    /// redirect is refused unread. Timeouts and the body cap still apply per request; roots, a
+    /// proxy or a client certificate set here cannot be combined with it (`build` says so).
+    #[must_use]
+    pub fn http_client(mut self, client: session_core::http::reqwest::Client) -> Self {
+        self.http.client = Some(client);
+        self
+    }
+
     /// Resumes a stored session token instead of logging in: the provider's first
     /// [`login`](session_core::SessionProvider::login) validates it with one keepAlive and, if
     /// Betfair no longer accepts it, logs in with the credentials (when configured). For
@@ -339,6 +366,12 @@ impl BetfairBuilder {
 
     fn http(&self, identity: Option<&ClientCertificate>) -> Result<HttpClient> {
         let mut b = self.http.builder(NAME)?;
+        if identity.is_some() && self.http.client.is_some() {
+            return Err(Error::configuration(
+                NAME,
+                "certificate login builds its own client with the certificate; an own http client cannot carry it",
+            ));
+        }
         if let Some(cert) = identity {
             let (chain, key) = cert.der();
             b = b.client_identity_der(chain, key);

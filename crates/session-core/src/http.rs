@@ -45,6 +45,9 @@ use url::Url;
 
 use crate::error::{Error, ErrorKind, HttpFailure, Result};
 pub use crate::tls::TlsBackend;
+/// The `reqwest` this crate is built on, for [`HttpClientBuilder::reqwest_client`] without a
+/// dependency of your own (or to check yours is the same major version).
+pub use reqwest;
 
 /// Hosts that never go through a proxy: every loopback name and address.
 const LOOPBACK_NO_PROXY: &str = "localhost,127.0.0.0/8,::1";
@@ -146,7 +149,7 @@ pub struct HttpOptions {
     pub root_pems: Vec<Vec<u8>>,
     /// A proxy for every request to a non-loopback host (see [`HttpClientBuilder::proxy`]).
     pub proxy: Option<String>,
-    /// The TLS backend (default [`TlsBackend::default`]).
+    /// The TLS backend (default [`TlsBackend::preferred`]).
     pub tls_backend: Option<TlsBackend>,
     /// A `reqwest` client to use instead of building one (see
     /// [`HttpClientBuilder::reqwest_client`]).
@@ -352,7 +355,7 @@ impl HttpClientBuilder {
         Ok(self)
     }
 
-    /// Chooses the TLS backend (default [`TlsBackend::default`]; only compiled backends exist).
+    /// Chooses the TLS backend (default [`TlsBackend::preferred`]; only compiled backends exist).
     #[must_use]
     pub fn tls_backend(mut self, backend: TlsBackend) -> Self {
         self.tls_backend = Some(backend);
@@ -420,15 +423,18 @@ impl HttpClientBuilder {
                     ),
                     None => builder.no_proxy(),
                 };
-                crate::tls::configure(
-                    provider,
-                    builder,
-                    self.tls_backend.unwrap_or_default(),
-                    self.extra_roots,
-                    self.identity,
-                )?
-                .build()
-                .map_err(|_| Error::configuration(provider, "http client setup failed"))?
+                let backend = self
+                    .tls_backend
+                    .or_else(TlsBackend::preferred)
+                    .ok_or_else(|| {
+                        Error::configuration(
+                            provider,
+                            "no tls backend compiled in: enable the rustls, rustls-ring or native-tls feature",
+                        )
+                    })?;
+                crate::tls::configure(provider, builder, backend, self.extra_roots, self.identity)?
+                    .build()
+                    .map_err(|_| Error::configuration(provider, "http client setup failed"))?
             }
         };
         Ok(HttpClient {

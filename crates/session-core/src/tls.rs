@@ -18,14 +18,10 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::error::{Error, Result};
 
-#[cfg(not(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls")))]
-compile_error!(
-    "session-core needs a TLS backend: enable one of the features `rustls` (the default), \
-     `rustls-ring` or `native-tls`"
-);
-
 /// The TLS implementation a client uses. Each variant exists when its Cargo feature is enabled;
-/// [`TlsBackend::default`] is the first enabled one of `Rustls`, `RustlsRing`, `NativeTls`.
+/// [`TlsBackend::preferred`] is the first enabled one of `Rustls`, `RustlsRing`, `NativeTls`.
+/// Built with none of the three features, this crate still compiles (for crates such as stores
+/// that make no HTTP requests), and building an HTTP client fails with a configuration error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TlsBackend {
@@ -40,19 +36,13 @@ pub enum TlsBackend {
     NativeTls,
 }
 
-impl Default for TlsBackend {
-    #[allow(unreachable_code)]
-    fn default() -> Self {
-        #[cfg(feature = "rustls")]
-        return Self::Rustls;
-        #[cfg(feature = "rustls-ring")]
-        return Self::RustlsRing;
-        #[cfg(feature = "native-tls")]
-        return Self::NativeTls;
-    }
-}
-
 impl TlsBackend {
+    /// The backend a client uses unless told otherwise: the first compiled of `Rustls`,
+    /// `RustlsRing`, `NativeTls`; `None` when no TLS feature is enabled.
+    pub fn preferred() -> Option<Self> {
+        Self::available().first().copied()
+    }
+
     /// The backends compiled into this build, the default first.
     pub fn available() -> &'static [TlsBackend] {
         &[
@@ -67,6 +57,7 @@ impl TlsBackend {
 
     /// A short name: `rustls`, `rustls-ring` or `native-tls` (the feature name).
     pub fn name(self) -> &'static str {
+        #[allow(unreachable_code)]
         match self {
             #[cfg(feature = "rustls")]
             Self::Rustls => "rustls",

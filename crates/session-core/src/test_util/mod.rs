@@ -34,7 +34,7 @@ pub fn reqwest_client() -> reqwest::Client {
     crate::tls::configure(
         "test",
         builder,
-        crate::http::TlsBackend::default(),
+        crate::http::TlsBackend::preferred().expect("test-util has a rustls backend"),
         Vec::new(),
         None,
     )

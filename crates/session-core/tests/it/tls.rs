@@ -41,7 +41,7 @@ fn assert_no_process_default() {
 #[tokio::test]
 async fn every_backend_refuses_an_untrusted_root_and_accepts_an_added_one() {
     assert!(!TlsBackend::available().is_empty());
-    assert_eq!(TlsBackend::available()[0], TlsBackend::default());
+    assert_eq!(Some(TlsBackend::available()[0]), TlsBackend::preferred());
     let pki = TestPki::new("tls-roots");
     let (server, hits) = counting_server(&pki, ClientCertificates::NotAsked).await;
     let url = server.url("/ping");

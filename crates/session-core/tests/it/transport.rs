@@ -212,7 +212,7 @@ fn an_own_client_does_not_combine_with_transport_settings() {
             .unwrap(),
         HttpClient::builder("test")
             .reqwest_client(own())
-            .tls_backend(session_core::http::TlsBackend::default()),
+            .tls_backend(session_core::http::TlsBackend::preferred().unwrap()),
     ];
     for b in attempts {
         assert_eq!(b.build().unwrap_err().kind(), ErrorKind::Configuration);
