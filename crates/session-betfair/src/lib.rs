@@ -439,7 +439,9 @@ pub use vendor::{
 };
 pub use wire::{is_session_rejection, session_rejection_code};
 
-pub use session_core::http::HttpResponse;
+/// The header map `Session::authenticate` fills (the `http` crate's).
+pub use http::HeaderMap;
+pub use session_core::http::{HttpResponse, TlsBackend};
 pub use session_core::{
     AccessToken, AppKey, ClientCredentials, ClientSecret, Clock, Error, ErrorKind, Event, Expiry,
     FileStore, Health, HttpFailure, KeepAlive, Lease, ManagerBuilder, MemoryStore, Password,
@@ -450,3 +452,9 @@ pub use session_core::{
 /// `time::format_description::well_known::Rfc3339` to print one).
 pub use time;
 pub use time::OffsetDateTime;
+
+/// The README's examples, compiled as doctests so the quick start stays true.
+#[cfg(doctest)]
+#[doc(test(attr(deny(warnings), allow(dead_code))))]
+#[doc = include_str!("../README.md")]
+mod readme {}

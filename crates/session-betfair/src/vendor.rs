@@ -484,7 +484,7 @@ impl AccountsBuilder {
 
     /// The client: with the `gzip` feature (default) it asks for and decodes gzip answers, the
     /// body cap counting decoded bytes; an own client decides for itself.
-    fn http_client(&self) -> Result<HttpClient> {
+    fn make_client(&self) -> Result<HttpClient> {
         let builder = self.http.builder(NAME)?;
         #[cfg(feature = "gzip")]
         let builder = if self.http.client.is_none() {
@@ -514,7 +514,7 @@ impl AccountsBuilder {
         }
         Ok(AccountsClient {
             inner: Arc::new(ClientInner {
-                http: self.http_client()?,
+                http: self.make_client()?,
                 api,
                 transport: self.transport,
                 next_id: AtomicU64::new(1),

@@ -231,8 +231,10 @@ pub use config::{
     ExtendedEncoding, FieldSelection, Flavor, Lifetimes, Territory,
 };
 pub use error::is_target_not_established;
+/// The header map `Session::authenticate` fills (the `http` crate's).
+pub use http::HeaderMap;
 pub use provider::{CasProvider, CasSession};
-pub use session_core::http::HttpResponse;
+pub use session_core::http::{HttpResponse, TlsBackend};
 #[cfg(feature = "middleware")]
 #[cfg_attr(docsrs, doc(cfg(feature = "middleware")))]
 pub use session_core::middleware::{Repeatable, SessionMiddleware};
@@ -245,3 +247,9 @@ pub use session_core::{
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use sim::{CasSim, CasSimBuilder, ResourceRejection, SimFailure, SimOp};
+
+/// The README's examples, compiled as doctests so the quick start stays true.
+#[cfg(doctest)]
+#[doc(test(attr(deny(warnings), allow(dead_code))))]
+#[doc = include_str!("../README.md")]
+mod readme {}

@@ -130,6 +130,8 @@ mod store;
 pub mod test_util;
 mod tls;
 
+/// The header map sessions fill (the `http` crate's), re-exported so one dependency is enough.
+pub use ::http::HeaderMap;
 pub use clock::{BoxFuture, Clock, SystemClock, Timer, from_unix_seconds, unix_seconds};
 pub use error::{Error, ErrorKind, HttpFailure, Result};
 pub use manager::{Event, Health, KeepAlive, Lease, ManagerBuilder, SessionManager};
@@ -148,3 +150,9 @@ pub mod __private {
     pub use secrecy::{ExposeSecret, SecretString};
     pub use serde;
 }
+
+/// The README's examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc(test(attr(deny(warnings), allow(dead_code))))]
+#[doc = include_str!("../README.md")]
+mod readme {}

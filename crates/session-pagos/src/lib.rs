@@ -193,9 +193,13 @@ mod wire;
 pub use client::PagosClient;
 pub use config::{DEFAULT_CLOSE_ON_DROP_TIMEOUT, DEFAULT_SESSION_TTL, PagosConfig, TokenSource};
 pub use error::{MAX_MESSAGE_CHARS, MAX_MESSAGES, PagosFailure};
+/// The header map `Session::authenticate` fills (the `http` crate's).
+pub use http::HeaderMap;
 pub use provider::PagosProvider;
+/// The `serde_json` crate, whose `Value` the Pagos calls take and return.
+pub use serde_json;
 pub use session::DedicatedSession;
-pub use session_core::http::HttpResponse;
+pub use session_core::http::{HttpResponse, TlsBackend};
 #[cfg(feature = "middleware")]
 pub use session_core::middleware::{Repeatable, SessionMiddleware};
 pub use session_core::{
@@ -208,3 +212,9 @@ pub use session_core::{
 pub use sim::{PagosSim, PagosSimBuilder, SimFailure, SimOp};
 pub use token::{BearerSource, BearerToken, TokenManager, TokenProvider};
 pub use wire::CallResponse;
+
+/// The README's examples, compiled as doctests so the quick start stays true.
+#[cfg(doctest)]
+#[doc(test(attr(deny(warnings), allow(dead_code))))]
+#[doc = include_str!("../README.md")]
+mod readme {}

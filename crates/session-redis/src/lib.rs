@@ -192,3 +192,9 @@ pub use session_core::{
     Clock, Error, ErrorKind, Event, Health, Lease, ManagerBuilder, Password, Result,
     SessionManager, SessionProvider, SessionStore, StoreLock, StoredRecord, SystemClock,
 };
+
+/// The README's examples, compiled as doctests so the quick start stays true.
+#[cfg(doctest)]
+#[doc(test(attr(deny(warnings), allow(dead_code))))]
+#[doc = include_str!("../README.md")]
+mod readme {}

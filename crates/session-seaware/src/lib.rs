@@ -184,8 +184,10 @@ pub use config::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TTL, ExtraHeaders, Gateway, RESAGENT,
     RenewalMode, SeawareBuilder, SessionMode, TRAVELAGENT,
 };
+/// The header map `Session::authenticate` fills (the `http` crate's).
+pub use http::HeaderMap;
 pub use provider::{LogoutOnDrop, SeawareProvider, SeawareSession, authorize};
-pub use session_core::http::HttpResponse;
+pub use session_core::http::{HttpResponse, TlsBackend};
 #[cfg(feature = "middleware")]
 pub use session_core::middleware::{Repeatable, SessionMiddleware};
 pub use session_core::oauth::{ClientCredentialsProvider, OAuthSession, Placement};
@@ -200,3 +202,9 @@ pub use sim::{
     ExpiresIn, RejectionStyle, SIM_TOKEN_PREFIX, SeawareSim, SeawareSimBuilder, SimFault, SimOp,
 };
 pub use wire::{is_rejection, ota_session_expired};
+
+/// The README's examples, compiled as doctests so the quick start stays true.
+#[cfg(doctest)]
+#[doc(test(attr(deny(warnings), allow(dead_code))))]
+#[doc = include_str!("../README.md")]
+mod readme {}
