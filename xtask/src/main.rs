@@ -6,8 +6,12 @@
 //! - `ci`: what CI runs: `fmt --check`, clippy with `-D warnings`, `test`, docs with warnings
 //!   denied, and `tidy`.
 //! - `tidy`: the house rules, also run as a `#[test]` of this crate.
+//! - `package`: every TLS backend builds, the user graphs in `tests/graphs/` run, `cargo
+//!   package --workspace`, the packaged crates' tests and examples build from the `.crate`
+//!   files, and `cargo machete` finds no unused dependency.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // A command-line tool reports on the terminal.
 
+mod package;
 mod tidy;
 
 use std::path::{Path, PathBuf};
@@ -19,8 +23,9 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("ci") => ci(),
         Some("tidy") => tidy_cmd(),
+        Some("package") => package::run(),
         _ => {
-            eprintln!("usage: cargo xtask <test|ci|tidy> [extra cargo test args]");
+            eprintln!("usage: cargo xtask <test|ci|tidy|package> [extra cargo test args]");
             return ExitCode::from(2);
         }
     };
@@ -96,6 +101,7 @@ fn ensure_redis() -> Result<(), String> {
 
 fn test(extra: &[String]) -> Result<(), String> {
     ensure_redis()?;
+    package::ensure_openssl()?;
     let mut args = vec!["test", "--workspace", "--all-features"];
     args.extend(extra.iter().map(String::as_str));
     cargo(&args, &[])
