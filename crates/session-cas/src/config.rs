@@ -81,6 +81,7 @@ pub enum ExtendedEncoding {
 
 /// William Hill's `fields` / `include` / `exclude` query lists (comma-separated on the wire).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FieldSelection {
     /// An absolute list of fields to return (`fields=`).
     pub fields: Vec<String>,

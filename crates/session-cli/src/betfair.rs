@@ -11,9 +11,7 @@ use session_betfair::{
     AccountsClient, BetfairProvider, BetfairSession, ClientCertificate, Jurisdiction, LoginMethod,
     OffsetDateTime, SubscriptionHistoryQuery, SubscriptionTokenRequest,
 };
-use session_core::{
-    AppKey, Error, ErrorKind, Password, PersistedSession, Renewal, Result, Session, SessionProvider,
-};
+use session_core::{AppKey, Error, ErrorKind, Password, Renewal, Result, Session, SessionProvider};
 
 use crate::cli::{BetfairArgs, BetfairCommand, BetfairJurisdiction, VendorCommand};
 use crate::common::{self, Globals, env_opt, env_required};
@@ -185,7 +183,8 @@ async fn keepalive(globals: &Globals, provider: &BetfairProvider) -> Result<Repo
             let at = expiry(provider, &s, now);
             (s, at)
         }
-        Renewal::Unsupported => {
+        // Unsupported, or a renewal this tool does not know.
+        _ => {
             return Err(Error::new(
                 ErrorKind::UnexpectedResponse,
                 NAME,
@@ -193,9 +192,9 @@ async fn keepalive(globals: &Globals, provider: &BetfairProvider) -> Result<Repo
             ));
         }
     };
-    if let Some(p) = provider.persist(&session) {
-        file.save_renewed(&record, PersistedSession { expires_at, ..p })
-            .await?;
+    if let Some(mut p) = provider.persist(&session) {
+        p.expires_at = expires_at;
+        file.save_renewed(&record, p).await?;
     }
     Ok(limited(Report::new().expires_at(expires_at), &session))
 }

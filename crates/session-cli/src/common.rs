@@ -164,13 +164,13 @@ impl SessionFile {
         session: PersistedSession,
         previous: Option<&StoredRecord>,
     ) -> Result<()> {
-        let record = StoredRecord {
+        let record = StoredRecord::new(
             key,
-            provider: provider.to_owned(),
-            generation: previous.map_or(0, |r| r.generation) + 1,
-            session: Some(session),
-            banned_until: None,
-        };
+            provider.to_owned(),
+            previous.map_or(0, |r| r.generation) + 1,
+            Some(session),
+            None,
+        );
         self.write(&record, false).await
     }
 
@@ -180,11 +180,9 @@ impl SessionFile {
         previous: &StoredRecord,
         session: PersistedSession,
     ) -> Result<()> {
-        let record = StoredRecord {
-            session: Some(session),
-            generation: previous.generation + 1,
-            ..previous.clone()
-        };
+        let mut record = previous.clone();
+        record.session = Some(session);
+        record.generation = previous.generation + 1;
         self.write(&record, true).await
     }
 
@@ -198,13 +196,13 @@ impl SessionFile {
         previous: Option<&StoredRecord>,
     ) -> Result<()> {
         let same = previous.filter(|r| r.key == key && r.provider == provider);
-        let record = StoredRecord {
-            key: key.to_owned(),
-            provider: provider.to_owned(),
-            generation: previous.map_or(0, |r| r.generation),
-            session: same.and_then(|r| r.session.clone()),
-            banned_until: Some(until),
-        };
+        let record = StoredRecord::new(
+            key.to_owned(),
+            provider.to_owned(),
+            previous.map_or(0, |r| r.generation),
+            same.and_then(|r| r.session.clone()),
+            Some(until),
+        );
         self.write(&record, same.is_some_and(|r| r.session.is_some()))
             .await
     }
@@ -212,11 +210,9 @@ impl SessionFile {
     /// Deletes the session. An active ban stays remembered (the file then holds only the ban).
     pub(crate) async fn delete(&self, record: &StoredRecord, now: SystemTime) -> Result<()> {
         if record.banned_until.is_some_and(|t| t > now) {
-            let ban_only = StoredRecord {
-                session: None,
-                generation: record.generation + 1,
-                ..record.clone()
-            };
+            let mut ban_only = record.clone();
+            ban_only.session = None;
+            ban_only.generation = record.generation + 1;
             return self.write(&ban_only, false).await;
         }
         self.store.delete(&record.key, None).await
@@ -404,13 +400,7 @@ mod tests {
     use super::*;
 
     fn record(key: &str, banned_until: Option<SystemTime>) -> StoredRecord {
-        StoredRecord {
-            key: key.to_owned(),
-            provider: "betfair".to_owned(),
-            generation: 1,
-            session: None,
-            banned_until,
-        }
+        StoredRecord::new(key.to_owned(), "betfair".to_owned(), 1, None, banned_until)
     }
 
     #[test]

@@ -112,7 +112,8 @@ async fn refresh(globals: &Globals, provider: &SeawareProvider) -> Result<Report
         Ok(Renewal::Renewed(s)) => Some(s),
         // Not something Seaware does; keep the session.
         Ok(Renewal::Extended(_)) => Some(session),
-        Ok(Renewal::Unsupported) => None,
+        // Unsupported, or a renewal this tool does not know: keep nothing.
+        Ok(_) => None,
         Err(e) if e.kind() == ErrorKind::SessionRejected => {
             tracing::debug!(provider = NAME, "refresh refused; logging in once");
             None

@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 /// Where token request parameters travel.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Placement {
     /// In the URL's query string with an empty body (as Seaware documents it). URLs built this way
     /// hold secrets; this workspace never logs or displays them.
@@ -36,6 +37,7 @@ pub enum Placement {
 
 /// How the client authenticates to the token endpoint.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ClientAuth {
     /// `client_id` and `client_secret` as parameters (beside the grant's own).
     #[default]
@@ -46,6 +48,7 @@ pub enum ClientAuth {
 
 /// An OAuth grant and its parameters.
 #[derive(Clone, Copy)]
+#[non_exhaustive]
 pub enum Grant<'a> {
     /// `grant_type=password`.
     Password {
@@ -87,6 +90,7 @@ impl Grant<'_> {
 
 /// A token request, built without I/O by [`TokenRequest::build`].
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct TokenRequest<'a> {
     /// The token endpoint.
     pub url: &'a Url,
@@ -213,6 +217,7 @@ pub fn lenient_seconds<'de, D: Deserializer<'de>>(
 
 /// A successful token response.
 #[derive(Deserialize)]
+#[non_exhaustive]
 pub struct TokenResponse {
     /// The access token.
     #[serde(alias = "accessToken")]
@@ -313,6 +318,7 @@ pub fn parse_token_response(response: &HttpResponse, grant_type: &str) -> Result
 
 /// An OAuth bearer session: access token, optional refresh token, expiry.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct OAuthSession {
     /// The access token.
     pub access_token: AccessToken,
@@ -325,6 +331,21 @@ pub struct OAuthSession {
 }
 
 impl OAuthSession {
+    /// A session from its parts.
+    pub fn new(
+        access_token: AccessToken,
+        refresh_token: Option<RefreshToken>,
+        scope: Option<String>,
+        expiry: Expiry,
+    ) -> Self {
+        Self {
+            access_token,
+            refresh_token,
+            scope,
+            expiry,
+        }
+    }
+
     /// Builds a session from a token response received at `now`; `default_ttl` applies when the
     /// response has no `expires_in`.
     pub fn from_response(response: TokenResponse, now: SystemTime, default_ttl: Duration) -> Self {
@@ -347,10 +368,7 @@ impl OAuthSession {
             "refresh_token": self.refresh_token.as_ref().map(|t| t.expose_secret()),
             "scope": self.scope,
         });
-        let expires_at = match self.expiry {
-            Expiry::At(t) => Some(t),
-            Expiry::Unknown | Expiry::Never => None,
-        };
+        let expires_at = self.expiry.at();
         PersistedSession {
             state: SecretState::new(state.to_string()),
             expires_at,

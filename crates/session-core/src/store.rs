@@ -26,6 +26,7 @@ const STORE: &str = "store";
 
 /// What a store keeps for one key.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct StoredRecord {
     /// The provider's [`store_key`](crate::SessionProvider::store_key).
     pub key: String,
@@ -40,6 +41,24 @@ pub struct StoredRecord {
 }
 
 impl StoredRecord {
+    /// A record for `key` and `provider` at `generation`, with the stored session (if any) and
+    /// the end of a rate-limit ban (if any).
+    pub fn new(
+        key: impl Into<String>,
+        provider: impl Into<String>,
+        generation: u64,
+        session: Option<PersistedSession>,
+        banned_until: Option<SystemTime>,
+    ) -> Self {
+        Self {
+            key: key.into(),
+            provider: provider.into(),
+            generation,
+            session,
+            banned_until,
+        }
+    }
+
     /// Serializes the record as JSON. The result holds secrets, so it is a [`SecretState`].
     pub fn to_json(&self) -> SecretState {
         let value = serde_json::json!({

@@ -197,12 +197,10 @@ pub(crate) fn restored_session(app_key: &str, token: &str) -> session_betfair::B
         .build()
         .unwrap();
     provider
-        .restore(&PersistedSession {
-            state: session_core::SecretState::new(
-                serde_json::json!({ "token": token }).to_string(),
-            ),
-            expires_at: None,
-        })
+        .restore(&PersistedSession::new(
+            session_core::SecretState::new(serde_json::json!({ "token": token }).to_string()),
+            None,
+        ))
         .unwrap()
 }
 

@@ -15,6 +15,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 /// Whether a [`TestPki::server_config`] server asks for client certificates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ClientCertificates {
     /// Plain server authentication.
     NotAsked,
@@ -26,6 +27,7 @@ pub enum ClientCertificates {
 
 /// A test CA with a `localhost` server certificate and a client certificate (with the
 /// client-authentication usage), in PEM and DER. Private keys are PKCS#8.
+#[non_exhaustive]
 pub struct TestPki {
     /// The CA certificate: the root a client trusts for the server, and a server trusts for
     /// client certificates.

@@ -14,16 +14,16 @@ use crate::support::{raw, store, within};
 const KEY: &str = "simhttp:http://127.0.0.1:1/:account-1";
 
 fn record(generation: u64, clock: &ManualClock, token: &str) -> StoredRecord {
-    StoredRecord {
-        key: KEY.into(),
-        provider: "simhttp".into(),
+    StoredRecord::new(
+        KEY,
+        "simhttp",
         generation,
-        session: Some(PersistedSession {
-            state: SecretState::new(serde_json::json!({ "token": token }).to_string()),
-            expires_at: Some(clock.now() + Duration::from_secs(900)),
-        }),
-        banned_until: None,
-    }
+        Some(PersistedSession::new(
+            SecretState::new(serde_json::json!({ "token": token }).to_string()),
+            Some(clock.now() + Duration::from_secs(900)),
+        )),
+        None,
+    )
 }
 
 fn token_of(r: &StoredRecord) -> String {
@@ -155,13 +155,13 @@ async fn a_ban_record_lives_until_the_ban_ends() {
     let clock = ManualClock::new();
     let prefix = redis.prefix("ban");
     let s = store(&redis, &prefix, clock.shared());
-    let ban = StoredRecord {
-        key: KEY.into(),
-        provider: "simhttp".into(),
-        generation: 0,
-        session: None,
-        banned_until: Some(clock.now() + Duration::from_secs(1200)),
-    };
+    let ban = StoredRecord::new(
+        KEY,
+        "simhttp",
+        0,
+        None,
+        Some(clock.now() + Duration::from_secs(1200)),
+    );
     assert!(s.save(KEY, &ban).await.unwrap());
     let mut c = raw(redis.url()).await;
     let pttl: i64 = c.pttl(s.record_key(KEY)).await.unwrap();

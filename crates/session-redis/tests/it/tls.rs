@@ -13,16 +13,16 @@ fn pki() -> TestPki {
 }
 
 fn record(clock: &ManualClock) -> StoredRecord {
-    StoredRecord {
-        key: "k".into(),
-        provider: "p".into(),
-        generation: 1,
-        session: Some(PersistedSession {
-            state: SecretState::new("{}"),
-            expires_at: Some(clock.now() + Duration::from_secs(900)),
-        }),
-        banned_until: None,
-    }
+    StoredRecord::new(
+        "k",
+        "p",
+        1,
+        Some(PersistedSession::new(
+            SecretState::new("{}"),
+            Some(clock.now() + Duration::from_secs(900)),
+        )),
+        None,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
