@@ -347,6 +347,15 @@
 //!
 //! # Features
 //!
+//! - TLS, one of (forwarded to `session-core`; see its `http` module for the details):
+//!   `rustls` (default: rustls with `aws-lc-rs`, the provider `reqwest`'s own default uses, and
+//!   the operating system's roots), `rustls-ring` (rustls with `ring`, the operating system's
+//!   roots) or `native-tls` (the platform library and its trust store). No process-wide crypto
+//!   provider is installed or needed; `add_root_pem` adds roots on every backend. Builders also
+//!   take a proxy (`proxy`), a backend (`tls_backend`) and your own `reqwest` client
+//!   (`http_client`, built with `redirect::Policy::none()`).
+//! - `gzip` (default): the Accounts API asks for gzip answers (`Accept-Encoding: gzip`); the
+//!   body cap counts decoded bytes, so a compressed bomb stops at the cap.
 //! - `pkcs12` (default): PKCS#12 certificates (`ClientCertificate::from_pkcs12_file`), read in
 //!   pure Rust by `p12-keystore` (modern PBES2/AES and legacy 3DES/RC2-40 files). Turn it off
 //!   (`default-features = false`) to drop those dependencies; `.crt` + `.key` and `.pem` files

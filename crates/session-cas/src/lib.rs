@@ -92,6 +92,13 @@
 //!
 //! # Features
 //!
+//! - TLS, one of (forwarded to `session-core`; see its `http` module for the details):
+//!   `rustls` (default: rustls with `aws-lc-rs`, the provider `reqwest`'s own default uses, and
+//!   the operating system's roots), `rustls-ring` (rustls with `ring`, the operating system's
+//!   roots) or `native-tls` (the platform library and its trust store). No process-wide crypto
+//!   provider is installed or needed; `add_root_pem` adds roots on every backend. Builders also
+//!   take a proxy (`proxy`), a backend (`tls_backend`) and your own `reqwest` client
+//!   (`http_client`, built with `redirect::Policy::none()`).
 //! - `middleware`: `SessionMiddleware` and `Repeatable` (re-exported from `session-core`) for
 //!   `reqwest-middleware` clients of William Hill's other v2 APIs; see below.
 //! - `test-util`: [`CasSim`], a stateful simulator of both flavors on a loopback port (idle and
