@@ -76,21 +76,8 @@ fn ensure_redis() -> Result<(), String> {
         return Ok(());
     }
     eprintln!("xtask: redis-server not found; installing the redis-server package");
-    if on_path("apt-get") {
-        let run = |args: &[&str]| {
-            Command::new("apt-get")
-                .args(args)
-                .env("DEBIAN_FRONTEND", "noninteractive")
-                .status()
-                .map(|s| s.success())
-                .unwrap_or(false)
-        };
-        if run(&["update", "-qq"])
-            && run(&["install", "-y", "-qq", "redis-server"])
-            && on_path("redis-server")
-        {
-            return Ok(());
-        }
+    if package::apt_install("redis-server") && on_path("redis-server") {
+        return Ok(());
     }
     Err(
         "session-redis tests need a Redis server: install the `redis-server` package \

@@ -5,7 +5,7 @@
 //! 2. The user graphs in `tests/graphs/` (default `reqwest`; `reqwest` without default TLS; a
 //!    crate calling `rustls::ClientConfig::builder()`) each build alone and run against the
 //!    Betfair simulator.
-//! 3. `cargo package --workspace` (crates with `publish = false` are left out by Cargo).
+//! 3. `cargo package --workspace`, without the `publish = false` members.
 //! 4. The `.crate` files are unpacked into a scratch workspace whose crates are patched to one
 //!    another (they are not on crates.io yet), and every test and example is built from them
 //!    with all features: what a user downloads compiles, tests included.
@@ -26,6 +26,9 @@ use crate::{cargo, on_path, root};
 /// Backend feature sets session-core must build with, one `cargo check` each.
 const BACKENDS: &[&str] = &["rustls", "rustls-ring", "native-tls", "rustls-ring,gzip"];
 
+/// Workspace members with `publish = false`, left out of `cargo package`.
+const UNPUBLISHED: &[&str] = &["session-tests", "xtask"];
+
 /// The user graphs under `tests/graphs/`.
 const GRAPHS: &[&str] = &[
     "default-reqwest",
@@ -38,7 +41,20 @@ pub(crate) fn run() -> Result<(), String> {
     ensure_openssl()?;
     backends()?;
     graphs()?;
-    cargo(&["package", "--workspace", "--allow-dirty"], &[])?;
+    // Stale `.crate` files from earlier runs would be checked as if just packaged.
+    if let Ok(entries) = std::fs::read_dir(target_dir().join("package")) {
+        for entry in entries.flatten() {
+            if entry.path().extension().is_some_and(|x| x == "crate") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    // Cargo packages `publish = false` members too unless told otherwise.
+    let mut args = vec!["package", "--workspace", "--allow-dirty"];
+    for unpublished in UNPUBLISHED {
+        args.extend(["--exclude", unpublished]);
+    }
+    cargo(&args, &[])?;
     packaged_tests()?;
     machete()
 }
@@ -189,28 +205,55 @@ pub(crate) fn ensure_openssl() -> Result<(), String> {
         return Ok(());
     }
     eprintln!("xtask: openssl not found; installing the openssl package");
-    if on_path("apt-get") {
-        let run = |args: &[&str]| {
-            Command::new("apt-get")
-                .args(args)
-                .env("DEBIAN_FRONTEND", "noninteractive")
-                .status()
-                .map(|s| s.success())
-                .unwrap_or(false)
-        };
-        if run(&["update", "-qq"])
-            && run(&["install", "-y", "-qq", "openssl"])
-            && on_path("openssl")
-        {
-            return Ok(());
-        }
+    if apt_install("openssl") && on_path("openssl") {
+        return Ok(());
     }
     Err("the certificate tests need the openssl command: install the `openssl` package".into())
 }
 
+/// Installs a Debian package with `apt-get` (when there is one); whether that worked.
+pub(crate) fn apt_install(package: &str) -> bool {
+    if !on_path("apt-get") {
+        return false;
+    }
+    let run = |args: &[&str]| {
+        Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    run(&["update", "-qq"]) && run(&["install", "-y", "-qq", package])
+}
+
 #[cfg(test)]
 mod tests {
-    use super::package_name;
+    use super::{UNPUBLISHED, package_name};
+
+    /// The excluded list names exactly the members that say `publish = false`.
+    #[test]
+    fn unpublished_members_are_the_excluded_ones() {
+        let root = crate::root();
+        let mut manifests = vec![root.join("tests/Cargo.toml"), root.join("xtask/Cargo.toml")];
+        for entry in std::fs::read_dir(root.join("crates")).unwrap().flatten() {
+            manifests.push(entry.path().join("Cargo.toml"));
+        }
+        let mut unpublished = Vec::new();
+        for manifest in manifests.iter().filter(|m| m.exists()) {
+            let text = std::fs::read_to_string(manifest).unwrap();
+            if text.lines().any(|l| l.trim() == "publish = false") {
+                let name = text
+                    .lines()
+                    .find_map(|l| l.trim().strip_prefix("name = \""))
+                    .and_then(|rest| rest.strip_suffix('"'))
+                    .unwrap()
+                    .to_owned();
+                unpublished.push(name);
+            }
+        }
+        unpublished.sort();
+        assert_eq!(unpublished, UNPUBLISHED);
+    }
 
     #[test]
     fn package_names_drop_the_version() {

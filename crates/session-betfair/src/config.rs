@@ -327,32 +327,7 @@ impl BetfairBuilder {
         self
     }
 
-    /// Sends every request to a non-loopback host through the proxy at `url` (`http://` or
-    /// `https://`; credentials in the URL become proxy basic auth). Loopback hosts are always
-    /// reached directly, and the `https://` rule still applies to every target. Checked by
-    /// `build`; see [`HttpClientBuilder::proxy`](session_core::http::HttpClientBuilder::proxy).
-    #[must_use]
-    pub fn proxy(mut self, url: impl Into<String>) -> Self {
-        self.http.proxy = Some(url.into());
-        self
-    }
-
-    /// Chooses the TLS backend among those compiled in (default: the `rustls` feature's).
-    #[must_use]
-    pub fn tls_backend(mut self, backend: session_core::http::TlsBackend) -> Self {
-        self.http.tls_backend = Some(backend);
-        self
-    }
-
-    /// Sends requests with your own `reqwest` client (its TLS, proxy and pool settings), built
-    /// with `.redirect(reqwest::redirect::Policy::none())`: an answer reached through a followed
-    /// redirect is refused unread. Timeouts and the body cap still apply per request; roots, a
-    /// proxy or a client certificate set here cannot be combined with it (`build` says so).
-    #[must_use]
-    pub fn http_client(mut self, client: session_core::http::reqwest::Client) -> Self {
-        self.http.client = Some(client);
-        self
-    }
+    session_core::http_option_methods!();
 
     /// Resumes a stored session token instead of logging in: the provider's first
     /// [`login`](session_core::SessionProvider::login) validates it with one keepAlive and, if

@@ -214,6 +214,44 @@ impl HttpOptions {
     }
 }
 
+/// Writes the builder methods every provider builder shares, for a builder with an
+/// [`HttpOptions`] field named `http`: `proxy`, `tls_backend` and `http_client`. Invoke it inside
+/// the builder's `impl` block: `session_core::http_option_methods!();`.
+#[macro_export]
+macro_rules! http_option_methods {
+    () => {
+        /// Sends every request to a non-loopback host through the proxy at `url` (`http://` or
+        /// `https://`; credentials in the URL become proxy basic auth). Loopback hosts are
+        /// always reached directly, and the `https://` rule still applies to every target.
+        /// Checked by `build`; see
+        /// [`HttpClientBuilder::proxy`]($crate::http::HttpClientBuilder::proxy).
+        #[must_use]
+        pub fn proxy(mut self, url: impl Into<String>) -> Self {
+            self.http.proxy = Some(url.into());
+            self
+        }
+
+        /// Chooses the TLS backend among those compiled in (default: the first of `rustls`,
+        /// `rustls-ring`, `native-tls`).
+        #[must_use]
+        pub fn tls_backend(mut self, backend: $crate::http::TlsBackend) -> Self {
+            self.http.tls_backend = Some(backend);
+            self
+        }
+
+        /// Sends requests with your own `reqwest` client (its TLS, proxy and pool settings),
+        /// built with `.redirect(reqwest::redirect::Policy::none())`: an answer reached through
+        /// a followed redirect is refused unread. Timeouts and the body cap still apply per
+        /// request; roots, a proxy or a client certificate set here cannot be combined with it
+        /// (`build` says so).
+        #[must_use]
+        pub fn http_client(mut self, client: $crate::http::reqwest::Client) -> Self {
+            self.http.client = Some(client);
+            self
+        }
+    };
+}
+
 /// Builds an [`HttpClient`].
 pub struct HttpClientBuilder {
     provider: &'static str,
