@@ -184,18 +184,40 @@ fn unpack(file: &Path, into: &Path) -> Result<(), String> {
 }
 
 fn machete() -> Result<(), String> {
-    if !has_cargo_subcommand("machete") {
-        cargo(&["install", "cargo-machete", "--locked"], &[])?;
+    let binary = match installed("cargo-machete") {
+        Some(path) => path,
+        None => {
+            cargo(&["install", "cargo-machete", "--locked"], &[])?;
+            installed("cargo-machete").ok_or("cargo-machete was installed but is not found")?
+        }
+    };
+    // Run directly: through `cargo machete` under `cargo xtask` it takes its own name for a path.
+    eprintln!("xtask: cargo-machete {}", root().display());
+    let status = Command::new(&binary)
+        .arg(root())
+        .status()
+        .map_err(|e| format!("running cargo-machete: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("cargo-machete found unused dependencies".into())
     }
-    cargo(&["machete"], &[])
 }
 
-fn has_cargo_subcommand(name: &str) -> bool {
-    on_path(&format!("cargo-{name}"))
-        || std::env::var_os("CARGO_HOME")
+/// Where an installed cargo tool is: on `PATH`, or in Cargo's `bin` folder.
+fn installed(name: &str) -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    on_path.or_else(|| {
+        std::env::var_os("CARGO_HOME")
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-            .is_some_and(|home| home.join("bin").join(format!("cargo-{name}")).is_file())
+            .map(|home| home.join("bin").join(name))
+            .filter(|p| p.is_file())
+    })
 }
 
 /// Makes sure the `openssl` command exists: the certificate tests make their legacy PKCS#12 and

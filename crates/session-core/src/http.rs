@@ -149,6 +149,8 @@ pub struct HttpOptions {
     pub root_pems: Vec<Vec<u8>>,
     /// A proxy for every request to a non-loopback host (see [`HttpClientBuilder::proxy`]).
     pub proxy: Option<String>,
+    /// Hosts reached directly although a proxy is set (see [`HttpClientBuilder::no_proxy`]).
+    pub no_proxy: Option<String>,
     /// The TLS backend (default [`TlsBackend::preferred`]).
     pub tls_backend: Option<TlsBackend>,
     /// A `reqwest` client to use instead of building one (see
@@ -165,6 +167,7 @@ impl fmt::Debug for HttpOptions {
             .field("root_pems", &self.root_pems.len())
             // A proxy URL may carry credentials.
             .field("proxy", &self.proxy.as_ref().map(|_| "[set]"))
+            .field("no_proxy", &self.no_proxy)
             .field("tls_backend", &self.tls_backend)
             .field("own_client", &self.client.is_some())
             .finish()
@@ -193,6 +196,9 @@ impl HttpOptions {
         }
         if let Some(proxy) = &self.proxy {
             b = b.proxy(proxy)?;
+        }
+        if let Some(hosts) = &self.no_proxy {
+            b = b.no_proxy(hosts);
         }
         if let Some(backend) = self.tls_backend {
             b = b.tls_backend(backend);
@@ -231,6 +237,23 @@ macro_rules! http_option_methods {
             self
         }
 
+        /// Hosts reached directly although a proxy is set (the `NO_PROXY` syntax: names,
+        /// `.suffix`, IPs, CIDR ranges; comma-separated); loopback hosts always are. See
+        /// [`HttpClientBuilder::no_proxy`]($crate::http::HttpClientBuilder::no_proxy).
+        #[must_use]
+        pub fn no_proxy(mut self, hosts: impl Into<String>) -> Self {
+            let hosts = hosts.into();
+            self.http.no_proxy = Some(match self.http.no_proxy.take() {
+                Some(mut list) => {
+                    list.push(',');
+                    list.push_str(&hosts);
+                    list
+                }
+                None => hosts,
+            });
+            self
+        }
+
         /// Chooses the TLS backend among those compiled in (default: the first of `rustls`,
         /// `rustls-ring`, `native-tls`).
         #[must_use]
@@ -264,6 +287,7 @@ pub struct HttpClientBuilder {
     identity: Option<crate::tls::Identity>,
     user_agent: HeaderValue,
     proxy: Option<Url>,
+    no_proxy: String,
     tls_backend: Option<TlsBackend>,
     gzip: bool,
     own_client: Option<reqwest::Client>,
@@ -393,6 +417,19 @@ impl HttpClientBuilder {
         Ok(self)
     }
 
+    /// Hosts reached directly although a [`proxy`](Self::proxy) is set, in the `NO_PROXY`
+    /// syntax: comma-separated host names (each also matching its subdomains; a leading `.` is
+    /// allowed), IP addresses and CIDR ranges (`10.0.0.0/8`). Loopback hosts are always direct.
+    /// Calls add to the list.
+    #[must_use]
+    pub fn no_proxy(mut self, hosts: &str) -> Self {
+        for host in hosts.split(',').map(str::trim).filter(|h| !h.is_empty()) {
+            self.no_proxy.push(',');
+            self.no_proxy.push_str(host);
+        }
+        self
+    }
+
     /// Chooses the TLS backend (default [`TlsBackend::preferred`]; only compiled backends exist).
     #[must_use]
     pub fn tls_backend(mut self, backend: TlsBackend) -> Self {
@@ -457,7 +494,10 @@ impl HttpClientBuilder {
                     Some(url) => builder.proxy(
                         reqwest::Proxy::all(url.as_str())
                             .map_err(|_| Error::configuration(provider, "invalid proxy url"))?
-                            .no_proxy(reqwest::NoProxy::from_string(LOOPBACK_NO_PROXY)),
+                            .no_proxy(reqwest::NoProxy::from_string(&format!(
+                                "{LOOPBACK_NO_PROXY}{}",
+                                self.no_proxy
+                            ))),
                     ),
                     None => builder.no_proxy(),
                 };
@@ -532,6 +572,7 @@ impl HttpClient {
                 env!("CARGO_PKG_VERSION")
             )),
             proxy: None,
+            no_proxy: String::new(),
             tls_backend: None,
             gzip: false,
             own_client: None,

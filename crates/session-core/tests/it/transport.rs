@@ -106,6 +106,36 @@ async fn loopback_hosts_bypass_the_proxy_and_refused_targets_send_nothing() {
     assert!(!format!("{options:?}").contains("proxy-pass"));
 }
 
+/// Hosts on the no-proxy list go direct: the proxy sees nothing, and the request fails on its
+/// own (no such host here) instead of through the proxy.
+#[tokio::test]
+async fn hosts_on_the_no_proxy_list_bypass_the_proxy() {
+    let (proxy, seen) = recording_proxy().await;
+    let mut options = HttpOptions::new();
+    options.proxy = Some(proxy);
+    options.no_proxy = Some(" .example.test , 10.0.0.0/8".into());
+    options.timeout = Some(Duration::from_secs(5));
+    let client = options.client("test").unwrap();
+    let e = client
+        .send(get("https://api.example.test/v1"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable, "{e:?}");
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "{:?}",
+        seen.lock().unwrap()
+    );
+    // A host not on the list still goes through the proxy.
+    let _ = client.send(get("https://other.invalid/v1")).await;
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(
+        seen[0].starts_with("CONNECT other.invalid:443 "),
+        "{seen:?}"
+    );
+}
+
 #[test]
 fn proxy_urls_are_checked() {
     for bad in [
