@@ -53,69 +53,19 @@ pub(crate) fn session_body(status: &str, error: &str) -> String {
 /// The password of the generated PKCS#12 fixtures and of the encrypted key.
 pub(crate) const P12_PW: &str = "FIXTURE-P12-PW";
 
-/// A file of the certificate fixtures, generated once per test run into a scratch folder (no
-/// key material is checked in): a throwaway [`TestPki`] client certificate (ECDSA P-256, PKCS#8)
-/// as `fixture.crt` / `fixture.key` / `fixture.der` / `fixture.pem`, and, made by the `openssl`
-/// command so a second implementation writes them, `fixture-encrypted.key` (encrypted PKCS#8),
-/// `fixture-modern.p12` (PBES2/AES-256-CBC, HMAC-SHA256), `fixture-legacy.p12` (`-legacy`:
-/// RC2-40 certificate bag, 3DES key bag, HMAC-SHA1) and an RSA-2048 certificate with a PKCS#1
-/// key (`fixture-rsa.crt` / `fixture-rsa.key`).
+/// A file of the certificate fixtures, generated once per test run into a scratch folder by
+/// [`write_certificate_fixtures`](session_core::test_util::write_certificate_fixtures) (no key
+/// material is checked in; the file names and formats are listed there).
 pub(crate) fn data(file: &str) -> PathBuf {
     static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     DIR.get_or_init(make_fixtures).join(file)
 }
 
 fn make_fixtures() -> PathBuf {
-    use session_core::test_util::openssl;
     let dir = scratch("fixtures");
     let pki = TestPki::new("session-betfair fixture");
-    let write = |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).unwrap();
-    write("fixture.crt", pki.client_cert_pem.as_bytes());
-    write("fixture.key", pki.client_key_pem.as_bytes());
-    write("fixture.der", pki.client_cert_der.as_ref());
-    write(
-        "fixture.pem",
-        format!("{}{}", pki.client_cert_pem, pki.client_key_pem).as_bytes(),
-    );
-    let pass = format!("pass:{P12_PW}");
-    let run = |args: &[&str]| {
-        openssl(&dir, args).unwrap_or_else(|e| panic!("making the certificate fixtures: {e}"))
-    };
-    run(&[
-        "pkcs8",
-        "-topk8",
-        "-v2",
-        "aes-256-cbc",
-        "-in",
-        "fixture.key",
-        "-out",
-        "fixture-encrypted.key",
-        "-passout",
-        &pass,
-    ]);
-    let p12 = |out: &str, extra: &[&str]| {
-        let mut args = vec![
-            "pkcs12",
-            "-export",
-            "-in",
-            "fixture.crt",
-            "-inkey",
-            "fixture.key",
-            "-out",
-            out,
-            "-passout",
-            &pass,
-        ];
-        args.extend_from_slice(extra);
-        run(&args);
-    };
-    p12("fixture-modern.p12", &[]);
-    p12("fixture-legacy.p12", &["-legacy"]);
-    let (rsa_crt, rsa_key) = pki
-        .openssl_rsa_pkcs1_client(&dir)
-        .unwrap_or_else(|e| panic!("making the RSA fixture: {e}"));
-    write("fixture-rsa.crt", rsa_crt.as_bytes());
-    write("fixture-rsa.key", rsa_key.as_bytes());
+    session_core::test_util::write_certificate_fixtures(&pki, &dir, P12_PW)
+        .unwrap_or_else(|e| panic!("making the certificate fixtures: {e}"));
     dir
 }
 

@@ -14,7 +14,7 @@ pub use fake::{FakeProvider, FakeRenewal, FakeSession};
 pub use leak::{
     LogCapture, assert_debug_clean, assert_error_clean, assert_no_secret, capture_logs,
 };
-pub use pki::{ClientCertificates, TestPki, openssl};
+pub use pki::{ClientCertificates, TestPki, openssl, write_certificate_fixtures};
 pub use server::{SimRequest, SimResponse, SimServer};
 
 #[cfg(not(any(feature = "rustls", feature = "rustls-ring")))]

@@ -211,6 +211,69 @@ fn server_crypto() -> Arc<rustls::crypto::CryptoProvider> {
         .expect("test-util is compiled with a rustls backend")
 }
 
+/// Writes a client certificate signed by `pki`'s CA into `dir` in every format a client
+/// certificate loader reads, for tests of such loaders:
+///
+/// | file | content |
+/// |---|---|
+/// | `fixture-ca.crt` | the CA certificate (the root a server trusts for these clients) |
+/// | `fixture.crt` / `fixture.key` / `fixture.der` / `fixture.pem` | `pki`'s client certificate (ECDSA P-256) and PKCS#8 key: PEM, PEM, DER certificate, both in one PEM |
+/// | `fixture-encrypted.key` | the key as encrypted PKCS#8 (AES-256-CBC, `password`) |
+/// | `fixture-modern.p12` | PKCS#12, PBES2/AES-256-CBC with an HMAC-SHA256 MAC (`password`) |
+/// | `fixture-legacy.p12` | PKCS#12 `-legacy`: RC2-40 certificate bag, 3DES key bag, HMAC-SHA1 MAC (`password`) |
+/// | `fixture-rsa.crt` / `fixture-rsa.key` | an RSA-2048 certificate with a PKCS#1 key |
+///
+/// Everything but the first four files is made by the `openssl` command (which must be on
+/// `PATH`), so a second implementation writes what the code under test reads.
+pub fn write_certificate_fixtures(pki: &TestPki, dir: &Path, password: &str) -> io::Result<()> {
+    let write = |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes);
+    write("fixture-ca.crt", pki.ca_pem.as_bytes())?;
+    write("fixture.crt", pki.client_cert_pem.as_bytes())?;
+    write("fixture.key", pki.client_key_pem.as_bytes())?;
+    write("fixture.der", pki.client_cert_der.as_ref())?;
+    write(
+        "fixture.pem",
+        format!("{}{}", pki.client_cert_pem, pki.client_key_pem).as_bytes(),
+    )?;
+    let pass = format!("pass:{password}");
+    openssl(
+        dir,
+        &[
+            "pkcs8",
+            "-topk8",
+            "-v2",
+            "aes-256-cbc",
+            "-in",
+            "fixture.key",
+            "-out",
+            "fixture-encrypted.key",
+            "-passout",
+            &pass,
+        ],
+    )?;
+    for (out, legacy) in [("fixture-modern.p12", false), ("fixture-legacy.p12", true)] {
+        let mut args = vec![
+            "pkcs12",
+            "-export",
+            "-in",
+            "fixture.crt",
+            "-inkey",
+            "fixture.key",
+            "-out",
+            out,
+            "-passout",
+            &pass,
+        ];
+        if legacy {
+            args.push("-legacy");
+        }
+        openssl(dir, &args)?;
+    }
+    let (rsa_crt, rsa_key) = pki.openssl_rsa_pkcs1_client(dir)?;
+    write("fixture-rsa.crt", rsa_crt.as_bytes())?;
+    write("fixture-rsa.key", rsa_key.as_bytes())
+}
+
 /// Runs `openssl args...` in `dir`; a missing command or a failure is an error naming it.
 pub fn openssl(dir: &Path, args: &[&str]) -> io::Result<()> {
     let out = Command::new("openssl")
