@@ -8,7 +8,15 @@ use session_redis::{ErrorKind, RedisSessionStore, SessionStore, StoredRecord, Te
 
 use crate::support::within;
 
+/// A fresh PKI. The Redis client's TLS uses rustls' process-wide provider; when the graph
+/// compiles two (this workspace with all features has `ring` and `aws-lc-rs`), the application
+/// picks one, as this test does first.
 fn pki() -> TestPki {
+    if let Some(provider) =
+        session_core::http::TlsBackend::preferred().and_then(|b| b.rustls_provider())
+    {
+        let _ = std::sync::Arc::unwrap_or_clone(provider).install_default();
+    }
     TestPki::new("session-redis")
 }
 
