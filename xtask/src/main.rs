@@ -9,10 +9,14 @@
 //! - `tidy`: the house rules, also run as a `#[test]` of this crate.
 //! - `man [DIR]`: the `sessions` man pages, generated from the CLI's clap definition
 //!   (default folder `target/man`).
+//! - `package`: every TLS backend builds, the user graphs in `tests/graphs/` run, `cargo
+//!   package --workspace`, the packaged crates' tests and examples build from the `.crate`
+//!   files, and `cargo machete` finds no unused dependency.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // A command-line tool reports on the terminal.
 
 mod man;
 mod oauth_server;
+mod package;
 mod redis_cluster;
 mod tidy;
 
@@ -26,8 +30,11 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("tidy") => tidy_cmd(),
         Some("man") => man::run(&args[1..]),
+        Some("package") => package::run(),
         _ => {
-            eprintln!("usage: cargo xtask <test|ci|tidy|man> [extra cargo test args | man folder]");
+            eprintln!(
+                "usage: cargo xtask <test|ci|tidy|man|package> [extra cargo test args | man folder]"
+            );
             return ExitCode::from(2);
         }
     };
@@ -69,6 +76,24 @@ pub(crate) fn on_path(program: &str) -> bool {
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
+/// Installs Debian `packages` with `apt-get` (after an `update`); false when `apt-get` is missing
+/// or fails.
+pub(crate) fn apt_install(packages: &[&str]) -> bool {
+    if !on_path("apt-get") {
+        return false;
+    }
+    let run = |args: &[&str]| {
+        Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let mut install = vec!["install", "-y", "-qq"];
+    install.extend(packages);
+    run(&["update", "-qq"]) && run(&install)
+}
+
 /// Makes sure a `redis-server` binary exists when a crate needs one.
 fn ensure_redis() -> Result<(), String> {
     if !root().join("crates/session-redis").exists() || std::env::var_os("REDIS_URL").is_some() {
@@ -78,7 +103,7 @@ fn ensure_redis() -> Result<(), String> {
         return Ok(());
     }
     eprintln!("xtask: redis-server not found; installing the redis-server package");
-    if redis_cluster::apt_install(&["redis-server"]) && on_path("redis-server") {
+    if apt_install(&["redis-server"]) && on_path("redis-server") {
         return Ok(());
     }
     Err(
@@ -92,6 +117,7 @@ fn test(extra: &[String]) -> Result<(), String> {
     ensure_redis()?;
     oauth_server::ensure_python()?;
     redis_cluster::ensure_cluster_tools()?;
+    package::ensure_openssl()?;
     let mut args = vec!["test", "--workspace", "--all-features"];
     args.extend(extra.iter().map(String::as_str));
     cargo(&args, &[])

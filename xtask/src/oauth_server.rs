@@ -5,7 +5,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::{on_path, root};
+use crate::root;
 
 fn python_with_venv() -> bool {
     Command::new("python3")
@@ -23,21 +23,8 @@ pub(crate) fn ensure_python() -> Result<(), String> {
         return Ok(());
     }
     eprintln!("xtask: python3 with venv not found; installing python3 and python3-venv");
-    if on_path("apt-get") {
-        let run = |args: &[&str]| {
-            Command::new("apt-get")
-                .args(args)
-                .env("DEBIAN_FRONTEND", "noninteractive")
-                .status()
-                .map(|s| s.success())
-                .unwrap_or(false)
-        };
-        if run(&["update", "-qq"])
-            && run(&["install", "-y", "-qq", "python3", "python3-venv"])
-            && python_with_venv()
-        {
-            return Ok(());
-        }
+    if crate::apt_install(&["python3", "python3-venv"]) && python_with_venv() {
+        return Ok(());
     }
     Err(
         "the OAuth server tests need python3 with the venv module: install it \

@@ -3,8 +3,6 @@
 //! `REDIS_URL` says, so both programs must be on `PATH`. Installs the Debian packages when they
 //! are missing and `apt-get` is available.
 
-use std::process::Command;
-
 use crate::{on_path, root};
 
 /// The programs the cluster tests run, and the Debian package of each.
@@ -31,7 +29,7 @@ pub(crate) fn ensure_cluster_tools() -> Result<(), String> {
         "xtask: the Redis Cluster tests need {}; installing",
         missing.join(", ")
     );
-    if apt_install(&missing) && PROGRAMS.iter().all(|(program, _)| on_path(program)) {
+    if crate::apt_install(&missing) && PROGRAMS.iter().all(|(program, _)| on_path(program)) {
         return Ok(());
     }
     Err(format!(
@@ -39,23 +37,4 @@ pub(crate) fn ensure_cluster_tools() -> Result<(), String> {
          (Debian/Ubuntu: apt-get install redis-server redis-tools)",
         missing.join(" ")
     ))
-}
-
-/// Installs Debian `packages` with `apt-get` (after an `update`); false when `apt-get` is missing
-/// or fails.
-pub(crate) fn apt_install(packages: &[&str]) -> bool {
-    if !on_path("apt-get") {
-        return false;
-    }
-    let run = |args: &[&str]| {
-        Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false)
-    };
-    let mut install = vec!["install", "-y", "-qq"];
-    install.extend(packages);
-    run(&["update", "-qq"]) && run(&install)
 }

@@ -396,6 +396,8 @@ impl BetfairBuilder {
         self
     }
 
+    session_core::http_option_methods!();
+
     /// Resumes a stored session token instead of logging in: the provider's first
     /// [`login`](session_core::SessionProvider::login) validates it with one keepAlive and, if
     /// Betfair no longer accepts it, logs in with the credentials (when configured). For
@@ -408,6 +410,12 @@ impl BetfairBuilder {
 
     fn http(&self, identity: Option<&ClientCertificate>) -> Result<HttpClient> {
         let mut b = self.http.builder(NAME)?;
+        if identity.is_some() && self.http.client.is_some() {
+            return Err(Error::configuration(
+                NAME,
+                "certificate login builds its own client with the certificate; an own http client cannot carry it",
+            ));
+        }
         if let Some(cert) = identity {
             let (chain, key) = cert.der();
             b = b.client_identity_der(chain, key);

@@ -372,6 +372,15 @@
 //!
 //! # Features
 //!
+//! - TLS, one of (forwarded to `session-core`; see its `http` module for the details):
+//!   `rustls` (default: rustls with `aws-lc-rs`, the provider `reqwest`'s own default uses, and
+//!   the operating system's roots), `rustls-ring` (rustls with `ring`, the operating system's
+//!   roots) or `native-tls` (the platform library and its trust store). No process-wide crypto
+//!   provider is installed or needed; `add_root_pem` adds roots on every backend. Builders also
+//!   take a proxy (`proxy`), a backend (`tls_backend`) and your own `reqwest` client
+//!   (`http_client`, built with `redirect::Policy::none()`).
+//! - `gzip` (default): the Accounts API asks for gzip answers (`Accept-Encoding: gzip`); the
+//!   body cap counts decoded bytes, so a compressed bomb stops at the cap.
 //! - `blocking`: `BlockingManager` and `BlockingKeepAlive` (re-exported from `session-core`), the
 //!   session manager for scripts and synchronous programs: the same single flight, freshness and
 //!   bans, run on one shared background thread.
@@ -487,7 +496,9 @@ pub use vendor::{
 };
 pub use wire::{is_session_rejection, session_rejection_code};
 
-pub use session_core::http::HttpResponse;
+/// The header map `Session::authenticate` fills (the `http` crate's).
+pub use http::HeaderMap;
+pub use session_core::http::{HttpResponse, TlsBackend};
 pub use session_core::{
     AccessToken, AppKey, ClientCredentials, ClientSecret, Clock, Error, ErrorKind, Event, Expiry,
     FileStore, Health, HttpFailure, KeepAlive, Lease, ManagerBuilder, MemoryStore, Password,
@@ -498,3 +509,9 @@ pub use session_core::{
 /// `time::format_description::well_known::Rfc3339` to print one).
 pub use time;
 pub use time::OffsetDateTime;
+
+/// The README's examples, compiled as doctests so the quick start stays true.
+#[cfg(doctest)]
+#[doc(test(attr(deny(warnings), allow(dead_code))))]
+#[doc = include_str!("../README.md")]
+mod readme {}

@@ -449,14 +449,11 @@ impl SessionProvider for BetfairProvider {
             "limited": session.limited,
             "method": method,
         });
-        let expires_at = match session.expiry {
-            Expiry::At(t) => Some(t),
-            Expiry::Unknown | Expiry::Never => None,
-        };
-        Some(PersistedSession {
-            state: SecretState::new(state.to_string()),
+        let expires_at = session.expiry.at();
+        Some(PersistedSession::new(
+            SecretState::new(state.to_string()),
             expires_at,
-        })
+        ))
     }
 
     /// Rebuilds a stored session. The token is only ever sent to this provider's own identity

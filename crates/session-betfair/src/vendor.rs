@@ -472,6 +472,21 @@ impl AccountsBuilder {
         self
     }
 
+    session_core::http_option_methods!();
+
+    /// The client: with the `gzip` feature (default) it asks for and decodes gzip answers, the
+    /// body cap counting decoded bytes; an own client decides for itself.
+    fn make_client(&self) -> Result<HttpClient> {
+        let builder = self.http.builder(NAME)?;
+        #[cfg(feature = "gzip")]
+        let builder = if self.http.client.is_none() {
+            builder.gzip(true)
+        } else {
+            builder
+        };
+        builder.build()
+    }
+
     /// Checks the URL and builds the client. No request is made.
     pub fn build(self) -> Result<AccountsClient> {
         let raw = self
@@ -491,7 +506,7 @@ impl AccountsBuilder {
         }
         Ok(AccountsClient {
             inner: Arc::new(ClientInner {
-                http: self.http.client(NAME)?,
+                http: self.make_client()?,
                 api,
                 transport: self.transport,
                 next_id: AtomicU64::new(1),

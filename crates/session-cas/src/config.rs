@@ -98,6 +98,7 @@ pub enum ExtendedPlacement {
 
 /// William Hill's `fields` / `include` / `exclude` query lists (comma-separated on the wire).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FieldSelection {
     /// An absolute list of fields to return (`fields=`).
     pub fields: Vec<String>,
@@ -433,6 +434,8 @@ impl CasConfig {
         self.http.root_pems.push(pem.into());
         self
     }
+
+    session_core::http_option_methods!();
 
     /// Builds the provider; fails with [`ErrorKind::Configuration`](session_core::ErrorKind)
     /// for a bad base URL, missing William Hill API credentials, `extended` with Apereo, or an

@@ -92,6 +92,13 @@
 //!
 //! # Features
 //!
+//! - TLS, one of (forwarded to `session-core`; see its `http` module for the details):
+//!   `rustls` (default: rustls with `aws-lc-rs`, the provider `reqwest`'s own default uses, and
+//!   the operating system's roots), `rustls-ring` (rustls with `ring`, the operating system's
+//!   roots) or `native-tls` (the platform library and its trust store). No process-wide crypto
+//!   provider is installed or needed; `add_root_pem` adds roots on every backend. Builders also
+//!   take a proxy (`proxy`), a backend (`tls_backend`) and your own `reqwest` client
+//!   (`http_client`, built with `redirect::Policy::none()`).
 //! - `blocking`: `BlockingManager` and `BlockingKeepAlive` (re-exported from `session-core`), the
 //!   session manager for scripts and synchronous programs: the same single flight, freshness and
 //!   bans, run on one shared background thread.
@@ -247,11 +254,13 @@ pub use config::{
     ExtendedEncoding, ExtendedPlacement, FieldSelection, Flavor, Lifetimes, Territory,
 };
 pub use error::is_target_not_established;
+/// The header map `Session::authenticate` fills (the `http` crate's).
+pub use http::HeaderMap;
 pub use provider::{CasProvider, CasSession};
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub use session_core::blocking::{BlockingKeepAlive, BlockingManager};
-pub use session_core::http::HttpResponse;
+pub use session_core::http::{HttpResponse, TlsBackend};
 #[cfg(feature = "middleware")]
 #[cfg_attr(docsrs, doc(cfg(feature = "middleware")))]
 pub use session_core::middleware::{Repeatable, SessionMiddleware};
@@ -264,3 +273,9 @@ pub use session_core::{
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use sim::{CasSim, CasSimBuilder, ResourceRejection, SimFailure, SimOp};
+
+/// The README's examples, compiled as doctests so the quick start stays true.
+#[cfg(doctest)]
+#[doc(test(attr(deny(warnings), allow(dead_code))))]
+#[doc = include_str!("../README.md")]
+mod readme {}

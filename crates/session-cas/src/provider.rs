@@ -533,10 +533,10 @@ impl SessionProvider for CasProvider {
             "idle_timeout": session.idle_timeout.map(|d| d.as_secs()),
             "temporary_password": session.temporary_password,
         });
-        Some(PersistedSession {
-            state: SecretState::new(state.to_string()),
-            expires_at: Some(session.deadline()),
-        })
+        Some(PersistedSession::new(
+            SecretState::new(state.to_string()),
+            Some(session.deadline()),
+        ))
     }
 
     fn restore(&self, persisted: &PersistedSession) -> Result<CasSession> {

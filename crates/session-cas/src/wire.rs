@@ -408,23 +408,20 @@ pub(crate) fn tgt_from_location(location: &str) -> Option<String> {
         .then_some(decoded)
 }
 
-/// Decodes `%XX` escapes (and nothing else: `+` stays `+` in a path).
+/// Decodes `%XX` escapes (and nothing else: `+` stays `+` in a path). A `%` not followed by two
+/// hex digits, or an escape that decodes to invalid UTF-8, is refused.
 fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
+    let well_formed = s
+        .split('%')
+        .skip(1)
+        .all(|after| after.bytes().take(2).filter(u8::is_ascii_hexdigit).count() == 2);
+    if !well_formed {
+        return None;
     }
-    String::from_utf8(out).ok()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .ok()
+        .map(|decoded| decoded.into_owned())
 }
 
 /// A plain-text ticket body: trimmed, non-empty, one token.

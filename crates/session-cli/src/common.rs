@@ -442,7 +442,8 @@ impl<P: SessionProvider> SessionProvider for CliProvider<P> {
                 logged_in_at: session.logged_in_at,
             }),
             Renewal::Extended(e) => Renewal::Extended(e),
-            Renewal::Unsupported => Renewal::Unsupported,
+            // Unsupported, or a kind of renewal this tool does not know.
+            _ => Renewal::Unsupported,
         })
     }
 
@@ -466,18 +467,17 @@ impl<P: SessionProvider> SessionProvider for CliProvider<P> {
             "logged_in_at": session.logged_in_at.map(unix_seconds),
             "state": p.state.expose_secret(),
         });
-        Some(PersistedSession {
-            state: SecretState::new(state.to_string()),
-            expires_at: p.expires_at,
-        })
+        Some(PersistedSession::new(
+            SecretState::new(state.to_string()),
+            p.expires_at,
+        ))
     }
 
     fn restore(&self, persisted: &PersistedSession) -> Result<Self::Session> {
         let u = unwrap_state(&persisted.state);
-        let inner = self.inner.restore(&PersistedSession {
-            state: u.state,
-            expires_at: persisted.expires_at,
-        })?;
+        let inner = self
+            .inner
+            .restore(&PersistedSession::new(u.state, persisted.expires_at))?;
         Ok(CliSession {
             inner,
             logged_in_at: u.logged_in_at,
@@ -801,13 +801,13 @@ impl<P: SessionProvider> Account<P> {
         let Some(session) = self.provider().persist(lease.session()) else {
             return Ok(());
         };
-        let record = StoredRecord {
-            key: self.provider().store_key(),
-            provider: self.name.to_owned(),
-            generation: lease.generation(),
-            session: Some(session),
-            banned_until: None,
-        };
+        let record = StoredRecord::new(
+            self.provider().store_key(),
+            self.name,
+            lease.generation(),
+            Some(session),
+            None,
+        );
         // Writes are fenced: take the lock for a generation the store accepts, as the manager
         // does.
         let lock = store.lock(&record.key, STORE_LOCK_TTL).await?;

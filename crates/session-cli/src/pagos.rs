@@ -255,10 +255,7 @@ fn persist_parts(
         "token": bearer,
         "token_expires_at": bearer_expires,
     });
-    PersistedSession {
-        state: SecretState::new(state.to_string()),
-        expires_at,
-    }
+    PersistedSession::new(SecretState::new(state.to_string()), expires_at)
 }
 
 /// What `persist` wrote.
@@ -559,20 +556,14 @@ mod tests {
             "v": 1, "session_id": "5e551d00-0000-4000-8000-000000000001",
             "token": "TOK", "token_expires_at": 1_000,
         });
-        let p = PersistedSession {
-            state: SecretState::new(state.to_string()),
-            expires_at: None,
-        };
+        let p = PersistedSession::new(SecretState::new(state.to_string()), None);
         let s = restore(&p, now).unwrap();
         assert!(s.token.is_none());
         assert_eq!(
             s.session_id.expose_secret(),
             "5e551d00-0000-4000-8000-000000000001"
         );
-        let bad = PersistedSession {
-            state: SecretState::new("{}"),
-            expires_at: None,
-        };
+        let bad = PersistedSession::new(SecretState::new("{}"), None);
         assert_eq!(
             restore(&bad, now).err().map(|e| e.kind()),
             Some(ErrorKind::Configuration)

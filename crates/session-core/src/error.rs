@@ -108,6 +108,13 @@ pub struct Error {
     inner: Arc<Inner>,
 }
 
+/// What an [`Error`] holds. `Display` (derived with `thiserror`) is one line,
+/// `provider: message[: code]`, and never more: the cause's text stays out of it. The cause is
+/// shared in an `Arc` (errors are cloned to every waiting caller), so [`Error`]'s
+/// `source()` is written by hand to hand out the cause itself, which then downcasts to its own
+/// type; a derived `#[source]` would hand out the `Arc`.
+#[derive(thiserror::Error)]
+#[error("{provider}: {message}{code}", code = CodeSuffix(.code.as_deref()))]
 struct Inner {
     kind: ErrorKind,
     provider: &'static str,
@@ -115,7 +122,19 @@ struct Inner {
     code: Option<String>,
     retry_after: Option<Duration>,
     http: Option<HttpFailure>,
-    source: Option<Arc<dyn StdError + Send + Sync>>,
+    cause: Option<Arc<dyn StdError + Send + Sync>>,
+}
+
+/// `: CODE` after the message when there is a code.
+struct CodeSuffix<'a>(Option<&'a str>);
+
+impl fmt::Display for CodeSuffix<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(code) => write!(f, ": {code}"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The longest upstream code kept; longer values are dropped as not being codes.
@@ -193,7 +212,7 @@ impl Error {
                 code: None,
                 retry_after: None,
                 http: None,
-                source: None,
+                cause: None,
             }),
         }
     }
@@ -247,7 +266,7 @@ impl Error {
         if Arc::get_mut(&mut self.inner).is_none() {
             self.inner = Arc::new(self.inner.clone_shallow());
         }
-        self.inner_mut().source = Some(Arc::new(source));
+        self.inner_mut().cause = Some(Arc::new(source));
         self
     }
 
@@ -297,49 +316,51 @@ impl Inner {
             code: self.code.clone(),
             retry_after: self.retry_after,
             http: self.http,
-            source: self.source.clone(),
+            cause: self.cause.clone(),
         }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.inner.provider, self.inner.message)?;
-        if let Some(code) = &self.inner.code {
-            write!(f, ": {code}")?;
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Debug for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("Error");
-        d.field("kind", &self.inner.kind)
-            .field("provider", &self.inner.provider)
-            .field("message", &self.inner.message);
-        if let Some(code) = &self.inner.code {
-            d.field("code", code);
-        }
-        if let Some(after) = &self.inner.retry_after {
-            d.field("retry_after", after);
-        }
-        if let Some(http) = &self.inner.http {
-            d.field("http", http);
-        }
-        if let Some(source) = &self.inner.source {
-            d.field("source", &format_args!("{source}"));
-        }
-        d.finish()
+        fmt::Display::fmt(&self.inner, f)
     }
 }
 
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         self.inner
-            .source
+            .cause
             .as_deref()
             .map(|s| s as &(dyn StdError + 'static))
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.inner, f)
+    }
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.kind)
+            .field("provider", &self.provider)
+            .field("message", &self.message);
+        if let Some(code) = &self.code {
+            d.field("code", code);
+        }
+        if let Some(after) = &self.retry_after {
+            d.field("retry_after", after);
+        }
+        if let Some(http) = &self.http {
+            d.field("http", http);
+        }
+        if let Some(source) = &self.cause {
+            d.field("source", &format_args!("{source}"));
+        }
+        d.finish()
     }
 }
 

@@ -6,12 +6,28 @@
 //! says otherwise. Providers build requests as plain [`http::Request`]s in pure functions and parse
 //! [`HttpResponse`]s; the I/O in between is [`HttpClient::send`].
 //!
-//! The transport is one `reqwest` client per provider with a `rustls` configuration built here
-//! (the `ring` provider, Mozilla's roots plus any [`add_root_pem`](HttpClientBuilder::add_root_pem),
-//! an optional client certificate), no proxy, no redirects and no decompression. Nothing here
-//! logs a URL, a header or a body, and no error carries one: `reqwest` errors are classified and
-//! dropped, never displayed, because they quote the URL, and URLs here can hold CAS tickets or a
+//! The transport is one `reqwest` client per provider, configured here: the TLS backend chosen by
+//! Cargo feature ([`TlsBackend`]: rustls with `aws-lc-rs` by default, rustls with `ring`, or
+//! native-tls), the backend's default roots plus any
+//! [`add_root_pem`](HttpClientBuilder::add_root_pem), an optional client certificate, no proxy
+//! unless one is set ([`HttpClientBuilder::proxy`]; loopback hosts are always reached directly),
+//! no redirects and no decompression unless asked for ([`HttpClientBuilder::gzip`]). A client of
+//! your own can be used instead ([`HttpClientBuilder::reqwest_client`]). Nothing here logs a URL,
+//! a header or a body, and no error carries one: `reqwest` errors are classified and dropped,
+//! never displayed, because they quote the URL, and URLs here can hold CAS tickets or a
 //! documented query-string password.
+//!
+//! # TLS backends and roots
+//!
+//! | backend (feature) | implementation | crypto | default roots |
+//! |---|---|---|---|
+//! | `rustls` (default) | rustls | `aws-lc-rs`, as `reqwest`'s own default | the operating system's, through `rustls-platform-verifier` |
+//! | `rustls-ring` | rustls | `ring` | the operating system's, through `rustls-platform-verifier` |
+//! | `native-tls` | OpenSSL / Secure Transport / SChannel | the platform's | the platform library's trust store |
+//!
+//! The rustls backends give `reqwest` a complete `rustls::ClientConfig` built with an explicit
+//! crypto provider: this crate never reads or installs a process-wide default provider, and it
+//! enables only the provider feature you chose.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -29,6 +45,13 @@ use url::Url;
 
 use crate::error::{Error, ErrorKind, HttpFailure, Result};
 use crate::timing;
+pub use crate::tls::TlsBackend;
+/// The `reqwest` this crate is built on, for [`HttpClientBuilder::reqwest_client`] without a
+/// dependency of your own (or to check yours is the same major version).
+pub use reqwest;
+
+/// Hosts that never go through a proxy: every loopback name and address.
+const LOOPBACK_NO_PROXY: &str = "localhost,127.0.0.0/8,::1";
 
 /// The default cap on a response body: 1 MiB, far above any session API's answer.
 pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
@@ -111,10 +134,11 @@ fn uri_is_loopback(uri: &Uri) -> bool {
     }
 }
 
-/// The HTTP options every provider builder offers, in one place: the loopback opt-out, timeouts
-/// and extra root certificates. Providers keep one of these and turn it into a client and a
-/// checked base URL.
+/// The HTTP options every provider builder offers, in one place: the loopback opt-out, timeouts,
+/// extra root certificates, a proxy, the TLS backend and a client of the caller's own. Providers
+/// keep one of these and turn it into a client and a checked base URL.
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct HttpOptions {
     /// Allow `http://` to loopback hosts (tests, local simulators); other hosts need `https://`.
     pub allow_insecure_loopback: bool,
@@ -124,6 +148,15 @@ pub struct HttpOptions {
     pub connect_timeout: Option<Duration>,
     /// Extra trusted root certificates, PEM.
     pub root_pems: Vec<Vec<u8>>,
+    /// A proxy for every request to a non-loopback host (see [`HttpClientBuilder::proxy`]).
+    pub proxy: Option<String>,
+    /// Hosts reached directly although a proxy is set (see [`HttpClientBuilder::no_proxy`]).
+    pub no_proxy: Option<String>,
+    /// The TLS backend (default [`TlsBackend::preferred`]).
+    pub tls_backend: Option<TlsBackend>,
+    /// A `reqwest` client to use instead of building one (see
+    /// [`HttpClientBuilder::reqwest_client`]).
+    pub client: Option<reqwest::Client>,
 }
 
 impl fmt::Debug for HttpOptions {
@@ -133,11 +166,21 @@ impl fmt::Debug for HttpOptions {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("root_pems", &self.root_pems.len())
+            // A proxy URL may carry credentials.
+            .field("proxy", &self.proxy.as_ref().map(|_| "[set]"))
+            .field("no_proxy", &self.no_proxy)
+            .field("tls_backend", &self.tls_backend)
+            .field("own_client", &self.client.is_some())
             .finish()
     }
 }
 
 impl HttpOptions {
+    /// Options with every default: `https://` only, 30 s timeouts, default roots, no proxy.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
     /// A client builder with these options applied, for callers that add more (a client
     /// certificate, a body cap).
     pub fn builder(&self, provider: &'static str) -> Result<HttpClientBuilder> {
@@ -151,6 +194,18 @@ impl HttpOptions {
         }
         for pem in &self.root_pems {
             b = b.add_root_pem(pem)?;
+        }
+        if let Some(proxy) = &self.proxy {
+            b = b.proxy(proxy)?;
+        }
+        if let Some(hosts) = &self.no_proxy {
+            b = b.no_proxy(hosts);
+        }
+        if let Some(backend) = self.tls_backend {
+            b = b.tls_backend(backend);
+        }
+        if let Some(client) = &self.client {
+            b = b.reqwest_client(client.clone());
         }
         Ok(b)
     }
@@ -166,6 +221,61 @@ impl HttpOptions {
     }
 }
 
+/// Writes the builder methods every provider builder shares, for a builder with an
+/// [`HttpOptions`] field named `http`: `proxy`, `tls_backend` and `http_client`. Invoke it inside
+/// the builder's `impl` block: `session_core::http_option_methods!();`.
+#[macro_export]
+macro_rules! http_option_methods {
+    () => {
+        /// Sends every request to a non-loopback host through the proxy at `url` (`http://` or
+        /// `https://`; credentials in the URL become proxy basic auth). Loopback hosts are
+        /// always reached directly, and the `https://` rule still applies to every target.
+        /// Checked by `build`; see
+        /// [`HttpClientBuilder::proxy`]($crate::http::HttpClientBuilder::proxy).
+        #[must_use]
+        pub fn proxy(mut self, url: impl Into<String>) -> Self {
+            self.http.proxy = Some(url.into());
+            self
+        }
+
+        /// Hosts reached directly although a proxy is set (the `NO_PROXY` syntax: names,
+        /// `.suffix`, IPs, CIDR ranges; comma-separated); loopback hosts always are. See
+        /// [`HttpClientBuilder::no_proxy`]($crate::http::HttpClientBuilder::no_proxy).
+        #[must_use]
+        pub fn no_proxy(mut self, hosts: impl Into<String>) -> Self {
+            let hosts = hosts.into();
+            self.http.no_proxy = Some(match self.http.no_proxy.take() {
+                Some(mut list) => {
+                    list.push(',');
+                    list.push_str(&hosts);
+                    list
+                }
+                None => hosts,
+            });
+            self
+        }
+
+        /// Chooses the TLS backend among those compiled in (default: the first of `rustls`,
+        /// `rustls-ring`, `native-tls`).
+        #[must_use]
+        pub fn tls_backend(mut self, backend: $crate::http::TlsBackend) -> Self {
+            self.http.tls_backend = Some(backend);
+            self
+        }
+
+        /// Sends requests with your own `reqwest` client (its TLS, proxy and pool settings),
+        /// built with `.redirect(reqwest::redirect::Policy::none())`: an answer reached through
+        /// a followed redirect is refused unread. Timeouts and the body cap still apply per
+        /// request; roots, a proxy or a client certificate set here cannot be combined with it
+        /// (`build` says so).
+        #[must_use]
+        pub fn http_client(mut self, client: $crate::http::reqwest::Client) -> Self {
+            self.http.client = Some(client);
+            self
+        }
+    };
+}
+
 /// Builds an [`HttpClient`].
 pub struct HttpClientBuilder {
     provider: &'static str,
@@ -175,8 +285,13 @@ pub struct HttpClientBuilder {
     max_body: usize,
     allow_insecure_loopback: bool,
     extra_roots: Vec<CertificateDer<'static>>,
-    identity: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+    identity: Option<crate::tls::Identity>,
     user_agent: HeaderValue,
+    proxy: Option<Url>,
+    no_proxy: String,
+    tls_backend: Option<TlsBackend>,
+    gzip: bool,
+    own_client: Option<reqwest::Client>,
 }
 
 impl fmt::Debug for HttpClientBuilder {
@@ -190,6 +305,10 @@ impl fmt::Debug for HttpClientBuilder {
             .field("allow_insecure_loopback", &self.allow_insecure_loopback)
             .field("extra_roots", &self.extra_roots.len())
             .field("client_identity", &self.identity.is_some())
+            .field("proxy", &self.proxy.as_ref().map(|_| "[set]"))
+            .field("tls_backend", &self.tls_backend)
+            .field("gzip", &self.gzip)
+            .field("own_client", &self.own_client.is_some())
             .finish()
     }
 }
@@ -231,7 +350,8 @@ impl HttpClientBuilder {
         self
     }
 
-    /// Also trusts the root certificates in `pem` (in addition to the bundled Mozilla roots).
+    /// Also trusts the root certificates in `pem`, in addition to the backend's default roots
+    /// (the operating system's; see [`TlsBackend`]).
     pub fn add_root_pem(mut self, pem: &[u8]) -> Result<Self> {
         let mut found = false;
         for cert in CertificateDer::pem_slice_iter(pem) {
@@ -278,37 +398,124 @@ impl HttpClientBuilder {
         self
     }
 
+    /// Sends every request to a non-loopback host through the proxy at `url` (`http://` or
+    /// `https://`, credentials in the URL are sent as proxy basic auth). Loopback hosts
+    /// (`localhost`, 127.0.0.0/8, `::1`) are always reached directly, and the target rules
+    /// (`https://` only, `http://` only to loopback with the opt-out) still apply to every
+    /// request, so a refused target sends nothing, not even to the proxy. Without this no proxy
+    /// is used, whatever the environment says (`HTTPS_PROXY` and the like are for applications
+    /// to read and pass here).
+    pub fn proxy(mut self, url: &str) -> Result<Self> {
+        let parsed = Url::parse(url)
+            .map_err(|_| Error::configuration(self.provider, "invalid proxy url"))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+            return Err(Error::configuration(
+                self.provider,
+                "proxy url must be http:// or https:// with a host",
+            ));
+        }
+        self.proxy = Some(parsed);
+        Ok(self)
+    }
+
+    /// Hosts reached directly although a [`proxy`](Self::proxy) is set, in the `NO_PROXY`
+    /// syntax: comma-separated host names (each also matching its subdomains; a leading `.` is
+    /// allowed), IP addresses and CIDR ranges (`10.0.0.0/8`). Loopback hosts are always direct.
+    /// Calls add to the list.
+    #[must_use]
+    pub fn no_proxy(mut self, hosts: &str) -> Self {
+        for host in hosts.split(',').map(str::trim).filter(|h| !h.is_empty()) {
+            self.no_proxy.push(',');
+            self.no_proxy.push_str(host);
+        }
+        self
+    }
+
+    /// Chooses the TLS backend (default [`TlsBackend::preferred`]; only compiled backends exist).
+    #[must_use]
+    pub fn tls_backend(mut self, backend: TlsBackend) -> Self {
+        self.tls_backend = Some(backend);
+        self
+    }
+
+    /// Sends `Accept-Encoding: gzip` and decodes gzip answers (feature `gzip`). The body cap
+    /// applies to the decoded size, so a small compressed body that inflates past it is
+    /// refused with [`HttpFailure::BodyTooLarge`] once the cap is reached.
+    #[cfg(feature = "gzip")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "gzip")))]
+    #[must_use]
+    pub fn gzip(mut self, enable: bool) -> Self {
+        self.gzip = enable;
+        self
+    }
+
+    /// Uses `client` instead of building one: its TLS, proxy, pool and decompression settings
+    /// apply. Timeouts, the body cap, the `https://` rule and the headers added here stay per
+    /// request. Build it with `redirect(reqwest::redirect::Policy::none())`: redirects are
+    /// per client in `reqwest`, and a followed 307 resends a body (a password) to whatever host
+    /// the answer names. Every response's URL is checked against the request's, and an answer
+    /// that arrived through a followed redirect is refused unread ([`HttpFailure::Redirect`]).
+    ///
+    /// Roots, a client certificate, a proxy, gzip or a TLS backend cannot be combined with a
+    /// client of your own: [`build`](Self::build) refuses them (set them on your client).
+    #[must_use]
+    pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
+        self.own_client = Some(client);
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<HttpClient> {
         let provider = self.provider;
-        let crypto = Arc::new(rustls::crypto::ring::default_provider());
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        for cert in self.extra_roots {
-            roots
-                .add(cert)
-                .map_err(|_| Error::configuration(provider, "unusable root certificate"))?;
-        }
-        let builder = rustls::ClientConfig::builder_with_provider(crypto)
-            .with_safe_default_protocol_versions()
-            .map_err(|_| Error::configuration(provider, "tls setup failed"))?
-            .with_root_certificates(roots);
-        let tls = match self.identity {
-            Some((certs, key)) => builder.with_client_auth_cert(certs, key).map_err(|_| {
-                Error::configuration(provider, "unusable client certificate or key")
-            })?,
-            None => builder.with_no_client_auth(),
+        let client = match self.own_client {
+            Some(client) => {
+                if !self.extra_roots.is_empty()
+                    || self.identity.is_some()
+                    || self.proxy.is_some()
+                    || self.tls_backend.is_some()
+                    || self.gzip
+                {
+                    return Err(Error::configuration(
+                        provider,
+                        "roots, client certificates, proxies, gzip and the tls backend are set on a supplied reqwest client, not here",
+                    ));
+                }
+                client
+            }
+            None => {
+                let builder = reqwest::Client::builder()
+                    // The read and total timeouts are applied around each await in `send`.
+                    .connect_timeout(self.connect_timeout)
+                    .redirect(reqwest::redirect::Policy::none())
+                    .tcp_nodelay(true)
+                    .pool_idle_timeout(Duration::from_secs(60));
+                #[cfg(feature = "gzip")]
+                let builder = builder.gzip(self.gzip);
+                let builder = match self.proxy {
+                    Some(url) => builder.proxy(
+                        reqwest::Proxy::all(url.as_str())
+                            .map_err(|_| Error::configuration(provider, "invalid proxy url"))?
+                            .no_proxy(reqwest::NoProxy::from_string(&format!(
+                                "{LOOPBACK_NO_PROXY}{}",
+                                self.no_proxy
+                            ))),
+                    ),
+                    None => builder.no_proxy(),
+                };
+                let backend = self
+                    .tls_backend
+                    .or_else(TlsBackend::preferred)
+                    .ok_or_else(|| {
+                        Error::configuration(
+                            provider,
+                            "no tls backend compiled in: enable the rustls, rustls-ring or native-tls feature",
+                        )
+                    })?;
+                crate::tls::configure(provider, builder, backend, self.extra_roots, self.identity)?
+                    .build()
+                    .map_err(|_| Error::configuration(provider, "http client setup failed"))?
+            }
         };
-        let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            // The read and total timeouts are applied around each await in `send`.
-            .connect_timeout(self.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .tcp_nodelay(true)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|_| Error::configuration(provider, "http client setup failed"))?;
         Ok(HttpClient {
             inner: Arc::new(ClientInner {
                 provider,
@@ -365,6 +572,11 @@ impl HttpClient {
                 "session-clients/",
                 env!("CARGO_PKG_VERSION")
             )),
+            proxy: None,
+            no_proxy: String::new(),
+            tls_backend: None,
+            gzip: false,
+            own_client: None,
         }
     }
 
@@ -418,6 +630,7 @@ impl HttpClient {
     }
 
     async fn exchange(&self, request: reqwest::Request) -> Result<HttpResponse> {
+        let sent_to = request.url().clone();
         let mut response =
             match tokio::time::timeout(self.inner.read_timeout, self.inner.client.execute(request))
                 .await
@@ -433,7 +646,9 @@ impl HttpClient {
                 Ok(Ok(r)) => r,
             };
         let status = response.status();
-        if matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
+        // A client of the caller's own may follow redirects: an answer from another URL is
+        // refused before its body is read.
+        if matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) || response.url() != &sent_to {
             return Err(self.err(
                 ErrorKind::UnexpectedResponse,
                 "redirect not followed",
@@ -497,7 +712,7 @@ impl HttpClient {
     fn transport_error(&self, e: &reqwest::Error) -> Error {
         let (mut tls, mut timed_out) = (false, false);
         visit_causes(e, &mut |cause| {
-            tls |= cause.is::<rustls::Error>();
+            tls |= crate::tls::is_tls_error(cause);
             timed_out |= cause
                 .downcast_ref::<std::io::Error>()
                 .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut);

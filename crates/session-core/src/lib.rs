@@ -90,12 +90,24 @@
 //! - `test-util`: the [`test_util`] kit — `ManualClock`, a loopback simulator server, a scripted
 //!   provider, the leak harness, the provider conformance suite and the store conformance suite.
 //!
-//! TLS: this crate enables `reqwest`'s `rustls-no-provider` feature and hands each of its clients
-//! an explicit `ring` configuration, so no C crypto library is built. Cargo unifies features, so
-//! if your application also builds its own `reqwest::Client` and did not enable a `reqwest` TLS
-//! feature of its own (the default `rustls` feature brings `aws-lc-rs`), that client needs a
-//! process-wide provider: call `rustls::crypto::ring::default_provider().install_default()` once
-//! at start-up.
+//! - TLS backends (one is needed to make HTTPS requests; building a client without one is a
+//!   configuration error):
+//!   - `rustls` (default): rustls with `aws-lc-rs`, the provider `reqwest`'s own default TLS
+//!     uses, so a graph that also has default `reqwest` compiles one provider; the operating
+//!     system's roots through `rustls-platform-verifier`, as `reqwest` does.
+//!   - `rustls-ring`: rustls with `ring` (no aws-lc build); the operating system's roots.
+//!     `reqwest` is then built with `rustls-no-provider`: a `reqwest::Client` your application
+//!     builds itself, without a TLS feature of its own, needs a provider
+//!     (`tls_backend_preconfigured`, or a process-wide default you install).
+//!   - `native-tls`: the platform library (OpenSSL, Secure Transport, SChannel) and its trust
+//!     store. Enabling it also makes it `reqwest`'s default backend for your own clients.
+//!
+//!   Roots added with `add_root_pem` are trusted in addition to the default ones on every
+//!   backend; client certificates work on every backend. Each client is handed its crypto
+//!   provider explicitly: this crate never reads or installs a process-wide default provider,
+//!   and enables only the rustls provider feature you chose. See [`http::TlsBackend`].
+//! - `gzip`: [`http::HttpClientBuilder::gzip`] asks for gzip and decodes it; the body cap counts
+//!   decoded bytes.
 //!
 //! # Metrics (feature `metrics`)
 //!
@@ -153,10 +165,11 @@
 //! - Secret headers are marked sensitive ([`sensitive_value`]).
 //! - [`Error`]'s `Display` and `Debug` never hold a body, a URL, a serde message or a secret;
 //!   upstream codes are kept only when they look like codes.
-//! - The HTTP layer ([`http`]) is one `reqwest` client per provider with its own `rustls`
-//!   configuration (`ring`, Mozilla's roots): redirects are never followed, only `https://` is
-//!   accepted (an opt-out exists for loopback hosts only), bodies are capped, timeouts are always
-//!   set and no proxy is used. It logs no URL, header or body, and `reqwest` errors (whose
+//! - The HTTP layer ([`http`]) is one `reqwest` client per provider with its own TLS
+//!   configuration (see the features above): redirects are never followed (and a caller's own
+//!   client that follows one has the answer refused unread), only `https://` is accepted (an
+//!   opt-out exists for loopback hosts only), bodies are capped, timeouts are always set, and no
+//!   proxy is used unless one is configured (never for loopback hosts). It logs no URL, header or body, and `reqwest` errors (whose
 //!   `Display` quotes the URL) are classified into this crate's [`Error`] and dropped: URLs here
 //!   can hold CAS tickets or a documented query-string password. The test kit's leak harness
 //!   captures `tracing` and `log` output at TRACE to prove it.
@@ -216,7 +229,10 @@ mod store;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 pub mod timing;
+mod tls;
 
+/// The header map sessions fill (the `http` crate's), re-exported so one dependency is enough.
+pub use ::http::HeaderMap;
 pub use clock::{BoxFuture, Clock, SystemClock, Timer};
 pub use error::{Error, ErrorKind, HttpFailure, Result, UpstreamText, looks_like_code};
 pub use manager::{Event, Health, KeepAlive, Lease, ManagerBuilder, SessionManager};
@@ -236,3 +252,9 @@ pub mod __private {
     pub use secrecy::{ExposeSecret, SecretString};
     pub use serde;
 }
+
+/// The README's examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc(test(attr(deny(warnings), allow(dead_code))))]
+#[doc = include_str!("../README.md")]
+mod readme {}

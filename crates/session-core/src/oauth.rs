@@ -31,6 +31,7 @@ use std::sync::Arc;
 
 /// Where token request parameters travel.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Placement {
     /// In the URL's query string with an empty body (as Seaware documents it). URLs built this way
     /// hold secrets; this workspace never logs or displays them.
@@ -42,6 +43,7 @@ pub enum Placement {
 
 /// How the client authenticates to the token endpoint.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ClientAuth {
     /// `client_id` and `client_secret` as parameters (beside the grant's own).
     #[default]
@@ -52,6 +54,7 @@ pub enum ClientAuth {
 
 /// An OAuth grant and its parameters.
 #[derive(Clone, Copy)]
+#[non_exhaustive]
 pub enum Grant<'a> {
     /// `grant_type=password`.
     Password {
@@ -93,6 +96,7 @@ impl Grant<'_> {
 
 /// A token request, built without I/O by [`TokenRequest::build`].
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct TokenRequest<'a> {
     /// The token endpoint.
     pub url: &'a Url,
@@ -185,33 +189,11 @@ fn basic_auth_value(client: &ClientCredentials) -> String {
     let id = form_encode([("", client.client_id.as_str())]);
     let secret = form_encode([("", client.client_secret.expose_secret())]);
     let raw = format!("{}:{}", &id[1..], &secret[1..]);
-    format!("Basic {}", base64_encode(raw.as_bytes()))
-}
-
-fn base64_encode(input: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        out.push(T[(n >> 18) as usize & 63] as char);
-        out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 {
-            T[(n >> 6) as usize & 63] as char
-        } else {
-            '='
-        });
-        out.push(if chunk.len() > 2 {
-            T[n as usize & 63] as char
-        } else {
-            '='
-        });
-    }
-    out
+    use base64::Engine as _;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw.as_bytes())
+    )
 }
 
 /// Deserializes a number of seconds sent as a number or a string (`900`, `"900"`, `900.0`).
@@ -241,6 +223,7 @@ pub fn lenient_seconds<'de, D: Deserializer<'de>>(
 
 /// A successful token response.
 #[derive(Deserialize)]
+#[non_exhaustive]
 pub struct TokenResponse {
     /// The access token.
     #[serde(alias = "accessToken")]
@@ -422,6 +405,7 @@ pub fn parse_token_response_placed(
 
 /// An OAuth bearer session: access token, optional refresh token, expiry.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct OAuthSession {
     /// The access token.
     pub access_token: AccessToken,
@@ -434,6 +418,21 @@ pub struct OAuthSession {
 }
 
 impl OAuthSession {
+    /// A session from its parts.
+    pub fn new(
+        access_token: AccessToken,
+        refresh_token: Option<RefreshToken>,
+        scope: Option<String>,
+        expiry: Expiry,
+    ) -> Self {
+        Self {
+            access_token,
+            refresh_token,
+            scope,
+            expiry,
+        }
+    }
+
     /// Builds a session from a token response received at `now`; `default_ttl` applies when the
     /// response has no `expires_in`.
     pub fn from_response(response: TokenResponse, now: SystemTime, default_ttl: Duration) -> Self {
@@ -453,10 +452,7 @@ impl OAuthSession {
             "refresh_token": self.refresh_token.as_ref().map(|t| t.expose_secret()),
             "scope": self.scope,
         });
-        let expires_at = match self.expiry {
-            Expiry::At(t) => Some(t),
-            Expiry::Unknown | Expiry::Never => None,
-        };
+        let expires_at = self.expiry.at();
         PersistedSession {
             state: SecretState::new(state.to_string()),
             expires_at,

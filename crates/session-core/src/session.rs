@@ -21,6 +21,7 @@ pub trait Session: Send + Sync + 'static {
 
 /// When a session expires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Expiry {
     /// At this wall-clock time.
     At(SystemTime),
@@ -53,6 +54,14 @@ impl Expiry {
         }
     }
 
+    /// The known deadline: `Some` for [`Expiry::At`], `None` otherwise.
+    pub fn at(self) -> Option<SystemTime> {
+        match self {
+            Self::At(t) => Some(t),
+            Self::Unknown | Self::Never => None,
+        }
+    }
+
     /// The deadline, resolving [`Expiry::Unknown`] with `default_ttl` from `obtained`.
     pub fn resolve(self, obtained: SystemTime, default_ttl: Duration) -> Option<SystemTime> {
         match self {
@@ -77,6 +86,7 @@ impl Expiry {
 
 /// The outcome of [`SessionProvider::renew`](crate::SessionProvider::renew).
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Renewal<S> {
     /// The upstream issued a new session (for example a refreshed access token).
     Renewed(S),
@@ -165,11 +175,19 @@ secret_type! {
 /// A session in the form a [`SessionStore`](crate::SessionStore) keeps: the provider's secret
 /// state and the session's expiry.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct PersistedSession {
     /// The provider's own serialization of the session; secret.
     pub state: SecretState,
     /// When the session expires, as a wall-clock time (`None`: never).
     pub expires_at: Option<SystemTime>,
+}
+
+impl PersistedSession {
+    /// A persisted session from the provider's secret state and the expiry.
+    pub fn new(state: SecretState, expires_at: Option<SystemTime>) -> Self {
+        Self { state, expires_at }
+    }
 }
 
 #[cfg(test)]

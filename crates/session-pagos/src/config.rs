@@ -215,6 +215,8 @@ impl PagosConfig {
         self
     }
 
+    session_core::http_option_methods!();
+
     /// The clock used for every expiry (default [`SystemClock`]).
     #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {

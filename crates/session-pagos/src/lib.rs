@@ -58,6 +58,13 @@
 //!
 //! # Features
 //!
+//! - TLS, one of (forwarded to `session-core`; see its `http` module for the details):
+//!   `rustls` (default: rustls with `aws-lc-rs`, the provider `reqwest`'s own default uses, and
+//!   the operating system's roots), `rustls-ring` (rustls with `ring`, the operating system's
+//!   roots) or `native-tls` (the platform library and its trust store). No process-wide crypto
+//!   provider is installed or needed; `add_root_pem` adds roots on every backend. Builders also
+//!   take a proxy (`proxy`), a backend (`tls_backend`) and your own `reqwest` client
+//!   (`http_client`, built with `redirect::Policy::none()`).
 //! - `blocking`: `BlockingManager` and `BlockingKeepAlive` (re-exported from `session-core`), the
 //!   session manager for scripts and synchronous programs: the same single flight, freshness and
 //!   bans, run on one shared background thread.
@@ -206,11 +213,15 @@ mod wire;
 pub use client::PagosClient;
 pub use config::{DEFAULT_CLOSE_ON_DROP_TIMEOUT, DEFAULT_SESSION_TTL, PagosConfig, TokenSource};
 pub use error::{MAX_MESSAGE_CHARS, MAX_MESSAGES, PagosFailure};
+/// The header map `Session::authenticate` fills (the `http` crate's).
+pub use http::HeaderMap;
 pub use provider::PagosProvider;
+/// The `serde_json` crate, whose `Value` the Pagos calls take and return.
+pub use serde_json;
 pub use session::DedicatedSession;
 #[cfg(feature = "blocking")]
 pub use session_core::blocking::{BlockingKeepAlive, BlockingManager};
-pub use session_core::http::HttpResponse;
+pub use session_core::http::{HttpResponse, TlsBackend};
 #[cfg(feature = "middleware")]
 pub use session_core::middleware::{Repeatable, SessionMiddleware};
 pub use session_core::{
@@ -223,3 +234,9 @@ pub use session_core::{
 pub use sim::{PagosSim, PagosSimBuilder, SimFailure, SimOp};
 pub use token::{BearerSource, BearerToken, TokenManager, TokenProvider};
 pub use wire::CallResponse;
+
+/// The README's examples, compiled as doctests so the quick start stays true.
+#[cfg(doctest)]
+#[doc(test(attr(deny(warnings), allow(dead_code))))]
+#[doc = include_str!("../README.md")]
+mod readme {}

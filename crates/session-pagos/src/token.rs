@@ -231,13 +231,10 @@ where
             "access_token": session.token.expose_secret(),
             "renewable": session.renewable,
         });
-        Some(PersistedSession {
-            state: SecretState::new(state.to_string()),
-            expires_at: match session.expiry {
-                Expiry::At(t) => Some(t),
-                Expiry::Unknown | Expiry::Never => None,
-            },
-        })
+        Some(PersistedSession::new(
+            SecretState::new(state.to_string()),
+            session.expiry.at(),
+        ))
     }
 
     fn restore(&self, persisted: &PersistedSession) -> Result<BearerToken> {

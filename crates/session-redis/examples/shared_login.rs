@@ -48,15 +48,12 @@ impl SessionProvider for Demo {
     }
 
     fn persist(&self, session: &StaticToken) -> Option<PersistedSession> {
-        Some(PersistedSession {
-            state: SecretState::new(
+        Some(PersistedSession::new(
+            SecretState::new(
                 serde_json::json!({ "token": session.token().expose_secret() }).to_string(),
             ),
-            expires_at: match session.expiry() {
-                Expiry::At(t) => Some(t),
-                _ => None,
-            },
-        })
+            session.expiry().at(),
+        ))
     }
 
     fn restore(&self, persisted: &PersistedSession) -> Result<StaticToken> {

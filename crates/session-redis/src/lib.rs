@@ -152,7 +152,10 @@
 //! - **Connection password**: pass it with [`password`](RedisStoreBuilder::password) (a redacted
 //!   [`Password`]) or in the URL. `Debug` of the store and of the builder shows the URL with the
 //!   password replaced by `***` and without its query; errors never contain the URL.
-//! - **Transport**: with the `tls` feature, `rediss://` uses rustls (ring) with the webpki roots,
+//! - **Transport**: with the `tls` feature, `rediss://` uses rustls (`aws-lc-rs`, through
+//!   rustls' process-wide default provider, which the Redis client reads: if your graph also
+//!   compiles `ring`, for example through a provider crate's `rustls-ring` feature, install one
+//!   provider at start-up) with the webpki roots,
 //!   or only the roots you give (`RedisStoreBuilder::add_root_pem`, for a private CA), and can
 //!   present a client certificate (`RedisStoreBuilder::client_identity_pem`). Unverified TLS
 //!   (`#insecure`) is refused. Plain `redis://` sends the password in clear: use it on loopback
@@ -212,3 +215,9 @@ pub use session_core::{
     Clock, Error, ErrorKind, Event, Health, Lease, ManagerBuilder, Password, Result,
     SessionManager, SessionProvider, SessionStore, StoreLock, StoredRecord, SystemClock,
 };
+
+/// The README's examples, compiled as doctests so the quick start stays true.
+#[cfg(doctest)]
+#[doc(test(attr(deny(warnings), allow(dead_code))))]
+#[doc = include_str!("../README.md")]
+mod readme {}

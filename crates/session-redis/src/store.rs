@@ -539,16 +539,13 @@ mod tests {
     }
 
     fn record(expires: Option<SystemTime>, ban: Option<SystemTime>, session: bool) -> StoredRecord {
-        StoredRecord {
-            key: "k".into(),
-            provider: "p".into(),
-            generation: 1,
-            session: session.then(|| PersistedSession {
-                state: SecretState::new("{}"),
-                expires_at: expires,
-            }),
-            banned_until: ban,
-        }
+        StoredRecord::new(
+            "k",
+            "p",
+            1,
+            session.then(|| PersistedSession::new(SecretState::new("{}"), expires)),
+            ban,
+        )
     }
 
     const MARGIN: Duration = Duration::from_secs(5);

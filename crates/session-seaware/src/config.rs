@@ -345,6 +345,8 @@ impl SeawareBuilder {
         self
     }
 
+    session_core::http_option_methods!();
+
     /// The clock expiry is computed with (default [`SystemClock`]).
     #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {

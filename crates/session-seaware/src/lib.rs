@@ -74,6 +74,13 @@
 //!
 //! # Features
 //!
+//! - TLS, one of (forwarded to `session-core`; see its `http` module for the details):
+//!   `rustls` (default: rustls with `aws-lc-rs`, the provider `reqwest`'s own default uses, and
+//!   the operating system's roots), `rustls-ring` (rustls with `ring`, the operating system's
+//!   roots) or `native-tls` (the platform library and its trust store). No process-wide crypto
+//!   provider is installed or needed; `add_root_pem` adds roots on every backend. Builders also
+//!   take a proxy (`proxy`), a backend (`tls_backend`) and your own `reqwest` client
+//!   (`http_client`, built with `redirect::Policy::none()`).
 //! - `blocking`: `BlockingManager` and `BlockingKeepAlive` (re-exported from `session-core`), the
 //!   session manager for scripts and synchronous programs: the same single flight, freshness and
 //!   bans, run on one shared background thread.
@@ -209,10 +216,12 @@ pub use config::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TTL, ExtraHeaders, Gateway, RESAGENT,
     RenewalMode, SeawareBuilder, SessionMode, TRAVELAGENT,
 };
+/// The header map `Session::authenticate` fills (the `http` crate's).
+pub use http::HeaderMap;
 pub use provider::{LogoutOnDrop, SeawareProvider, SeawareSession, authorize};
 #[cfg(feature = "blocking")]
 pub use session_core::blocking::{BlockingKeepAlive, BlockingManager};
-pub use session_core::http::HttpResponse;
+pub use session_core::http::{HttpResponse, TlsBackend};
 #[cfg(feature = "middleware")]
 pub use session_core::middleware::{Repeatable, SessionMiddleware};
 pub use session_core::oauth::{ClientCredentialsProvider, OAuthSession, Placement};
@@ -227,3 +236,9 @@ pub use sim::{
     ExpiresIn, RejectionStyle, SIM_TOKEN_PREFIX, SeawareSim, SeawareSimBuilder, SimFault, SimOp,
 };
 pub use wire::{is_rejection, ota_session_expired};
+
+/// The README's examples, compiled as doctests so the quick start stays true.
+#[cfg(doctest)]
+#[doc(test(attr(deny(warnings), allow(dead_code))))]
+#[doc = include_str!("../README.md")]
+mod readme {}

@@ -425,14 +425,11 @@ impl SessionProvider for WebAppProvider {
             "vendor_client_id": session.vendor_client_id,
             "app_key": session.app_key.expose_secret(),
         });
-        let expires_at = match session.expiry {
-            Expiry::At(t) => Some(t),
-            Expiry::Unknown | Expiry::Never => None,
-        };
-        Some(PersistedSession {
-            state: SecretState::new(state.to_string()),
+        let expires_at = session.expiry.at();
+        Some(PersistedSession::new(
+            SecretState::new(state.to_string()),
             expires_at,
-        })
+        ))
     }
 
     fn restore(&self, persisted: &PersistedSession) -> Result<WebAppSession> {

@@ -17,8 +17,6 @@ use session_core::test_util::{
 
 use crate::support::*;
 
-const P12_PW: &str = "FIXTURE-P12-PW";
-
 fn cert_provider(
     cert: ClientCertificate,
     cert_url: &str,
@@ -46,14 +44,31 @@ fn every_pem_and_der_fixture_loads_and_makes_a_usable_client() {
         ClientCertificate::from_path(data("fixture.crt"), Some(&data("fixture.key")), None)
             .unwrap(),
         ClientCertificate::from_path(data("fixture.pem"), None, None).unwrap(),
+        // RSA-2048 with a PKCS#1 key (`BEGIN RSA PRIVATE KEY`).
+        ClientCertificate::from_files(data("fixture-rsa.crt"), data("fixture-rsa.key")).unwrap(),
     ]);
+    let text = std::fs::read_to_string(data("fixture-legacy.p12")).unwrap_or_default();
+    assert!(!text.contains("BEGIN"), "pkcs12 fixtures are DER");
 }
 
-/// OpenSSL-made PKCS#12 files: PBES2/AES-256 with an HMAC-SHA256 MAC, and `-legacy`
-/// (RC2-40 certificate bag, 3DES key bag, HMAC-SHA1 MAC).
+/// OpenSSL-made PKCS#12 files (generated for the run): PBES2/AES-256 with an HMAC-SHA256 MAC,
+/// and `-legacy` (RC2-40 certificate bag, 3DES key bag, HMAC-SHA1 MAC).
 #[cfg(feature = "pkcs12")]
 #[test]
 fn openssl_modern_and_legacy_pkcs12_fixtures_load() {
+    // The legacy file really is legacy: its key bag names pbeWithSHAAnd3-KeyTripleDES-CBC
+    // (1.2.840.113549.1.12.1.3), which the modern file does not use.
+    const TRIPLE_DES_OID: &[u8] = &[
+        0x06, 0x0a, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x01, 0x03,
+    ];
+    let has_3des = |name: &str| {
+        std::fs::read(data(name))
+            .unwrap()
+            .windows(TRIPLE_DES_OID.len())
+            .any(|w| w == TRIPLE_DES_OID)
+    };
+    assert!(has_3des("fixture-legacy.p12"));
+    assert!(!has_3des("fixture-modern.p12"));
     let pw = Password::new(P12_PW);
     assert_usable([
         ClientCertificate::from_pkcs12_file(data("fixture-modern.p12"), &pw).unwrap(),

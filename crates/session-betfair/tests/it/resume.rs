@@ -140,10 +140,8 @@ async fn sessions_persist_and_restore_without_secrets_in_debug() {
     );
     assert_eq!(restored.method(), LoginMethod::Interactive);
     assert_eq!(restored.identity_url(), provider.identity_url());
-    let bad = session_betfair::PersistedSession {
-        state: session_core::SecretState::new("not json"),
-        expires_at: None,
-    };
+    let bad =
+        session_betfair::PersistedSession::new(session_core::SecretState::new("not json"), None);
     assert_eq!(
         provider.restore(&bad).unwrap_err().kind(),
         ErrorKind::Configuration

@@ -50,11 +50,23 @@ pub(crate) fn session_body(status: &str, error: &str) -> String {
         .to_string()
 }
 
-/// The crate's test data folder.
+/// The password of the generated PKCS#12 fixtures and of the encrypted key.
+pub(crate) const P12_PW: &str = "FIXTURE-P12-PW";
+
+/// A file of the certificate fixtures, generated once per test run into a scratch folder by
+/// [`write_certificate_fixtures`](session_core::test_util::write_certificate_fixtures) (no key
+/// material is checked in; the file names and formats are listed there).
 pub(crate) fn data(file: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(file)
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(make_fixtures).join(file)
+}
+
+fn make_fixtures() -> PathBuf {
+    let dir = scratch("fixtures");
+    let pki = TestPki::new("session-betfair fixture");
+    session_core::test_util::write_certificate_fixtures(&pki, &dir, P12_PW)
+        .unwrap_or_else(|e| panic!("making the certificate fixtures: {e}"));
+    dir
 }
 
 /// A fresh test PKI (CA, `localhost` server certificate, client certificate) for mutual TLS.
@@ -135,12 +147,10 @@ pub(crate) fn restored_session(app_key: &str, token: &str) -> session_betfair::B
         .build()
         .unwrap();
     provider
-        .restore(&PersistedSession {
-            state: session_core::SecretState::new(
-                serde_json::json!({ "token": token }).to_string(),
-            ),
-            expires_at: None,
-        })
+        .restore(&PersistedSession::new(
+            session_core::SecretState::new(serde_json::json!({ "token": token }).to_string()),
+            None,
+        ))
         .unwrap()
 }
 

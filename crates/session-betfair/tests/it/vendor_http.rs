@@ -637,3 +637,69 @@ async fn the_client_refuses_insecure_urls_and_defaults_to_the_global_host() {
         .unwrap();
     assert_eq!(c.api_url().as_str(), "http://127.0.0.1:1/prefix/");
 }
+
+#[cfg(feature = "gzip")]
+fn gzipped(data: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap()
+}
+
+/// The Accounts API asks for gzip and reads a gzip answer; the login host is not asked.
+#[cfg(feature = "gzip")]
+#[tokio::test]
+async fn the_accounts_api_asks_for_gzip_and_decodes_it() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(RPC)
+                .header("accept-encoding", "gzip");
+            then.status(200)
+                .header("content-type", "application/json")
+                .header("content-encoding", "gzip")
+                .body(gzipped(
+                    rpc_ok(serde_json::json!("ABCD-EFGH-IJKL"), 1).as_bytes(),
+                ));
+        })
+        .await;
+    let vendor = restored_session(VENDOR_KEY, VENDOR_TOKEN);
+    let token = client(&server)
+        .get_application_subscription_token(&vendor, &SubscriptionTokenRequest::new())
+        .await
+        .unwrap();
+    assert_eq!(token.expose_secret(), "ABCD-EFGH-IJKL");
+    assert_eq!(mock.calls_async().await, 1);
+}
+
+/// A gzip bomb (16 MiB of JSON whitespace in about 16 KiB) stops at the 1 MiB cap on the
+/// decoded size: a typed error, not a 16 MiB buffer.
+#[cfg(feature = "gzip")]
+#[tokio::test]
+async fn a_gzip_bomb_from_the_accounts_api_stops_at_the_cap() {
+    let server = MockServer::start_async().await;
+    let mut bomb = vec![b' '; 16 * 1024 * 1024];
+    bomb.extend_from_slice(rpc_ok(serde_json::json!("X"), 1).as_bytes());
+    let body = gzipped(&bomb);
+    assert!(body.len() < 64 * 1024);
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(RPC);
+            then.status(200)
+                .header("content-type", "application/json")
+                .header("content-encoding", "gzip")
+                .body(body);
+        })
+        .await;
+    let vendor = restored_session(VENDOR_KEY, VENDOR_TOKEN);
+    let e = client(&server)
+        .get_application_subscription_token(&vendor, &SubscriptionTokenRequest::new())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::UnexpectedResponse, "{e:?}");
+    assert_eq!(
+        e.http_failure(),
+        Some(session_betfair::HttpFailure::BodyTooLarge)
+    );
+}

@@ -603,6 +603,14 @@ fn tgt_is_everything_after_v1_tickets_never_after_the_last_slash() {
         ("https://cas.example.org/cas/v1/tickets/", None),
         ("https://cas.example.org/cas/v1/other/TGT-7", None),
         ("https://cas.example.org/cas/v1/tickets/TGT-%zz", None),
+        ("https://cas.example.org/cas/v1/tickets/TGT-8%2", None),
+        ("https://cas.example.org/cas/v1/tickets/TGT-8%", None),
+        // %FF alone is not UTF-8; %C3%A9 is "é" and %25 a literal percent sign.
+        ("https://cas.example.org/cas/v1/tickets/TGT-9%FF", None),
+        (
+            "https://cas.example.org/cas/v1/tickets/TGT-10-%C3%A9%25",
+            Some("TGT-10-\u{e9}%"),
+        ),
     ];
     for (location, want) in cases {
         assert_eq!(tgt_from_location(location).as_deref(), want, "{location}");

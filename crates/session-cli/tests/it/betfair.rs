@@ -423,21 +423,33 @@ async fn vendor_commands_need_a_stored_session_and_report_accounts_errors() {
     .code(2);
 }
 
-/// A certificate fixture of `session-betfair` (self-signed, registered nowhere).
+/// A certificate fixture, generated once per run by the test kit (registered nowhere; no key
+/// material is checked in). Its client certificates chain to `fixture-ca.crt`.
 fn fixture(file: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../session-betfair/tests/data")
-        .join(file)
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("session-cli-fixtures-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        session_core::test_util::write_certificate_fixtures(
+            &TestPki::new("session-cli fixture"),
+            &dir,
+            P12_PASSWORD,
+        )
+        .unwrap_or_else(|e| panic!("making the certificate fixtures: {e}"));
+        dir
+    })
+    .join(file)
 }
 
 /// A simulator whose every endpoint is also served over TLS at `https://localhost:PORT/api/`.
 ///
 /// The server asks for a client certificate, accepts connections without one (keepAlive and
 /// logout), and trusts client certificates from `pki`'s CA or, when `trust_fixture`, the
-/// self-signed PKCS#12 fixture of `session-betfair`.
+/// fixtures' CA.
 async fn tls_sim(pki: &TestPki, trust_fixture: bool) -> (BetfairSim, String) {
     let extra_roots = if trust_fixture {
-        std::fs::read(fixture("fixture.crt")).unwrap()
+        std::fs::read(fixture("fixture-ca.crt")).unwrap()
     } else {
         Vec::new()
     };

@@ -38,6 +38,7 @@ fn oversized() -> Error {
 
 /// What a store keeps for one key.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct StoredRecord {
     /// The provider's [`store_key`](crate::SessionProvider::store_key).
     pub key: String,
@@ -52,6 +53,24 @@ pub struct StoredRecord {
 }
 
 impl StoredRecord {
+    /// A record for `key` and `provider` at `generation`, with the stored session (if any) and
+    /// the end of a rate-limit ban (if any).
+    pub fn new(
+        key: impl Into<String>,
+        provider: impl Into<String>,
+        generation: u64,
+        session: Option<PersistedSession>,
+        banned_until: Option<SystemTime>,
+    ) -> Self {
+        Self {
+            key: key.into(),
+            provider: provider.into(),
+            generation,
+            session,
+            banned_until,
+        }
+    }
+
     /// [`to_json`](Self::to_json), refused with an error of kind [`ErrorKind::Configuration`]
     /// when the result is larger than [`MAX_RECORD_BYTES`].
     pub fn to_bounded_json(&self) -> Result<SecretState> {

@@ -17,17 +17,34 @@ pub use leak::{
     ClosedSpan, LogCapture, assert_debug_clean, assert_error_clean, assert_no_secret, capture_logs,
     captured_spans,
 };
-pub use pki::{ClientCertificates, TestPki};
+pub use pki::{ClientCertificates, TestPki, openssl, write_certificate_fixtures};
 pub use server::{SimRequest, SimResponse, SimServer};
 pub use store_conformance::StoreFixture;
 
-/// A plain `reqwest::Client` for tests that exercise the middleware with a caller's own client.
+#[cfg(not(any(feature = "rustls", feature = "rustls-ring")))]
+compile_error!(
+    "the test kit's TLS server uses rustls: enable `rustls` or `rustls-ring` with `test-util`"
+);
+
+/// A plain `reqwest::Client` (redirects not followed, no proxy) for tests that exercise the
+/// middleware with a caller's own client. Its TLS uses the default [`TlsBackend`] with an
+/// explicit provider; no process-wide default provider is installed.
 ///
-/// This workspace builds `reqwest` without a bundled crypto provider (session-core gives its own
-/// clients an explicit `ring` configuration), so `reqwest::Client::new()` needs a process-wide
-/// default; this installs `ring` as that default if none is installed yet, then builds the client.
-/// Applications that enable `reqwest`'s default `rustls` feature need none of this.
+/// [`TlsBackend`]: crate::http::TlsBackend
 pub fn reqwest_client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
+    let builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy();
+    crate::tls::configure(
+        "test",
+        builder,
+        crate::http::TlsBackend::preferred().expect("test-util has a rustls backend"),
+        Vec::new(),
+        None,
+    )
+    .and_then(|b| {
+        b.build()
+            .map_err(|_| crate::Error::configuration("test", "http client setup failed"))
+    })
+    .expect("a reqwest client")
 }

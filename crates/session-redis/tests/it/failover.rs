@@ -295,13 +295,16 @@ async fn a_lock_held_past_the_managers_bound_does_not_block_callers() {
     let key = m.provider().store_key();
     assert!(other.load(&key).await.unwrap().is_none());
     // The holder's write is still accepted.
-    let record = StoredRecord {
-        key: key.clone(),
-        provider: "simhttp".into(),
-        generation: held.generation(),
-        session: None,
-        banned_until: Some(SystemClock.now() + Duration::from_secs(60)),
-    };
+    let record = StoredRecord::new(
+        key.clone(),
+        "simhttp",
+        held.generation(),
+        None,
+        Some(session_core::timing::after(
+            SystemClock.now(),
+            Duration::from_secs(60),
+        )),
+    );
     assert!(other.save(&key, &record, held.generation()).await.unwrap());
     held.release().await.unwrap();
 }

@@ -14,19 +14,19 @@ use crate::support::{raw, save, store, within};
 const KEY: &str = "simhttp:http://127.0.0.1:1/:account-1";
 
 fn record(generation: u64, clock: &ManualClock, token: &str) -> StoredRecord {
-    StoredRecord {
-        key: KEY.into(),
-        provider: "simhttp".into(),
+    StoredRecord::new(
+        KEY,
+        "simhttp",
         generation,
-        session: Some(PersistedSession {
-            state: SecretState::new(serde_json::json!({ "token": token }).to_string()),
-            expires_at: Some(session_core::timing::after(
+        Some(PersistedSession::new(
+            SecretState::new(serde_json::json!({ "token": token }).to_string()),
+            Some(session_core::timing::after(
                 clock.now(),
                 Duration::from_secs(900),
             )),
-        }),
-        banned_until: None,
-    }
+        )),
+        None,
+    )
 }
 
 fn token_of(r: &StoredRecord) -> String {
@@ -158,13 +158,16 @@ async fn a_ban_record_lives_until_the_ban_ends() {
     let clock = ManualClock::new();
     let prefix = redis.prefix("ban");
     let s = store(&redis, &prefix, clock.shared());
-    let ban = StoredRecord {
-        key: KEY.into(),
-        provider: "simhttp".into(),
-        generation: 0,
-        session: None,
-        banned_until: Some(clock.now() + Duration::from_secs(1200)),
-    };
+    let ban = StoredRecord::new(
+        KEY,
+        "simhttp",
+        0,
+        None,
+        Some(session_core::timing::after(
+            clock.now(),
+            Duration::from_secs(1200),
+        )),
+    );
     assert!(save(&s, KEY, &ban).await.unwrap());
     let mut c = raw(redis.url()).await;
     let pttl: i64 = c.pttl(s.record_key(KEY)).await.unwrap();

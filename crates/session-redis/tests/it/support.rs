@@ -205,13 +205,10 @@ impl SessionProvider for HttpLogin {
             "token": session.token.expose_secret(),
             "serial": session.serial,
         });
-        Some(PersistedSession {
-            state: SecretState::new(state.to_string()),
-            expires_at: match session.expiry {
-                Expiry::At(t) => Some(t),
-                _ => None,
-            },
-        })
+        Some(PersistedSession::new(
+            SecretState::new(state.to_string()),
+            session.expiry.at(),
+        ))
     }
 
     fn restore(&self, persisted: &PersistedSession) -> Result<SimSession> {

@@ -8,24 +8,32 @@ use session_redis::{ErrorKind, RedisSessionStore, SessionStore, StoredRecord, Te
 
 use crate::support::{save, within};
 
+/// A fresh PKI. The Redis client's TLS uses rustls' process-wide provider; when the graph
+/// compiles two (this workspace with all features has `ring` and `aws-lc-rs`), the application
+/// picks one, as this test does first.
 fn pki() -> TestPki {
+    if let Some(provider) =
+        session_core::http::TlsBackend::preferred().and_then(|b| b.rustls_provider())
+    {
+        let _ = std::sync::Arc::unwrap_or_clone(provider).install_default();
+    }
     TestPki::new("session-redis")
 }
 
 fn record(clock: &ManualClock) -> StoredRecord {
-    StoredRecord {
-        key: "k".into(),
-        provider: "p".into(),
-        generation: 1,
-        session: Some(PersistedSession {
-            state: SecretState::new("{}"),
-            expires_at: Some(session_core::timing::after(
+    StoredRecord::new(
+        "k",
+        "p",
+        1,
+        Some(PersistedSession::new(
+            SecretState::new("{}"),
+            Some(session_core::timing::after(
                 clock.now(),
                 Duration::from_secs(900),
             )),
-        }),
-        banned_until: None,
-    }
+        )),
+        None,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

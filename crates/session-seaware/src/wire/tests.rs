@@ -135,12 +135,12 @@ fn the_refresh_request_follows_the_placement() {
 
 #[test]
 fn logout_sends_the_bearer_in_a_sensitive_header_and_no_body() {
-    let session = OAuthSession {
-        access_token: AccessToken::new("89A67471-074A-48BF-9AC0-FE6F96EE6BAD"),
-        refresh_token: None,
-        scope: None,
-        expiry: Expiry::Never,
-    };
+    let session = OAuthSession::new(
+        AccessToken::new("89A67471-074A-48BF-9AC0-FE6F96EE6BAD"),
+        None,
+        None,
+        Expiry::Never,
+    );
     let req = logout_request(&logout_url(&base()), &session).unwrap();
     assert_eq!(req.method(), Method::POST);
     assert_eq!(

@@ -129,12 +129,12 @@ fn sessions_persist_and_restore_with_their_expiry() {
     let clock = ManualClock::new();
     let p = builder("https://h").clock(clock.shared()).build().unwrap();
     let at = clock.now() + Duration::from_secs(900);
-    let session = SeawareSession::from_oauth(OAuthSession {
-        access_token: AccessToken::new(TOKEN),
-        refresh_token: Some(RefreshToken::new(REFRESH)),
-        scope: Some("travelagent".into()),
-        expiry: Expiry::At(at),
-    });
+    let session = SeawareSession::from_oauth(OAuthSession::new(
+        AccessToken::new(TOKEN),
+        Some(RefreshToken::new(REFRESH)),
+        Some("travelagent".into()),
+        Expiry::At(at),
+    ));
     let stored = p.persist(&session).unwrap();
     assert!(!format!("{stored:?}").contains(TOKEN));
     let back = p.restore(&stored).unwrap();
@@ -142,10 +142,10 @@ fn sessions_persist_and_restore_with_their_expiry() {
     assert_eq!(back.refresh_token().unwrap().expose_secret(), REFRESH);
     assert_eq!(back.expiry(), Expiry::At(at));
     let e = p
-        .restore(&session_seaware::PersistedSession {
-            state: session_core::SecretState::new("garbage PW"),
-            expires_at: None,
-        })
+        .restore(&session_seaware::PersistedSession::new(
+            session_core::SecretState::new("garbage PW"),
+            None,
+        ))
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Configuration);
 }
@@ -159,12 +159,12 @@ fn debug_output_of_configuration_and_sessions_is_redacted() {
     let shown = format!("{p:?} {p:#?}");
     assert!(!shown.contains(PASSWORD) && !shown.contains(CLIENT_SECRET));
     assert!(shown.contains("JAMES"));
-    let s = SeawareSession::from_oauth(OAuthSession {
-        access_token: AccessToken::new(TOKEN),
-        refresh_token: Some(RefreshToken::new(REFRESH)),
-        scope: None,
-        expiry: Expiry::Never,
-    });
+    let s = SeawareSession::from_oauth(OAuthSession::new(
+        AccessToken::new(TOKEN),
+        Some(RefreshToken::new(REFRESH)),
+        None,
+        Expiry::Never,
+    ));
     let shown = format!("{s:?} {s:#?}");
     assert!(!shown.contains(TOKEN) && !shown.contains(REFRESH));
     assert_eq!(

@@ -1,0 +1,271 @@
+//! `cargo xtask package`: the checks that what is published works for a new user.
+//!
+//! 1. Every TLS backend feature builds on its own (`cargo check -p session-core` per feature set,
+//!    plus the tests of session-core with the non-default backends).
+//! 2. The user graphs in `tests/graphs/` (default `reqwest`; `reqwest` without default TLS; a
+//!    crate calling `rustls::ClientConfig::builder()`) each build alone and run against the
+//!    Betfair simulator.
+//! 3. `cargo package --workspace`, without the `publish = false` members.
+//! 4. The `.crate` files are unpacked into a scratch workspace whose crates are patched to one
+//!    another (they are not on crates.io yet), and every test and example is built from them
+//!    with all features: what a user downloads compiles, tests included.
+//! 5. `cargo machete` (installed on first use) finds dependencies nothing uses.
+//!
+//! Once a version is on crates.io, API compatibility is checked with
+//! `cargo install cargo-semver-checks --locked` and
+//! `cargo semver-checks check-release --workspace --baseline-version <last tag's version>` (or
+//! `--baseline-rev v<version>` against the git tag); run it before tagging a release.
+//!
+//! `ensure_openssl` makes sure the `openssl` command the certificate tests use exists.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{cargo, on_path, root};
+
+/// Backend feature sets session-core must build with, one `cargo check` each.
+const BACKENDS: &[&str] = &["rustls", "rustls-ring", "native-tls", "rustls-ring,gzip"];
+
+/// Workspace members with `publish = false`, left out of `cargo package`.
+const UNPUBLISHED: &[&str] = &["session-tests", "xtask"];
+
+/// The user graphs under `tests/graphs/`.
+const GRAPHS: &[&str] = &[
+    "default-reqwest",
+    "reqwest-no-default-tls",
+    "rustls-builder",
+];
+
+/// Runs every step; stops at the first failure.
+pub(crate) fn run() -> Result<(), String> {
+    ensure_openssl()?;
+    backends()?;
+    graphs()?;
+    // Stale `.crate` files from earlier runs would be checked as if just packaged.
+    if let Ok(entries) = std::fs::read_dir(target_dir().join("package")) {
+        for entry in entries.flatten() {
+            if entry.path().extension().is_some_and(|x| x == "crate") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    // Cargo packages `publish = false` members too unless told otherwise.
+    let mut args = vec!["package", "--workspace", "--allow-dirty"];
+    for unpublished in UNPUBLISHED {
+        args.extend(["--exclude", unpublished]);
+    }
+    cargo(&args, &[])?;
+    packaged_tests()?;
+    machete()
+}
+
+fn backends() -> Result<(), String> {
+    for features in BACKENDS {
+        cargo(
+            &[
+                "check",
+                "-p",
+                "session-core",
+                "--no-default-features",
+                "--features",
+                features,
+            ],
+            &[],
+        )?;
+    }
+    // The HTTPS tests run once per compiled backend; test-util needs a rustls backend for its
+    // TLS server, so native-tls is tested beside rustls-ring.
+    cargo(
+        &[
+            "test",
+            "-p",
+            "session-core",
+            "--no-default-features",
+            "--features",
+            "native-tls,rustls-ring,test-util,gzip",
+            "--test",
+            "it",
+            "--",
+            "tls::",
+            "transport::",
+        ],
+        &[],
+    )
+}
+
+fn graphs() -> Result<(), String> {
+    for graph in GRAPHS {
+        let manifest = root().join("tests/graphs").join(graph).join("Cargo.toml");
+        let manifest = manifest.to_string_lossy().into_owned();
+        cargo(&["test", "--manifest-path", &manifest], &[])?;
+    }
+    Ok(())
+}
+
+/// The target directory Cargo uses for this workspace.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+fn packaged_tests() -> Result<(), String> {
+    let package_dir = target_dir().join("package");
+    let mut crates: Vec<PathBuf> = std::fs::read_dir(&package_dir)
+        .map_err(|e| format!("reading {}: {e}", package_dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "crate"))
+        .collect();
+    crates.sort();
+    if crates.is_empty() {
+        return Err("cargo package made no .crate files".into());
+    }
+    let scratch = package_dir.join("unpacked");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)
+        .map_err(|e| format!("creating {}: {e}", scratch.display()))?;
+    let mut members = Vec::new();
+    let mut patches = String::new();
+    for file in &crates {
+        unpack(file, &scratch)?;
+        let dir = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".crate"))
+            .ok_or_else(|| format!("odd package name {}", file.display()))?
+            .to_owned();
+        let name = package_name(&dir);
+        patches.push_str(&format!("{name} = {{ path = \"{dir}\" }}\n"));
+        members.push(format!("\"{dir}\""));
+    }
+    let manifest = format!(
+        "# The published crates as downloaded, patched to one another.\n\
+         [workspace]\nresolver = \"3\"\nmembers = [{}]\n\n[patch.crates-io]\n{patches}",
+        members.join(", ")
+    );
+    std::fs::write(scratch.join("Cargo.toml"), manifest)
+        .map_err(|e| format!("writing the scratch workspace: {e}"))?;
+    let manifest = scratch.join("Cargo.toml").to_string_lossy().into_owned();
+    cargo(
+        &[
+            "test",
+            "--manifest-path",
+            &manifest,
+            "--workspace",
+            "--all-features",
+            "--all-targets",
+            "--no-run",
+        ],
+        &[],
+    )
+}
+
+/// `session-core-0.1.0` → `session-core` (the name ends before the first `-` and digit).
+fn package_name(dir: &str) -> &str {
+    dir.match_indices('-')
+        .find(|(i, _)| dir[i + 1..].starts_with(|c: char| c.is_ascii_digit()))
+        .map_or(dir, |(i, _)| &dir[..i])
+}
+
+fn unpack(file: &Path, into: &Path) -> Result<(), String> {
+    let status = Command::new("tar")
+        .arg("-xzf")
+        .arg(file)
+        .arg("-C")
+        .arg(into)
+        .status()
+        .map_err(|e| format!("running tar: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("unpacking {} failed", file.display()))
+    }
+}
+
+fn machete() -> Result<(), String> {
+    let binary = match installed("cargo-machete") {
+        Some(path) => path,
+        None => {
+            cargo(&["install", "cargo-machete", "--locked"], &[])?;
+            installed("cargo-machete").ok_or("cargo-machete was installed but is not found")?
+        }
+    };
+    // Run directly: through `cargo machete` under `cargo xtask` it takes its own name for a path.
+    eprintln!("xtask: cargo-machete {}", root().display());
+    let status = Command::new(&binary)
+        .arg(root())
+        .status()
+        .map_err(|e| format!("running cargo-machete: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("cargo-machete found unused dependencies".into())
+    }
+}
+
+/// Where an installed cargo tool is: on `PATH`, or in Cargo's `bin` folder.
+fn installed(name: &str) -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    on_path.or_else(|| {
+        std::env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+            .map(|home| home.join("bin").join(name))
+            .filter(|p| p.is_file())
+    })
+}
+
+/// Makes sure the `openssl` command exists: the certificate tests make their legacy PKCS#12 and
+/// PKCS#1 fixtures with it, so a second implementation writes what this code reads.
+pub(crate) fn ensure_openssl() -> Result<(), String> {
+    if on_path("openssl") {
+        return Ok(());
+    }
+    eprintln!("xtask: openssl not found; installing the openssl package");
+    if crate::apt_install(&["openssl"]) && on_path("openssl") {
+        return Ok(());
+    }
+    Err("the certificate tests need the openssl command: install the `openssl` package".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{UNPUBLISHED, package_name};
+
+    /// The excluded list names exactly the members that say `publish = false`.
+    #[test]
+    fn unpublished_members_are_the_excluded_ones() {
+        let root = crate::root();
+        let mut manifests = vec![root.join("tests/Cargo.toml"), root.join("xtask/Cargo.toml")];
+        for entry in std::fs::read_dir(root.join("crates")).unwrap().flatten() {
+            manifests.push(entry.path().join("Cargo.toml"));
+        }
+        let mut unpublished = Vec::new();
+        for manifest in manifests.iter().filter(|m| m.exists()) {
+            let text = std::fs::read_to_string(manifest).unwrap();
+            if text.lines().any(|l| l.trim() == "publish = false") {
+                let name = text
+                    .lines()
+                    .find_map(|l| l.trim().strip_prefix("name = \""))
+                    .and_then(|rest| rest.strip_suffix('"'))
+                    .unwrap()
+                    .to_owned();
+                unpublished.push(name);
+            }
+        }
+        unpublished.sort();
+        assert_eq!(unpublished, UNPUBLISHED);
+    }
+
+    #[test]
+    fn package_names_drop_the_version() {
+        assert_eq!(package_name("session-core-0.1.0"), "session-core");
+        assert_eq!(package_name("session-betfair-12.3.4"), "session-betfair");
+        assert_eq!(package_name("session-cas-0.2.0-alpha.1"), "session-cas");
+    }
+}
