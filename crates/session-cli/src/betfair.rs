@@ -160,7 +160,7 @@ fn build(
     if let Some(base) = base {
         builder = builder.identity_url(base.clone()).cert_url(base);
     }
-    builder = builder
+    builder = common::with_proxy!(globals, builder)
         .allow_insecure_loopback(globals.insecure_loopback)
         .timeout(globals.timeout);
     if let Some(pem) = globals.ca_pem(NAME)? {
@@ -240,7 +240,7 @@ async fn login(account: &Account<BetfairProvider>, reveal: bool) -> Result<Repor
 /// The Accounts API client: `{base}/exchange/account/json-rpc/v1` with `--base-url`, otherwise
 /// the jurisdiction's API host.
 fn accounts_client(globals: &Globals, j: Jurisdiction) -> Result<AccountsClient> {
-    let mut builder = AccountsClient::builder()
+    let mut builder = common::with_proxy!(globals, AccountsClient::builder())
         .jurisdiction(j)
         .allow_insecure_loopback(globals.insecure_loopback)
         .timeout(globals.timeout);

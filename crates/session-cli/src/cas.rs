@@ -85,6 +85,7 @@ fn build(
     .flavor(flavor)
     .allow_insecure_loopback(globals.insecure_loopback)
     .timeout(globals.timeout);
+    config = common::with_proxy!(globals, config);
     if flavor == Flavor::WhApi {
         let key = env_required(NAME, "CAS_API_KEY")?;
         let secret = env_required(NAME, "CAS_API_SECRET")?;

@@ -49,6 +49,11 @@ pub(crate) struct Cli {
     #[arg(long, value_name = "PATH", global = true)]
     pub(crate) ca_cert: Option<PathBuf>,
 
+    /// Send requests through this http:// or https:// proxy (default: $HTTPS_PROXY, then
+    /// $ALL_PROXY; hosts in $NO_PROXY and loopback hosts are reached directly).
+    #[arg(long, value_name = "URL", global = true)]
+    pub(crate) proxy: Option<String>,
+
     /// The provider, or another command.
     #[command(subcommand)]
     pub(crate) provider: ProviderCommand,

@@ -42,7 +42,46 @@ pub(crate) struct Globals {
     pub(crate) timeout: Duration,
     /// `--ca-cert`.
     pub(crate) ca_cert: Option<PathBuf>,
+    /// `--proxy`, else `HTTPS_PROXY` or `ALL_PROXY` (either case).
+    pub(crate) proxy: Option<String>,
+    /// `NO_PROXY` (either case): hosts reached directly although a proxy is set.
+    pub(crate) no_proxy: Option<String>,
 }
+
+/// The proxy settings of the environment, as curl and most tools read them: `HTTPS_PROXY`, then
+/// `ALL_PROXY`, each in upper or lower case; `NO_PROXY` likewise. Empty values are unset.
+/// A variable that is not valid UTF-8 is a configuration error naming it.
+pub(crate) fn proxy_from_env(flag: Option<String>) -> Result<(Option<String>, Option<String>)> {
+    let var = |names: &[&'static str]| -> Result<Option<String>> {
+        for name in names {
+            if let Some(v) = env_opt("sessions", name)? {
+                return Ok(Some(v));
+            }
+        }
+        Ok(None)
+    };
+    let proxy = match flag {
+        Some(p) => Some(p),
+        None => var(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"])?,
+    };
+    Ok((proxy, var(&["NO_PROXY", "no_proxy"])?))
+}
+
+/// Applies the proxy settings in [`Globals`] to a provider builder (every builder has `proxy`
+/// and `no_proxy` from `session_core::http_option_methods!`).
+macro_rules! with_proxy {
+    ($globals:expr, $builder:expr) => {{
+        let mut builder = $builder;
+        if let Some(proxy) = $globals.proxy.as_deref() {
+            builder = builder.proxy(proxy);
+        }
+        if let Some(hosts) = $globals.no_proxy.as_deref() {
+            builder = builder.no_proxy(hosts);
+        }
+        builder
+    }};
+}
+pub(crate) use with_proxy;
 
 impl Globals {
     /// The current time.

@@ -105,6 +105,17 @@ fn usage_error(argv: &[OsString], e: &clap::Error) -> ExitCode {
 
 async fn run(cli: Cli) -> u8 {
     let json = cli.json;
+    let (proxy, no_proxy) = match common::proxy_from_env(cli.proxy) {
+        Ok(p) => p,
+        Err(e) => {
+            return output::Outcome {
+                provider: "sessions",
+                command: String::new(),
+                result: Err(e),
+            }
+            .emit(json);
+        }
+    };
     let globals = Globals {
         base_url: cli.base_url,
         insecure_loopback: cli.insecure_loopback,
@@ -112,6 +123,8 @@ async fn run(cli: Cli) -> u8 {
         profile: cli.profile,
         timeout: cli.timeout,
         ca_cert: cli.ca_cert,
+        proxy,
+        no_proxy,
     };
     let outcome = match cli.provider {
         ProviderCommand::Cas(args) => cas::run(&globals, args).await,

@@ -87,11 +87,14 @@ fn build(
         }
         None => TokenSource::fixed(AccessToken::new(env_required(NAME, "PAGOS_TOKEN")?)),
     };
-    let mut config = PagosConfig::new(base, application_key.clone(), source)
-        .allow_insecure_loopback(globals.insecure_loopback)
-        .timeout(globals.timeout)
-        // The CLI process ends right after `open`: the session must outlive it.
-        .close_on_drop(None);
+    let mut config = common::with_proxy!(
+        globals,
+        PagosConfig::new(base, application_key.clone(), source)
+    )
+    .allow_insecure_loopback(globals.insecure_loopback)
+    .timeout(globals.timeout)
+    // The CLI process ends right after `open`: the session must outlive it.
+    .close_on_drop(None);
     if let Some(pem) = globals.ca_pem(NAME)? {
         config = config.add_root_pem(&pem);
     }
@@ -429,6 +432,12 @@ fn http_client(globals: &Globals) -> Result<HttpClient> {
         .allow_insecure_loopback(globals.insecure_loopback)
         .timeout(globals.timeout)
         .read_timeout(globals.timeout);
+    if let Some(proxy) = globals.proxy.as_deref() {
+        builder = builder.proxy(proxy)?;
+    }
+    if let Some(hosts) = globals.no_proxy.as_deref() {
+        builder = builder.no_proxy(hosts);
+    }
     if let Some(pem) = globals.ca_pem(NAME)? {
         builder = builder.add_root_pem(&pem)?;
     }

@@ -65,6 +65,7 @@ fn build(
         })
         .allow_insecure_loopback(globals.insecure_loopback)
         .timeout(globals.timeout);
+    builder = common::with_proxy!(globals, builder);
     if let Some(secret) = env_opt(NAME, "SEAWARE_CLIENT_SECRET")? {
         builder = builder.client_secret(ClientSecret::new(secret));
     }

@@ -433,3 +433,110 @@ async fn rust_log_trace_prints_one_format_for_tracing_and_log_records() {
         run.stderr
     );
 }
+
+/// A stand-in HTTP proxy on loopback: records the first line of every request and answers 502.
+async fn recording_proxy() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let n = sock.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]);
+                log.lock()
+                    .unwrap()
+                    .push(head.lines().next().unwrap_or("").to_owned());
+                let _ = sock
+                    .write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n")
+                    .await;
+            });
+        }
+    });
+    (url, seen)
+}
+
+const BETFAIR_ENV: &[(&str, &str)] = &[
+    ("BETFAIR_APP_KEY", "APP-KEY"),
+    ("BETFAIR_USERNAME", "user"),
+    ("BETFAIR_PASSWORD", "PROXY-TEST-PASSWORD"),
+];
+
+/// `--proxy` and the conventional `HTTPS_PROXY` / `ALL_PROXY` / `NO_PROXY` route requests for a
+/// non-loopback host through the proxy (a `CONNECT` to the host; never the password, which
+/// travels inside the tunnel); `NO_PROXY` and loopback hosts go direct; a bad proxy URL is a
+/// configuration error before anything is sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn proxies_come_from_the_flag_or_the_environment() {
+    let (proxy, seen) = recording_proxy().await;
+    let base = ["--base-url", "https://identitysso.example.test"];
+    let connect = "CONNECT identitysso.example.test:443 HTTP/1.1";
+
+    let run = sessions()
+        .args(["--json", "--proxy", &proxy])
+        .args(base)
+        .args(["betfair", "login"])
+        .envs(BETFAIR_ENV)
+        .run()
+        .await;
+    run.code(7).clean(&["PROXY-TEST-PASSWORD"]);
+    assert_eq!(seen.lock().unwrap().as_slice(), [connect]);
+
+    for var in ["HTTPS_PROXY", "https_proxy", "ALL_PROXY"] {
+        let run = sessions()
+            .args(["--json"])
+            .args(base)
+            .args(["betfair", "login"])
+            .envs(BETFAIR_ENV)
+            .env(var, &proxy)
+            .run()
+            .await;
+        run.code(7);
+    }
+    assert_eq!(seen.lock().unwrap().len(), 4, "{:?}", seen.lock().unwrap());
+
+    // NO_PROXY: direct (and so a DNS failure here), the proxy sees nothing.
+    let run = sessions()
+        .args(["--json"])
+        .args(base)
+        .args(["betfair", "login"])
+        .envs(BETFAIR_ENV)
+        .env("HTTPS_PROXY", &proxy)
+        .env("NO_PROXY", ".example.test")
+        .run()
+        .await;
+    run.code(7);
+    assert_eq!(seen.lock().unwrap().len(), 4);
+
+    // A proxy URL that is not http(s):// is refused before any request.
+    let run = sessions()
+        .args(["--json", "--proxy", "ftp://127.0.0.1:1"])
+        .args(base)
+        .args(["betfair", "login"])
+        .envs(BETFAIR_ENV)
+        .run()
+        .await;
+    run.code(2);
+    assert_eq!(seen.lock().unwrap().len(), 4);
+}
+
+/// Loopback targets are always reached directly, whatever the proxy settings say.
+#[tokio::test(flavor = "multi_thread")]
+async fn loopback_targets_bypass_the_proxy() {
+    let (proxy, seen) = recording_proxy().await;
+    let sim = crate::betfair::sim().await;
+    let run = crate::betfair::cmd(&crate::betfair::base(&sim), None, &["login"])
+        .env("HTTPS_PROXY", &proxy)
+        .run()
+        .await;
+    run.code(0);
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "{:?}",
+        seen.lock().unwrap()
+    );
+}
