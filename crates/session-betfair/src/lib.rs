@@ -31,7 +31,7 @@
 //!
 //! # Quick start: a synchronous program (feature `blocking`)
 //!
-//! [`BlockingManager`](session_core::blocking::BlockingManager) gives scripts the same manager
+//! [`BlockingManager`] gives scripts the same manager
 //! without async code: one login however many threads ask, renewal before expiry, bans kept.
 //!
 //! ```no_run

@@ -883,7 +883,7 @@ impl HttpResponse {
     /// The `Retry-After` header, when present and readable: delta-seconds (a number too large
     /// for `u64` saturates), or an HTTP-date measured from the response's own `Date` header (so
     /// the local clock does not matter). Callers clamp it to a ban ceiling
-    /// ([`timing::ban`](crate::timing::ban)).
+    /// ([`timing::ban`]).
     pub fn retry_after(&self) -> Option<Duration> {
         let value = self.headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
         if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
