@@ -35,11 +35,12 @@ fn session_from_a_dropped_runtime_is_not_served_past_expiry() {
     assert_eq!(provider.logins(), 1);
     std::thread::sleep(Duration::from_millis(700));
     let rt = current_thread();
+    let before = SystemClock.now();
     let lease = rt.block_on(manager.get()).expect("second get");
     assert_eq!(provider.logins(), 2, "an expired session was served");
     assert_ne!(lease.generation(), first.generation());
     let expires = lease.expires_at().expect("deadline");
-    assert!(expires > SystemClock.now(), "lease already expired");
+    assert!(expires > before, "lease already expired");
 }
 
 /// Sync code that creates a current-thread runtime per call (as `reqwest::blocking` users do).
@@ -51,18 +52,20 @@ fn a_runtime_per_call_renews_at_the_renewal_point() {
     let manager = SessionManager::new(provider.clone());
     let start = std::time::Instant::now();
     while start.elapsed() < Duration::from_millis(1600) {
+        // Read before the call: a stall after it cannot make a good answer look bad.
+        let before = SystemClock.now();
         let lease = current_thread().block_on(manager.get()).expect("get");
         let until = lease.expires_at().expect("deadline");
         // Never handed out within the buffer of its expiry, let alone after it.
         assert!(
-            until.duration_since(SystemClock.now()).unwrap_or_default()
-                > Duration::from_millis(150),
+            until.duration_since(before).unwrap_or_default() > Duration::from_millis(150),
             "served a session too close to expiry"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    // 1.6 s of 0.5 s sessions renewed 0.2 s early: a login at least every 0.3 s.
-    assert!(provider.logins() >= 4, "logins: {}", provider.logins());
+    // 1.6 s of 0.5 s sessions renewed 0.2 s early: a login about every 0.3 s (at least three,
+    // with room for a loaded machine); timer-driven freshness gave one.
+    assert!(provider.logins() >= 3, "logins: {}", provider.logins());
 }
 
 /// A suspend/resume or VM pause: the wall clock jumps while no timer fires.
