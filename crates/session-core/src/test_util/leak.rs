@@ -97,8 +97,8 @@ fn upstream_filter() -> tracing_subscriber::filter::Targets {
 }
 
 /// Installs (once per process) a global `tracing` subscriber and a `log` logger, both at TRACE,
-/// writing into one buffer, and returns it. Span fields are recorded too, and every span that
-/// closes is kept for [`captured_spans`]. Records from test
+/// writing into one buffer, and returns it. Span fields are recorded too, and every span is kept
+/// for [`captured_spans`]. Records from test
 /// upstreams (`httpmock`'s server) are left out: they are the server's view of the request.
 pub fn capture_logs() -> LogCapture {
     static CAPTURE: OnceLock<LogCapture> = OnceLock::new();
@@ -154,10 +154,11 @@ pub fn assert_debug_clean(value: &dyn fmt::Debug, secrets: &[impl AsRef<str>]) {
     assert_no_secret("alternate Debug output", &format!("{value:#?}"), secrets);
 }
 
-/// A span that closed while [`capture_logs`] was installed: its name, its parent's name and the
-/// fields recorded on it (at creation or later), as text.
+/// A span recorded while [`capture_logs`] was installed: its name, its parent's name and the
+/// fields recorded on it so far (at creation or later), as text. Spans are kept from the moment
+/// they are created, so a span that is still open (a parent of a task that lives on) is seen too.
 #[derive(Clone, Debug)]
-pub struct ClosedSpan {
+pub struct RecordedSpan {
     /// The span's name (`session.login`).
     pub name: &'static str,
     /// The parent span's name, if it had one.
@@ -166,27 +167,33 @@ pub struct ClosedSpan {
     pub fields: Vec<(String, String)>,
 }
 
-impl ClosedSpan {
-    /// The value recorded for `field`, if any.
+impl RecordedSpan {
+    /// The value recorded for `field`, if any (the latest, when it was recorded twice).
     pub fn field(&self, field: &str) -> Option<&str> {
         self.fields
             .iter()
+            .rev()
             .find(|(k, _)| k == field)
             .map(|(_, v)| v.as_str())
     }
 }
 
-fn closed_spans() -> &'static Mutex<Vec<ClosedSpan>> {
-    static SPANS: OnceLock<Mutex<Vec<ClosedSpan>>> = OnceLock::new();
+type SharedSpan = Arc<Mutex<RecordedSpan>>;
+
+fn recorded_spans() -> &'static Mutex<Vec<SharedSpan>> {
+    static SPANS: OnceLock<Mutex<Vec<SharedSpan>>> = OnceLock::new();
     SPANS.get_or_init(Mutex::default)
 }
 
-/// Every span that closed since [`capture_logs`] was first called, in the whole process.
-pub fn captured_spans() -> Vec<ClosedSpan> {
-    closed_spans()
+/// Every span created since [`capture_logs`] was first called, in the whole process, with the
+/// fields recorded on it so far.
+pub fn captured_spans() -> Vec<RecordedSpan> {
+    recorded_spans()
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .clone()
+        .iter()
+        .map(|s| s.lock().unwrap_or_else(|p| p.into_inner()).clone())
+        .collect()
 }
 
 #[derive(Default)]
@@ -202,7 +209,7 @@ impl tracing::field::Visit for Fields {
     }
 }
 
-/// Keeps every span's fields and stores them when the span closes.
+/// Keeps every span's name, parent and fields, updated as fields are recorded.
 struct SpanRecorder;
 
 impl<S> Layer<S> for SpanRecorder
@@ -217,9 +224,17 @@ where
     ) {
         let mut fields = Fields::default();
         attrs.record(&mut fields);
-        if let Some(span) = ctx.span(id) {
-            span.extensions_mut().insert(fields);
-        }
+        let Some(span) = ctx.span(id) else { return };
+        let shared: SharedSpan = Arc::new(Mutex::new(RecordedSpan {
+            name: span.name(),
+            parent: span.parent().map(|p| p.name()),
+            fields: fields.0,
+        }));
+        recorded_spans()
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(shared.clone());
+        span.extensions_mut().insert(shared);
     }
 
     fn on_record(
@@ -228,28 +243,16 @@ where
         values: &tracing::span::Record<'_>,
         ctx: tracing_subscriber::layer::Context<'_, S>,
     ) {
-        if let Some(span) = ctx.span(id)
-            && let Some(fields) = span.extensions_mut().get_mut::<Fields>()
-        {
-            values.record(fields);
-        }
-    }
-
-    fn on_close(&self, id: tracing::span::Id, ctx: tracing_subscriber::layer::Context<'_, S>) {
-        let Some(span) = ctx.span(&id) else { return };
-        let fields = span
-            .extensions_mut()
-            .remove::<Fields>()
-            .map(|f| f.0)
-            .unwrap_or_default();
-        let closed = ClosedSpan {
-            name: span.name(),
-            parent: span.parent().map(|p| p.name()),
-            fields,
+        let Some(span) = ctx.span(id) else { return };
+        let Some(shared) = span.extensions().get::<SharedSpan>().cloned() else {
+            return;
         };
-        closed_spans()
+        let mut fields = Fields::default();
+        values.record(&mut fields);
+        shared
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(closed);
+            .fields
+            .extend(fields.0);
     }
 }

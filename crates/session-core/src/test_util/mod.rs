@@ -14,8 +14,8 @@ pub use clock::ManualClock;
 pub use conformance::{Fixture, Harness, Op, Scenario};
 pub use fake::{FakeProvider, FakeRenewal, FakeSession};
 pub use leak::{
-    ClosedSpan, LogCapture, assert_debug_clean, assert_error_clean, assert_no_secret, capture_logs,
-    captured_spans,
+    LogCapture, RecordedSpan, assert_debug_clean, assert_error_clean, assert_no_secret,
+    capture_logs, captured_spans,
 };
 pub use pki::{ClientCertificates, TestPki, openssl, write_certificate_fixtures};
 pub use server::{SimRequest, SimResponse, SimServer};
