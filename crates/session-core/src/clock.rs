@@ -110,10 +110,10 @@ fn coarse_system_now() -> SystemTime {
     let (Ok(secs), Ok(nanos)) = (u64::try_from(ts.tv_sec), u32::try_from(ts.tv_nsec)) else {
         return SystemTime::now();
     };
-    timing::after(
-        SystemTime::UNIX_EPOCH,
-        Duration::new(secs, nanos.min(999_999_999)).saturating_add(lead),
-    )
+    // The hot path: one checked add, no clamping (a clock past year 9999 falls back).
+    SystemTime::UNIX_EPOCH
+        .checked_add(Duration::new(secs, nanos.min(999_999_999)).saturating_add(lead))
+        .unwrap_or_else(SystemTime::now)
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
