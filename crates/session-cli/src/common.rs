@@ -1044,7 +1044,8 @@ pub(crate) async fn exec<P: SessionProvider>(
         child.env(name, value);
     }
     drop(lease);
-    let keep_alive = account.keep_alive();
+    // The supervisor starts only once the child runs: started earlier, it could log in again
+    // between the logout below and its own end.
     let code = match child.spawn() {
         Err(e) => {
             tracing::debug!(provider = account.name, error = %e.kind(), "exec could not start the command");
@@ -1054,7 +1055,6 @@ pub(crate) async fn exec<P: SessionProvider>(
                 126
             };
             let _ = account.end_unstored().await;
-            drop(keep_alive);
             return Err(
                 Error::configuration(account.name, "exec could not start the command").with_code(
                     if code == 127 {
@@ -1065,15 +1065,19 @@ pub(crate) async fn exec<P: SessionProvider>(
                 ),
             );
         }
-        Ok(mut running) => loop {
-            tokio::select! {
-                status = running.wait() => break exit_status_code(status.ok()),
-                // Ctrl-C reaches the child too (same process group); wait for it to end.
-                _ = tokio::signal::ctrl_c() => {}
-            }
-        },
+        Ok(mut running) => {
+            let keep_alive = account.keep_alive();
+            let code = loop {
+                tokio::select! {
+                    status = running.wait() => break exit_status_code(status.ok()),
+                    // Ctrl-C reaches the child too (same process group); wait for it to end.
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            };
+            keep_alive.shutdown().await;
+            code
+        }
     };
-    keep_alive.shutdown().await;
     account.end_unstored().await?;
     Ok(code)
 }
