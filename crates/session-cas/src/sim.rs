@@ -41,7 +41,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use http::Method;
-use session_core::test_util::{SimRequest, SimResponse, SimServer};
+use session_core::test_util::{SimRequest, SimResponse, SimServer, TlsServerConfig};
 use session_core::timing;
 use session_core::{ApiKeySecret, Clock, SystemClock, UsernamePassword};
 
@@ -135,6 +135,7 @@ pub struct CasSimBuilder {
     service_ticket_ttl: Duration,
     send_expiry: bool,
     resource_rejection: ResourceRejection,
+    tls: Option<Arc<TlsServerConfig>>,
 }
 
 impl fmt::Debug for CasSimBuilder {
@@ -149,6 +150,16 @@ impl fmt::Debug for CasSimBuilder {
 }
 
 impl CasSimBuilder {
+    /// Serves over TLS with `config` (for example [`TestPki::server_config`]) instead of
+    /// plain HTTP; the base URL becomes `https://localhost:PORT`.
+    ///
+    /// [`TestPki::server_config`]: session_core::test_util::TestPki::server_config
+    #[must_use]
+    pub fn tls(mut self, config: Arc<TlsServerConfig>) -> Self {
+        self.tls = Some(config);
+        self
+    }
+
     /// The clock that drives ticket expiry (default the system clock).
     #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -274,7 +285,7 @@ impl CasSimBuilder {
             state: Mutex::new(State::default()),
         });
         let handler = shared.clone();
-        let server = SimServer::start(move |req| handler.handle(&req)).await?;
+        let server = SimServer::start_on(move |req| handler.handle(&req), self.tls).await?;
         *shared.origin.lock().unwrap_or_else(|p| p.into_inner()) = server.base_url();
         Ok(CasSim { shared, server })
     }
@@ -360,6 +371,7 @@ impl CasSim {
             service_ticket_ttl: Duration::from_secs(10),
             send_expiry: true,
             resource_rejection: ResourceRejection::TicketNotFound,
+            tls: None,
         }
     }
 

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
-use session_core::test_util::{SimRequest, SimResponse, SimServer};
+use session_core::test_util::{SimRequest, SimResponse, SimServer, TlsServerConfig};
 use session_core::timing;
 use session_core::{Clock, SystemClock};
 
@@ -107,6 +107,7 @@ pub struct PagosSimBuilder {
     token_ttl: Duration,
     token_prefix: String,
     session_id_seed: u32,
+    tls: Option<Arc<TlsServerConfig>>,
 }
 
 impl fmt::Debug for PagosSimBuilder {
@@ -120,6 +121,16 @@ impl fmt::Debug for PagosSimBuilder {
 }
 
 impl PagosSimBuilder {
+    /// Serves over TLS with `config` (for example [`TestPki::server_config`]) instead of
+    /// plain HTTP; the base URL becomes `https://localhost:PORT`.
+    ///
+    /// [`TestPki::server_config`]: session_core::test_util::TestPki::server_config
+    #[must_use]
+    pub fn tls(mut self, config: Arc<TlsServerConfig>) -> Self {
+        self.tls = Some(config);
+        self
+    }
+
     /// The clock deciding token expiry (default [`SystemClock`]).
     #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -203,7 +214,7 @@ impl PagosSimBuilder {
             issued_sessions: 0,
         }));
         let handler_state = state.clone();
-        let server = SimServer::start(move |req| handle(&handler_state, &req)).await?;
+        let server = SimServer::start_on(move |req| handle(&handler_state, &req), self.tls).await?;
         Ok(PagosSim {
             server: Arc::new(server),
             state,
@@ -239,6 +250,7 @@ impl PagosSim {
             token_ttl: Duration::from_secs(3600),
             token_prefix: "sim-token-".into(),
             session_id_seed: 0x5e55_1d00,
+            tls: None,
         }
     }
 

@@ -24,7 +24,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use session_core::test_util::{SimRequest, SimResponse, SimServer};
+use session_core::test_util::{SimRequest, SimResponse, SimServer, TlsServerConfig};
 use session_core::timing;
 use session_core::{Clock, SystemClock};
 
@@ -157,6 +157,7 @@ pub struct SeawareSimBuilder {
     scopes: Vec<String>,
     sessions_required: bool,
     clock: Arc<dyn Clock>,
+    tls: Option<Arc<TlsServerConfig>>,
 }
 
 impl fmt::Debug for SeawareSimBuilder {
@@ -171,6 +172,16 @@ impl fmt::Debug for SeawareSimBuilder {
 }
 
 impl SeawareSimBuilder {
+    /// Serves over TLS with `config` (for example [`TestPki::server_config`]) instead of
+    /// plain HTTP; the base URL becomes `https://localhost:PORT`.
+    ///
+    /// [`TestPki::server_config`]: session_core::test_util::TestPki::server_config
+    #[must_use]
+    pub fn tls(mut self, config: Arc<TlsServerConfig>) -> Self {
+        self.tls = Some(config);
+        self
+    }
+
     /// Adds a user.
     #[must_use]
     pub fn user(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
@@ -297,7 +308,7 @@ impl SeawareSimBuilder {
             state: Mutex::new(state),
         });
         let handler_state = shared.clone();
-        let server = SimServer::start(move |req| handle(&handler_state, &req)).await?;
+        let server = SimServer::start_on(move |req| handle(&handler_state, &req), self.tls).await?;
         Ok(SeawareSim { server, shared })
     }
 }
@@ -337,6 +348,7 @@ impl SeawareSim {
             scopes: vec![TRAVELAGENT.to_owned(), RESAGENT.to_owned()],
             sessions_required: false,
             clock: Arc::new(SystemClock),
+            tls: None,
         }
     }
 

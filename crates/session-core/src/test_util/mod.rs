@@ -19,6 +19,9 @@ pub use leak::{
 };
 pub use pki::{ClientCertificates, TestPki, openssl, write_certificate_fixtures};
 pub use server::{SimRequest, SimResponse, SimServer};
+
+/// The TLS server configuration a simulator serves with (see [`TestPki::server_config`]).
+pub use rustls::ServerConfig as TlsServerConfig;
 pub use store_conformance::StoreFixture;
 
 #[cfg(not(any(feature = "rustls", feature = "rustls-ring")))]

@@ -198,6 +198,18 @@ impl SimServer {
         .await
     }
 
+    /// Serves `handler` over TLS with `tls` when given, otherwise over plain HTTP: what a
+    /// simulator builder's `tls` option starts.
+    pub async fn start_on<F>(
+        handler: F,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> std::io::Result<Self>
+    where
+        F: Fn(SimRequest) -> SimResponse + Send + Sync + 'static,
+    {
+        Self::serve(Arc::new(handler), tls.map(tokio_rustls::TlsAcceptor::from)).await
+    }
+
     async fn serve(
         handler: Handler,
         tls: Option<tokio_rustls::TlsAcceptor>,

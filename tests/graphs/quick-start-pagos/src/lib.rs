@@ -1,0 +1,10 @@
+//! session-pagos's README quick start, compiled exactly as written (the build script copies it
+//! from the README) in a crate whose only dependency is session-pagos, as in a new user's crate.
+#![allow(dead_code)]
+
+include!(concat!(env!("OUT_DIR"), "/quick_start.rs"));
+
+/// Runs the quick start's `run` with `base_url`.
+pub async fn quick_start(base_url: &str) -> session_pagos::Result<()> {
+    run(base_url).await
+}
