@@ -16,9 +16,17 @@ fn main() {
     let text = std::fs::read_to_string(&readme)
         .unwrap_or_else(|e| panic!("reading {}: {e}", readme.display()));
     let mut lines = text.lines().skip_while(|l| !l.starts_with("```rust"));
-    assert!(lines.next().is_some(), "{} has no Rust block", readme.display());
+    assert!(
+        lines.next().is_some(),
+        "{} has no Rust block",
+        readme.display()
+    );
     let block: Vec<&str> = lines.take_while(|l| l.trim_end() != "```").collect();
-    assert!(!block.is_empty(), "the Rust block of {} is empty", readme.display());
+    assert!(
+        !block.is_empty(),
+        "the Rust block of {} is empty",
+        readme.display()
+    );
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     std::fs::write(out.join("quick_start.rs"), block.join("\n") + "\n")
         .expect("writing quick_start.rs");
