@@ -564,6 +564,7 @@ impl<P: SessionProvider> SessionManager<P> {
     }
 
     /// The cached session if it is fresh, without waiting and without any I/O.
+    #[inline]
     pub fn cached(&self) -> Option<Lease<P::Session>> {
         let guard = self.inner.cache.load();
         let entry = guard.as_ref()?;
@@ -575,11 +576,14 @@ impl<P: SessionProvider> SessionManager<P> {
 
     /// A usable session: the cached one if fresh, otherwise the result of the one renewal or login
     /// that all concurrent callers share.
+    #[inline]
     pub async fn get(&self) -> Result<Lease<P::Session>> {
         if let Some(lease) = self.cached() {
             return Ok(lease);
         }
-        self.inner.fly(Mode::Get).await
+        // Boxed, so that the future of the cached path stays a few words: it is created and
+        // moved on every call.
+        Box::pin(self.inner.fly(Mode::Get)).await
     }
 
     /// Renews the session now (or logs in when there is none or it cannot be renewed), shared with

@@ -447,3 +447,43 @@ async fn a_provider_can_build_on_another_managed_session() {
         "get() logs in, refresh() without renewal support logs in again"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leases_held_in_numbers_across_threads_and_renewals_keep_their_own_session() {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    let (clock, provider, manager) = setup(900);
+    let first = manager.get().await.unwrap();
+    send_sync(&first);
+    // Far more leases on one thread than the cache keeps cheap guard slots for: every one is
+    // usable and is the same session.
+    let held: Vec<_> = (0..100).map(|_| manager.cached().unwrap()).collect();
+    assert!(held.iter().all(|l| l.generation() == first.generation()));
+    assert!(held.iter().all(|l| l.token.expose_secret() == "FAKE-TOKEN-1"));
+    // A lease moved to another thread and dropped there, while others stay here.
+    let moved = held[0].clone();
+    std::thread::spawn(move || {
+        assert_eq!(moved.token.expose_secret(), "FAKE-TOKEN-1");
+        drop(moved);
+    })
+    .join()
+    .unwrap();
+    // An invalidation replaces the cached session; the old leases still hold the old one, and
+    // when both reach their expiry only the cached one's is announced.
+    let mut events = manager.subscribe();
+    assert!(manager.invalidate(&first));
+    let second = manager.get().await.unwrap();
+    assert_eq!(second.token.expose_secret(), "FAKE-TOKEN-2");
+    assert!(second.generation() > first.generation());
+    assert!(held.iter().all(|l| l.token.expose_secret() == "FAKE-TOKEN-1"));
+    drop(held);
+    assert_eq!(first.token.expose_secret(), "FAKE-TOKEN-1");
+    clock.advance(Duration::from_secs(901));
+    let mut expired = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        if let Event::Expired { generation } = e {
+            expired.push(generation);
+        }
+    }
+    assert_eq!(expired, vec![second.generation()], "only the cached session's expiry");
+    assert_eq!(provider.logins(), 2);
+}
