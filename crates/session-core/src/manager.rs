@@ -217,6 +217,8 @@ impl<P: SessionProvider> ManagerBuilder<P> {
                 fence: AtomicU64::new(0),
                 events,
                 keep_alive: AtomicUsize::new(0),
+                logged_out: AtomicBool::new(false),
+                installed: watch::Sender::new(()),
             }),
         }
     }
@@ -275,6 +277,12 @@ struct Inner<P: SessionProvider> {
     fence: AtomicU64,
     events: broadcast::Sender<Event>,
     keep_alive: AtomicUsize,
+    /// Set by [`SessionManager::logout`], cleared when a session is installed again: while set,
+    /// the keep-alive supervisor does not log in by itself.
+    logged_out: AtomicBool,
+    /// Signalled whenever a session is installed; the supervisor waits on it after a logout
+    /// (and ends when it is dropped with the manager).
+    installed: watch::Sender<()>,
 }
 
 #[derive(Default)]
@@ -602,6 +610,7 @@ impl<P: SessionProvider> SessionManager<P> {
     /// Logs the cached session out upstream, drops it, and deletes it from the store.
     /// Without a session this does nothing.
     pub async fn logout(&self) -> Result<()> {
+        self.inner.logged_out.store(true, Ordering::Release);
         let Some(entry) = self.inner.cache.swap(None) else {
             return Ok(());
         };
@@ -730,8 +739,27 @@ impl<P: SessionProvider> Drop for KeepAliveCount<P> {
 
 async fn supervise<P: SessionProvider>(weak: Weak<Inner<P>>, mut stopped: watch::Receiver<bool>) {
     let _count = KeepAliveCount(weak.clone());
+    let mut installed = match weak.upgrade() {
+        Some(inner) => inner.installed.subscribe(),
+        None => return,
+    };
     let mut failures: u32 = 0;
     loop {
+        // After a logout the supervisor does not bring the session back by itself: it waits
+        // until a caller's get() (or the store) installs one, then keeps that alive.
+        installed.borrow_and_update();
+        if weak.upgrade().is_none_or(|inner| inner.idle_after_logout()) {
+            tokio::select! {
+                changed = installed.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    failures = 0;
+                    continue;
+                }
+                _ = stopped.changed() => return,
+            }
+        }
         let (sleep, mode) = {
             let Some(inner) = weak.upgrade() else { return };
             let now = inner.clock.now();
@@ -744,9 +772,21 @@ async fn supervise<P: SessionProvider>(weak: Weak<Inner<P>>, mut stopped: watch:
         };
         tokio::select! {
             () = sleep => {}
+            // Someone else installed a session (its deadlines may differ), or the manager is
+            // gone.
+            changed = installed.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                failures = 0;
+                continue;
+            }
             _ = stopped.changed() => return,
         }
         let Some(inner) = weak.upgrade() else { return };
+        if inner.idle_after_logout() {
+            continue;
+        }
         let result = tokio::select! {
             r = inner.fly(mode) => r,
             _ = stopped.changed() => return,
@@ -759,6 +799,11 @@ async fn supervise<P: SessionProvider>(weak: Weak<Inner<P>>, mut stopped: watch:
 }
 
 impl<P: SessionProvider> Inner<P> {
+    /// Logged out, and nothing installed since.
+    fn idle_after_logout(&self) -> bool {
+        self.logged_out.load(Ordering::Acquire) && self.cache.load().is_none()
+    }
+
     fn lock_state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -1517,6 +1562,8 @@ impl<P: SessionProvider> Inner<P> {
         });
         let lease = entry.lease();
         self.cache.store(Some(entry));
+        self.logged_out.store(false, Ordering::Release);
+        self.installed.send_replace(());
         lease
     }
 }

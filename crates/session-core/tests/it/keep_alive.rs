@@ -150,3 +150,52 @@ async fn keep_alive_stops_when_its_handle_is_dropped() {
     tokio::time::sleep(Duration::from_millis(20)).await;
     assert_eq!(provider.logins(), 1, "a stopped supervisor does nothing");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_logout_the_supervisor_waits_for_the_next_get_instead_of_logging_in() {
+    let clock = ManualClock::new();
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(1200))
+        .with_renewal(FakeRenewal::Extend)
+        .with_policy(
+            RenewPolicy::default()
+                .with_keep_alive(Some(Duration::from_secs(600)))
+                .with_jitter(Duration::ZERO),
+        );
+    let manager = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .build();
+    manager.get().await.unwrap();
+    // Started just before the logout, as a program that ends its session right away does.
+    let ka = manager.spawn_keep_alive();
+    manager.logout().await.unwrap();
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        clock.advance(Duration::from_secs(1300));
+    }
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(
+        provider.logins(),
+        1,
+        "the logged-out session is not brought back"
+    );
+    assert!(ka.is_running(), "the supervisor idles; it has not ended");
+    // A caller's get() logs in again, and the supervisor keeps that session alive.
+    let mut events = manager.subscribe();
+    manager.get().await.unwrap();
+    assert_eq!(provider.logins(), 2);
+    settle(&clock).await;
+    clock.advance(Duration::from_secs(600));
+    next_matching(&mut events, |e| matches!(e, Event::Renewed { .. })).await;
+    assert_eq!(provider.logins(), 2);
+    // Idle again after a second logout, and ended once every manager handle is gone.
+    manager.logout().await.unwrap();
+    drop(manager);
+    for _ in 0..100 {
+        if !ka.is_running() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(!ka.is_running(), "an idle supervisor ends with its manager");
+    assert_eq!(provider.logins(), 2);
+}

@@ -458,7 +458,10 @@ async fn leases_held_in_numbers_across_threads_and_renewals_keep_their_own_sessi
     // usable and is the same session.
     let held: Vec<_> = (0..100).map(|_| manager.cached().unwrap()).collect();
     assert!(held.iter().all(|l| l.generation() == first.generation()));
-    assert!(held.iter().all(|l| l.token.expose_secret() == "FAKE-TOKEN-1"));
+    assert!(
+        held.iter()
+            .all(|l| l.token.expose_secret() == "FAKE-TOKEN-1")
+    );
     // A lease moved to another thread and dropped there, while others stay here.
     let moved = held[0].clone();
     std::thread::spawn(move || {
@@ -474,7 +477,10 @@ async fn leases_held_in_numbers_across_threads_and_renewals_keep_their_own_sessi
     let second = manager.get().await.unwrap();
     assert_eq!(second.token.expose_secret(), "FAKE-TOKEN-2");
     assert!(second.generation() > first.generation());
-    assert!(held.iter().all(|l| l.token.expose_secret() == "FAKE-TOKEN-1"));
+    assert!(
+        held.iter()
+            .all(|l| l.token.expose_secret() == "FAKE-TOKEN-1")
+    );
     drop(held);
     assert_eq!(first.token.expose_secret(), "FAKE-TOKEN-1");
     clock.advance(Duration::from_secs(901));
@@ -484,6 +490,10 @@ async fn leases_held_in_numbers_across_threads_and_renewals_keep_their_own_sessi
             expired.push(generation);
         }
     }
-    assert_eq!(expired, vec![second.generation()], "only the cached session's expiry");
+    assert_eq!(
+        expired,
+        vec![second.generation()],
+        "only the cached session's expiry"
+    );
     assert_eq!(provider.logins(), 2);
 }
