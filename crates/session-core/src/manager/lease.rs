@@ -1,0 +1,201 @@
+//! Cache entries and the leases handed out from them, and installing a new session.
+
+use super::*;
+
+pub(super) const SHARDS: usize = 16;
+
+std::thread_local! {
+    static SHARD: usize = next_shard();
+}
+
+pub(super) fn next_shard() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS
+}
+
+/// What a lease points at. Aligned to two cache lines so that each shard's reference count lives
+/// on its own line and threads cloning leases do not contend.
+#[repr(align(128))]
+pub(super) struct LeaseInner<S> {
+    pub(super) session: Arc<S>,
+    pub(super) generation: u64,
+    pub(super) expires_at: Option<SystemTime>,
+}
+
+pub(super) struct Entry<S> {
+    pub(super) shards: Box<[Arc<LeaseInner<S>>]>,
+    pub(super) session: Arc<S>,
+    pub(super) generation: u64,
+    pub(super) expires_at: Option<SystemTime>,
+    /// When renewal is due; until then `get()` hands the session out as it is.
+    pub(super) renew_at: Option<SystemTime>,
+    /// Announces [`Event::Expired`]; freshness never depends on it.
+    pub(super) _expiry_event: Option<Timer>,
+}
+
+impl<S> Entry<S> {
+    /// An entry that is not (or no longer) cached, handing out one lease.
+    pub(super) fn detached(lease: &Lease<S>) -> Self {
+        Self {
+            shards: vec![lease.inner.clone(); SHARDS].into_boxed_slice(),
+            session: lease.inner.session.clone(),
+            generation: lease.inner.generation,
+            expires_at: lease.inner.expires_at,
+            renew_at: lease.inner.expires_at,
+            _expiry_event: None,
+        }
+    }
+
+    /// Whether the session can be handed out as it is at `now` (before its renewal point).
+    pub(super) fn is_fresh(&self, now: SystemTime) -> bool {
+        self.renew_at.is_none_or(|at| now < at)
+    }
+
+    /// Whether the session has reached its expiry at `now`.
+    pub(super) fn is_expired(&self, now: SystemTime) -> bool {
+        self.expires_at.is_some_and(|at| now >= at)
+    }
+
+    pub(super) fn lease(&self) -> Lease<S> {
+        let shard = SHARD.with(|s| *s);
+        Lease {
+            inner: self.shards[shard].clone(),
+        }
+    }
+}
+
+/// A session handed out by [`SessionManager::get`], tagged with its generation.
+///
+/// Dereferences to the provider's session. Pass it back to [`SessionManager::invalidate`] when the
+/// upstream rejects it.
+pub struct Lease<S> {
+    pub(super) inner: Arc<LeaseInner<S>>,
+}
+
+impl<S> Clone for Lease<S> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<S> Lease<S> {
+    /// The generation: every login or renewal that produces a new session increments it.
+    pub fn generation(&self) -> u64 {
+        self.inner.generation
+    }
+
+    /// When this session expires, as the manager computed it.
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.inner.expires_at
+    }
+
+    /// The session, shared.
+    pub fn session(&self) -> &Arc<S> {
+        &self.inner.session
+    }
+}
+
+impl<S> Deref for Lease<S> {
+    type Target = S;
+    fn deref(&self) -> &S {
+        &self.inner.session
+    }
+}
+
+impl<S> fmt::Debug for Lease<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lease")
+            .field("generation", &self.inner.generation)
+            .field("expires_at", &self.inner.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: SessionProvider> Inner<P> {
+    pub(super) fn drop_generation(&self, generation: u64) -> bool {
+        let current = self.cache.load();
+        let Some(entry) = current.as_ref() else {
+            return false;
+        };
+        if entry.generation != generation {
+            return false;
+        }
+        let prev = self.cache.compare_and_swap(&*current, None);
+        let dropped = match (prev.as_ref(), current.as_ref()) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        if dropped {
+            self.rejected.store(true, Ordering::Release);
+            self.min_store_generation
+                .fetch_max(generation + 1, Ordering::AcqRel);
+            self.emit(Event::Invalidated { generation });
+            if let Some(store) = self.store.clone() {
+                let key = self.key.clone();
+                let timeout = self.store_timeout;
+                if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                    rt.spawn(async move {
+                        let _ = tokio::time::timeout(timeout, store.delete(&key, Some(generation)))
+                            .await;
+                    });
+                }
+            }
+        }
+        dropped
+    }
+
+    pub(super) fn install(
+        &self,
+        session: Arc<P::Session>,
+        generation: u64,
+        now: SystemTime,
+    ) -> Lease<P::Session> {
+        let expiry = session.expiry();
+        self.install_with(session, generation, now, expiry)
+    }
+
+    pub(super) fn install_with(
+        &self,
+        session: Arc<P::Session>,
+        generation: u64,
+        now: SystemTime,
+        expiry: Expiry,
+    ) -> Lease<P::Session> {
+        let expires_at = expiry.resolve(now, self.policy.default_ttl);
+        observe::expiry(self.name(), expires_at, now);
+        let renew_at = expires_at.map(|deadline| self.policy.renew_at(now, deadline));
+        let expiry_event = expires_at.map(|at| {
+            let events = self.events.clone();
+            self.clock.call_at(
+                at,
+                Box::new(move || {
+                    let _ = events.send(Event::Expired { generation });
+                }),
+            )
+        });
+        let shards = (0..SHARDS)
+            .map(|_| {
+                Arc::new(LeaseInner {
+                    session: session.clone(),
+                    generation,
+                    expires_at,
+                })
+            })
+            .collect();
+        let entry = Arc::new(Entry {
+            shards,
+            session,
+            generation,
+            expires_at,
+            renew_at,
+            _expiry_event: expiry_event,
+        });
+        let lease = entry.lease();
+        self.cache.store(Some(entry));
+        self.logged_out.store(false, Ordering::Release);
+        self.installed.send_replace(());
+        lease
+    }
+}
