@@ -6,8 +6,11 @@ impl<P: SessionProvider> SessionManager<P> {
     /// Starts the keep-alive supervisor: a background task that logs in if needed, renews on the
     /// provider's keep-alive cadence and before expiry, retries failures with exponential backoff
     /// and jitter (reporting each in [`health`](Self::health) and as [`Event::RenewFailed`]), and
-    /// re-logs in when renewal says the session is gone. It stops when the returned handle is
-    /// dropped or shut down, or when every manager handle is gone. Needs a Tokio runtime.
+    /// re-logs in when renewal says the session is gone. After [`logout`](Self::logout) it does
+    /// not log in by itself: it waits until a session is installed again (by a caller's
+    /// [`get`](Self::get) or from the store) and keeps that one alive. It stops when the
+    /// returned handle is dropped or shut down, or as soon as every manager handle is gone.
+    /// Needs a Tokio runtime.
     pub fn spawn_keep_alive(&self) -> KeepAlive {
         let weak = Arc::downgrade(&self.inner);
         let (stop, stopped) = watch::channel(false);
@@ -69,35 +72,27 @@ async fn supervise<P: SessionProvider>(weak: Weak<Inner<P>>, mut stopped: watch:
     };
     let mut failures: u32 = 0;
     loop {
-        // After a logout the supervisor does not bring the session back by itself: it waits
-        // until a caller's get() (or the store) installs one, then keeps that alive.
         installed.borrow_and_update();
-        if weak.upgrade().is_none_or(|inner| inner.idle_after_logout()) {
-            tokio::select! {
-                changed = installed.changed() => {
-                    if changed.is_err() {
-                        return;
-                    }
-                    failures = 0;
-                    continue;
-                }
-                _ = stopped.changed() => return,
-            }
-        }
-        let (sleep, mode) = {
+        // What to wait for: the next renewal or retry, or, after a logout, nothing: the
+        // supervisor does not bring a logged-out session back by itself; it waits until a
+        // caller's get() (or the store) installs one, then keeps that alive.
+        let next = {
             let Some(inner) = weak.upgrade() else { return };
-            let now = inner.clock.now();
-            let (at, mode) = if failures > 0 {
-                (timing::after(now, inner.backoff(failures)), Mode::Refresh)
-            } else {
-                inner.next_wake(now)
-            };
-            (inner.clock.sleep_until(at), mode)
+            (!inner.idle_after_logout()).then(|| {
+                let now = inner.clock.now();
+                let (at, mode) = if failures > 0 {
+                    (timing::after(now, inner.backoff(failures)), Mode::Refresh)
+                } else {
+                    inner.next_wake(now)
+                };
+                (inner.clock.sleep_until(at), mode)
+            })
         };
+        let (sleep, mode) = next.unzip();
         tokio::select! {
-            () = sleep => {}
-            // Someone else installed a session (its deadlines may differ), or the manager is
-            // gone.
+            () = async { match sleep { Some(sleep) => sleep.await, None => std::future::pending().await } } => {}
+            // A session was installed (by someone else: its deadlines may differ), or the
+            // manager is gone.
             changed = installed.changed() => {
                 if changed.is_err() {
                     return;
@@ -108,9 +103,9 @@ async fn supervise<P: SessionProvider>(weak: Weak<Inner<P>>, mut stopped: watch:
             _ = stopped.changed() => return,
         }
         let Some(inner) = weak.upgrade() else { return };
-        if inner.idle_after_logout() {
+        let Some(mode) = mode.filter(|_| !inner.idle_after_logout()) else {
             continue;
-        }
+        };
         let result = tokio::select! {
             r = inner.fly(mode) => r,
             _ = stopped.changed() => return,

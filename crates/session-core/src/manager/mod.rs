@@ -405,7 +405,8 @@ impl<P: SessionProvider> SessionManager<P> {
     }
 
     /// Logs the cached session out upstream, drops it, and deletes it from the store.
-    /// Without a session this does nothing.
+    /// Without a session this does nothing upstream. Either way a running keep-alive supervisor
+    /// stops logging in until the next session is installed.
     pub async fn logout(&self) -> Result<()> {
         self.inner.logged_out.store(true, Ordering::Release);
         let Some(entry) = self.inner.cache.swap(None) else {
