@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use http::HeaderMap;
 use serde::Deserialize;
+use session_core::LoginGuard;
 use session_core::http::{HttpClient, HttpResponse};
-use session_core::timing;
 use session_core::{
     AppKey, Clock, Error, ErrorKind, Expiry, Password, PersistedSession, RenewPolicy, Renewal,
     Result, SecretState, Session, SessionProvider, SessionToken, sensitive_value,
@@ -149,7 +149,9 @@ pub(crate) struct Parts {
 /// [`ErrorKind::RateLimited`] and sends nothing.
 pub struct BetfairProvider {
     parts: Parts,
-    banned_until: Mutex<Option<SystemTime>>,
+    /// The 20-minute login ban, kept by the core's guard (bans only: final failures are the
+    /// manager's to remember).
+    guard: LoginGuard,
     resume: Mutex<Option<SessionToken>>,
 }
 
@@ -201,7 +203,7 @@ impl BetfairProvider {
         let resume = parts.resume.take();
         Self {
             parts,
-            banned_until: Mutex::new(None),
+            guard: LoginGuard::bans_only(LOGIN_BAN),
             resume: Mutex::new(resume),
         }
     }
@@ -233,12 +235,7 @@ impl BetfairProvider {
 
     /// Until when logins are refused locally after `TEMPORARY_BAN_TOO_MANY_REQUESTS`.
     pub fn banned_until(&self) -> Option<SystemTime> {
-        let now = self.parts.clock.now();
-        self.lock_ban().filter(|t| *t > now)
-    }
-
-    fn lock_ban(&self) -> Option<SystemTime> {
-        *self.banned_until.lock().unwrap_or_else(|p| p.into_inner())
+        self.guard.banned_until(self.parts.clock.now())
     }
 
     fn fresh_expiry(&self) -> Expiry {
@@ -286,30 +283,13 @@ impl BetfairProvider {
     }
 
     fn check_ban(&self) -> Result<()> {
-        let now = self.parts.clock.now();
-        if let Some(until) = self.lock_ban()
-            && until > now
-        {
-            let left = until.duration_since(now).unwrap_or_default();
-            return Err(Error::new(
-                ErrorKind::RateLimited,
-                NAME,
-                "login refused locally during a rate-limit ban",
-            )
-            .with_code("TEMPORARY_BAN_TOO_MANY_REQUESTS")
-            .with_retry_after(left));
-        }
-        Ok(())
+        self.guard
+            .check(NAME, self.parts.clock.now())
+            .map_err(|e| e.with_code("TEMPORARY_BAN_TOO_MANY_REQUESTS"))
     }
 
     fn note_failure(&self, e: &Error) {
-        if e.kind() == ErrorKind::RateLimited {
-            let until = timing::after(
-                self.parts.clock.now(),
-                timing::ban(e.retry_after(), LOGIN_BAN),
-            );
-            *self.banned_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(until);
-        }
+        self.guard.record(e, self.parts.clock.now());
     }
 
     async fn login_with(&self, credentials: &Credentials) -> Result<BetfairSession> {

@@ -216,6 +216,7 @@ mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod guard;
 pub mod http;
 mod manager;
 #[cfg(feature = "middleware")]
@@ -235,6 +236,7 @@ mod tls;
 pub use ::http::HeaderMap;
 pub use clock::{BoxFuture, Clock, SystemClock, Timer};
 pub use error::{Error, ErrorKind, HttpFailure, Result, UpstreamText, looks_like_code};
+pub use guard::LoginGuard;
 pub use manager::{Event, Health, KeepAlive, Lease, ManagerBuilder, SessionManager};
 pub use provider::{
     FnProvider, SessionProvider, StaticToken, StaticTokenProvider, provider_fn, sensitive_value,

@@ -28,6 +28,7 @@ use tokio::sync::{Notify, broadcast, watch};
 
 use crate::clock::{Clock, SystemClock, Timer};
 use crate::error::{Error, ErrorKind, Result};
+use crate::guard::LoginGuard;
 use crate::provider::SessionProvider;
 use crate::session::{Expiry, RenewPolicy, Renewal, Session};
 use crate::store::{SessionStore, StoreLock, StoredRecord};
@@ -213,7 +214,7 @@ impl<P: SessionProvider> ManagerBuilder<P> {
                 clock: self.clock,
                 policy,
                 store: self.store.map(|s| observe::observed_store(s, name)),
-                default_ban: self.default_ban,
+                guard: LoginGuard::new(self.default_ban),
                 backoff_base: self.backoff_base,
                 backoff_max: self.backoff_max,
                 store_timeout: self.store_timeout,
@@ -272,7 +273,8 @@ struct Inner<P: SessionProvider> {
     clock: Arc<dyn Clock>,
     policy: RenewPolicy,
     store: Option<Arc<dyn SessionStore>>,
-    default_ban: Duration,
+    /// The login guard: remembered final failures and rate-limit bans.
+    guard: LoginGuard,
     backoff_base: Duration,
     backoff_max: Duration,
     store_timeout: Duration,
@@ -298,8 +300,6 @@ struct Inner<P: SessionProvider> {
 
 #[derive(Default)]
 struct State {
-    remembered: Option<Error>,
-    banned_until: Option<SystemTime>,
     last_success: Option<SystemTime>,
     last_renewal: Option<SystemTime>,
     consecutive_failures: u32,
@@ -363,9 +363,7 @@ impl<P: SessionProvider> SessionManager<P> {
     /// Clears the login guard: a remembered invalid-credentials or account-state error and a
     /// rate-limit ban. The next [`get`](Self::get) will try to log in again.
     pub fn reset(&self) {
-        let mut st = self.inner.lock_state();
-        st.remembered = None;
-        st.banned_until = None;
+        self.inner.guard.reset();
     }
 
     /// The cached session if it is fresh, without waiting and without any I/O.
@@ -471,7 +469,7 @@ impl<P: SessionProvider> SessionManager<P> {
             last_success: st.last_success,
             consecutive_failures: st.consecutive_failures,
             last_error: st.last_error,
-            banned_until: st.banned_until.filter(|t| *t > now),
+            banned_until: self.inner.guard.banned_until(now),
             store_degraded: st.store_degraded,
             keep_alive_running: self.inner.keep_alive.load(Ordering::Acquire) > 0,
         }

@@ -51,10 +51,7 @@ impl<P: SessionProvider> Inner<P> {
         if let Some(until) = record.banned_until
             && until > now
         {
-            let mut st = self.lock_state();
-            if st.banned_until.is_none_or(|t| t < until) {
-                st.banned_until = Some(until);
-            }
+            self.guard.adopt_ban(until);
         }
         let Some(persisted) = record.session else {
             return Ok(None);
