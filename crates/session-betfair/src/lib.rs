@@ -474,12 +474,6 @@ pub use cert::ClientCertificate;
 pub use config::{BetfairBuilder, Jurisdiction, JurisdictionHosts, TwoFactorCode};
 pub use error::{LOGIN_BAN, accounts_code_kind, code_kind};
 pub use provider::{BetfairProvider, BetfairSession, LoginMethod};
-#[cfg(feature = "blocking")]
-#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
-pub use session_core::blocking::{BlockingKeepAlive, BlockingManager};
-#[cfg(feature = "middleware")]
-#[cfg_attr(docsrs, doc(cfg(feature = "middleware")))]
-pub use session_core::middleware::{Repeatable, SessionMiddleware};
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use sim::{
@@ -496,14 +490,10 @@ pub use vendor::{
 };
 pub use wire::{is_session_rejection, session_rejection_code};
 
-/// The header map `Session::authenticate` fills (the `http` crate's).
-pub use http::HeaderMap;
-pub use session_core::http::{HttpResponse, TlsBackend};
+#[doc(inline)]
+pub use session_core::prelude::*;
 pub use session_core::{
-    AccessToken, AppKey, ClientCredentials, ClientSecret, Clock, Error, ErrorKind, Event, Expiry,
-    FileStore, Health, HttpFailure, KeepAlive, Lease, ManagerBuilder, MemoryStore, Password,
-    PersistedSession, RefreshToken, RenewPolicy, Renewal, Result, Session, SessionManager,
-    SessionProvider, SessionStore, SessionToken, SystemClock,
+    AccessToken, AppKey, ClientCredentials, ClientSecret, Password, RefreshToken, SessionToken,
 };
 /// The `time` crate, whose [`OffsetDateTime`] every Accounts API timestamp is (for example
 /// `time::format_description::well_known::Rfc3339` to print one).

@@ -254,22 +254,10 @@ pub use config::{
     ExtendedEncoding, ExtendedPlacement, FieldSelection, Flavor, Lifetimes, Territory,
 };
 pub use error::is_target_not_established;
-/// The header map `Session::authenticate` fills (the `http` crate's).
-pub use http::HeaderMap;
 pub use provider::{CasProvider, CasSession};
-#[cfg(feature = "blocking")]
-#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
-pub use session_core::blocking::{BlockingKeepAlive, BlockingManager};
-pub use session_core::http::{HttpResponse, TlsBackend};
-#[cfg(feature = "middleware")]
-#[cfg_attr(docsrs, doc(cfg(feature = "middleware")))]
-pub use session_core::middleware::{Repeatable, SessionMiddleware};
-pub use session_core::{
-    ApiKey, ApiKeySecret, ApiSecret, Clock, Error, ErrorKind, Event, Expiry, FileStore, Health,
-    HttpFailure, KeepAlive, Lease, ManagerBuilder, MemoryStore, Password, PersistedSession,
-    RenewPolicy, Renewal, Result, Session, SessionManager, SessionProvider, SessionStore,
-    SystemClock, Ticket, UsernamePassword,
-};
+#[doc(inline)]
+pub use session_core::prelude::*;
+pub use session_core::{ApiKey, ApiKeySecret, ApiSecret, Password, Ticket, UsernamePassword};
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use sim::{CasSim, CasSimBuilder, ResourceRejection, SimFailure, SimOp};

@@ -223,6 +223,7 @@ mod manager;
 pub mod middleware;
 pub mod oauth;
 mod observe;
+pub mod prelude;
 mod provider;
 mod secret;
 mod session;

@@ -213,22 +213,15 @@ mod wire;
 pub use client::PagosClient;
 pub use config::{DEFAULT_CLOSE_ON_DROP_TIMEOUT, DEFAULT_SESSION_TTL, PagosConfig, TokenSource};
 pub use error::{MAX_MESSAGE_CHARS, MAX_MESSAGES, PagosFailure};
-/// The header map `Session::authenticate` fills (the `http` crate's).
-pub use http::HeaderMap;
 pub use provider::PagosProvider;
 /// The `serde_json` crate, whose `Value` the Pagos calls take and return.
 pub use serde_json;
 pub use session::DedicatedSession;
-#[cfg(feature = "blocking")]
-pub use session_core::blocking::{BlockingKeepAlive, BlockingManager};
-pub use session_core::http::{HttpResponse, TlsBackend};
-#[cfg(feature = "middleware")]
-pub use session_core::middleware::{Repeatable, SessionMiddleware};
+#[doc(inline)]
+pub use session_core::prelude::*;
 pub use session_core::{
-    AccessToken, AppKey, ClientCredentials, ClientSecret, Clock, Error, ErrorKind, Event, Expiry,
-    FileStore, Health, HttpFailure, KeepAlive, Lease, ManagerBuilder, MemoryStore,
-    PersistedSession, RenewPolicy, Renewal, Result, Session, SessionId, SessionManager,
-    SessionProvider, SessionStore, StaticToken, StaticTokenProvider, SystemClock,
+    AccessToken, AppKey, ClientCredentials, ClientSecret, SessionId, StaticToken,
+    StaticTokenProvider,
 };
 #[cfg(feature = "test-util")]
 pub use sim::{PagosSim, PagosSimBuilder, SimFailure, SimOp};

@@ -216,20 +216,13 @@ pub use config::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TTL, ExtraHeaders, Gateway, RESAGENT,
     RenewalMode, SeawareBuilder, SessionMode, TRAVELAGENT,
 };
-/// The header map `Session::authenticate` fills (the `http` crate's).
-pub use http::HeaderMap;
 pub use provider::{LogoutOnDrop, SeawareProvider, SeawareSession, authorize};
-#[cfg(feature = "blocking")]
-pub use session_core::blocking::{BlockingKeepAlive, BlockingManager};
-pub use session_core::http::{HttpResponse, TlsBackend};
-#[cfg(feature = "middleware")]
-pub use session_core::middleware::{Repeatable, SessionMiddleware};
 pub use session_core::oauth::{ClientCredentialsProvider, OAuthSession, Placement};
+#[doc(inline)]
+pub use session_core::prelude::*;
 pub use session_core::{
-    AccessToken, ClientCredentials, ClientSecret, Clock, Error, ErrorKind, Event, Expiry,
-    FileStore, Health, HttpFailure, KeepAlive, Lease, ManagerBuilder, MemoryStore, Password,
-    PersistedSession, RefreshToken, RenewPolicy, Renewal, Result, Session, SessionManager,
-    SessionProvider, SessionStore, StaticToken, StaticTokenProvider, SystemClock,
+    AccessToken, ClientCredentials, ClientSecret, Password, RefreshToken, StaticToken,
+    StaticTokenProvider,
 };
 #[cfg(feature = "test-util")]
 pub use sim::{
