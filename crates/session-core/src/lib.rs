@@ -220,6 +220,7 @@ mod guard;
 pub mod http;
 mod manager;
 #[cfg(feature = "middleware")]
+#[cfg_attr(docsrs, doc(cfg(feature = "middleware")))]
 pub mod middleware;
 pub mod oauth;
 mod observe;
@@ -229,6 +230,7 @@ mod secret;
 mod session;
 mod store;
 #[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_util;
 pub mod timing;
 mod tls;

@@ -27,12 +27,15 @@ use crate::error::{Error, Result};
 pub enum TlsBackend {
     /// rustls with the `aws-lc-rs` provider (feature `rustls`); system roots.
     #[cfg(feature = "rustls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
     Rustls,
     /// rustls with the `ring` provider (feature `rustls-ring`); system roots.
     #[cfg(feature = "rustls-ring")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rustls-ring")))]
     RustlsRing,
     /// The platform's TLS library (feature `native-tls`); its trust store.
     #[cfg(feature = "native-tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "native-tls")))]
     NativeTls,
 }
 

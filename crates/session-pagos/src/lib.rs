@@ -195,6 +195,7 @@
 //!
 //! `serde_json::Value` (serde_json 1.x) appears in [`PagosClient::call`] and [`CallResponse`],
 //! because Pagos request and reply bodies are free-form JSON.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -224,6 +225,7 @@ pub use session_core::{
     StaticTokenProvider,
 };
 #[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use sim::{PagosSim, PagosSimBuilder, SimFailure, SimOp};
 pub use token::{BearerSource, BearerToken, TokenManager, TokenProvider};
 pub use wire::CallResponse;

@@ -200,6 +200,7 @@
 //!   in `Authorization` only for session-less accounts.
 //! - *Base URL.* Each cruise line runs its own Seaware: the base URL is required and is the part
 //!   before `/ota`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -225,6 +226,7 @@ pub use session_core::{
     StaticTokenProvider,
 };
 #[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use sim::{
     ExpiresIn, RejectionStyle, SIM_TOKEN_PREFIX, SeawareSim, SeawareSimBuilder, SimFault, SimOp,
 };
