@@ -21,6 +21,10 @@ macro_rules! surface {
             same(P::<$($krate)::+::Event>, P::<session_core::Event>);
             same(P::<$($krate)::+::Health>, P::<session_core::Health>);
             same(P::<$($krate)::+::KeepAlive>, P::<session_core::KeepAlive>);
+            same(
+                P::<$($krate)::+::LogoutOnDrop<session_core::StaticTokenProvider>>,
+                P::<session_core::LogoutOnDrop<session_core::StaticTokenProvider>>,
+            );
             same(P::<$($krate)::+::Expiry>, P::<session_core::Expiry>);
             same(P::<$($krate)::+::RenewPolicy>, P::<session_core::RenewPolicy>);
             same(

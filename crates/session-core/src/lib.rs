@@ -240,7 +240,7 @@ pub use ::http::HeaderMap;
 pub use clock::{BoxFuture, Clock, SystemClock, Timer};
 pub use error::{Error, ErrorKind, HttpFailure, Result, UpstreamText, looks_like_code};
 pub use guard::LoginGuard;
-pub use manager::{Event, Health, KeepAlive, Lease, ManagerBuilder, SessionManager};
+pub use manager::{Event, Health, KeepAlive, Lease, LogoutOnDrop, ManagerBuilder, SessionManager};
 pub use provider::{
     FnProvider, SessionProvider, StaticToken, StaticTokenProvider, provider_fn, sensitive_value,
 };

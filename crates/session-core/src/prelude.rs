@@ -6,8 +6,8 @@
 pub use crate::http::{HttpResponse, TlsBackend};
 pub use crate::{
     Clock, Error, ErrorKind, Event, Expiry, FileStore, HeaderMap, Health, HttpFailure, KeepAlive,
-    Lease, ManagerBuilder, MemoryStore, PersistedSession, RenewPolicy, Renewal, Result, Session,
-    SessionManager, SessionProvider, SessionStore, SystemClock,
+    Lease, LogoutOnDrop, ManagerBuilder, MemoryStore, PersistedSession, RenewPolicy, Renewal,
+    Result, Session, SessionManager, SessionProvider, SessionStore, SystemClock,
 };
 
 #[cfg(feature = "blocking")]

@@ -217,7 +217,7 @@ pub use config::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TTL, ExtraHeaders, Gateway, RESAGENT,
     RenewalMode, SeawareBuilder, SessionMode, TRAVELAGENT,
 };
-pub use provider::{LogoutOnDrop, SeawareProvider, SeawareSession, authorize};
+pub use provider::{SeawareProvider, SeawareSession, authorize};
 pub use session_core::oauth::{ClientCredentialsProvider, OAuthSession, Placement};
 #[doc(inline)]
 pub use session_core::prelude::*;

@@ -40,12 +40,14 @@ mod flight;
 mod guard;
 mod keep_alive;
 mod lease;
+mod logout_on_drop;
 mod store_sync;
 
 use flight::Flight;
 pub use keep_alive::KeepAlive;
 use lease::Entry;
 pub use lease::Lease;
+pub use logout_on_drop::LogoutOnDrop;
 
 /// Something that happened to the managed session. Subscribe with [`SessionManager::subscribe`].
 #[derive(Clone, Debug, PartialEq, Eq)]
