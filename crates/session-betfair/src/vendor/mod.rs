@@ -1,0 +1,92 @@
+//! The Accounts API vendor services: subscription tokens, activation, cancellation, history,
+//! vendor client ids, affiliate relations and the vendor web-app OAuth session.
+//!
+//! [`AccountsClient`] makes the calls; each operation takes the caller's session from a
+//! [`SessionSource`] — a [`BetfairSession`], a [`Lease`], a [`SessionManager`] (which adds
+//! invalidation and one retry for idempotent reads) or a web-app session — and sends exactly the
+//! headers that operation needs.
+
+use std::any::Any;
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use http::HeaderMap;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use session_core::http::{HttpClient, HttpOptions, parse_base_url};
+use session_core::{
+    AppKey, ClientCredentials, Error, ErrorKind, Lease, Result, Session, SessionManager,
+    SessionProvider, sensitive_value,
+};
+use url::Url;
+
+use crate::config::Jurisdiction;
+use crate::error::{NAME, accounts_code_kind, framework_kind};
+use crate::provider::{BetfairProvider, BetfairSession};
+use crate::wire::{X_APPLICATION, X_AUTHENTICATION};
+
+mod client;
+mod fault;
+mod login;
+mod operations;
+mod source;
+mod types;
+mod webapp;
+mod wire;
+
+pub use client::{AccountsBuilder, AccountsClient};
+pub use fault::{AccountsException, AccountsFault, FrameworkFault, accounts_fault};
+pub use login::CustomerLogin;
+pub use source::{AccountsAuth, SessionSource, SourcedSession};
+
+pub use types::{
+    AccountSubscription, AccountsStatus, AffiliateRelation, AffiliateRelationStatus,
+    ApplicationSubscription, AuthorisationCode, AuthorisationResponse, GrantType,
+    SubscriptionHistory, SubscriptionHistoryQuery, SubscriptionStatus, SubscriptionToken,
+    SubscriptionTokenInfo, SubscriptionTokenRequest, TokenGrant, TokenType, VendorAccessToken,
+    VendorDetails, WebAppSubscription,
+};
+pub use webapp::{WebAppBuilder, WebAppProvider, WebAppSession};
+
+/// Feeds one response to the answer parser for every vendor operation's answer type, on both
+/// transports (the fuzz targets' entry point).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_answers(
+    r: &session_core::http::HttpResponse,
+    out: &mut session_core::fuzzing::Outcome,
+) {
+    for transport in [AccountsTransport::JsonRpc, AccountsTransport::Rest] {
+        out.result(&wire::parse_answer::<SubscriptionToken>(transport, r));
+        out.result(&wire::parse_answer::<SubscriptionTokenInfo>(transport, r));
+        out.result(&wire::parse_answer::<Vec<SubscriptionHistory>>(
+            transport, r,
+        ));
+        out.result(&wire::parse_answer::<Vec<ApplicationSubscription>>(
+            transport, r,
+        ));
+        out.result(&wire::parse_answer::<Vec<AccountSubscription>>(transport, r).map(|v| v.len()));
+        out.result(&wire::parse_answer::<VendorDetails>(transport, r).map(|_| ()));
+        out.result(&wire::parse_answer::<Vec<AffiliateRelation>>(transport, r).map(|v| v.len()));
+        out.result(&wire::parse_answer::<AuthorisationResponse>(transport, r));
+        out.result(&wire::parse_answer::<WebAppSubscription>(transport, r));
+        out.result(&wire::parse_answer::<VendorAccessToken>(transport, r));
+        out.result(&wire::parse_answer::<AccountsStatus>(transport, r));
+        out.result(&wire::parse_answer::<String>(transport, r).map(|s| s.len()));
+    }
+}
+
+/// Which form of the Accounts API to use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AccountsTransport {
+    /// `POST {api}/exchange/account/json-rpc/v1` with a JSON-RPC 2.0 envelope and method
+    /// `AccountAPING/v1.0/<op>` (the default).
+    #[default]
+    JsonRpc,
+    /// `POST {api}/exchange/account/rest/v1.0/<op>/` with the params object as the body.
+    Rest,
+}

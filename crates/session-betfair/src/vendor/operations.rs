@@ -1,0 +1,304 @@
+//! The vendor operations of [`AccountsClient`], one method each, and the session sources the
+//! customer history call uses.
+
+use super::*;
+
+impl AccountsClient {
+    /// `getApplicationSubscriptionToken`: the vendor creates a subscription token (form
+    /// `ABCD-EFGH-IJKL`) to give to a customer. Vendor session and vendor app key. Betfair allows
+    /// at most 15,000 unactivated tokens; beyond that it answers `TOO_MANY_REQUESTS`
+    /// ([`ErrorKind::RateLimited`]) until some are activated or cancelled.
+    pub async fn get_application_subscription_token(
+        &self,
+        vendor: &(impl SessionSource + ?Sized),
+        request: &SubscriptionTokenRequest,
+    ) -> Result<SubscriptionToken> {
+        let params = wire::SubscriptionTokenParams {
+            subscription_length: request.days(),
+            client_reference: request.reference(),
+        };
+        self.call(vendor, wire::GET_APPLICATION_SUBSCRIPTION_TOKEN, &params)
+            .await
+    }
+
+    /// `activateApplicationSubscription`: the customer activates a subscription token with their
+    /// own session (`X-Authentication` only; no `X-Application`). Works with a `PENDING_AUTH`
+    /// session. Activation can take up to two minutes to show everywhere; it also creates the
+    /// customer's vendor client id if there was none.
+    pub async fn activate_application_subscription(
+        &self,
+        customer: &(impl SessionSource + ?Sized),
+        token: &SubscriptionToken,
+    ) -> Result<AccountsStatus> {
+        let params = wire::TokenParams {
+            subscription_token: token.expose_secret(),
+        };
+        self.call(customer, wire::ACTIVATE_APPLICATION_SUBSCRIPTION, &params)
+            .await
+    }
+
+    /// `cancelApplicationSubscription`: the vendor cancels a subscription token.
+    pub async fn cancel_application_subscription(
+        &self,
+        vendor: &(impl SessionSource + ?Sized),
+        token: &SubscriptionToken,
+    ) -> Result<AccountsStatus> {
+        let params = wire::TokenParams {
+            subscription_token: token.expose_secret(),
+        };
+        self.call(vendor, wire::CANCEL_APPLICATION_SUBSCRIPTION, &params)
+            .await
+    }
+
+    /// `updateApplicationSubscription`: the vendor gives the customer behind `vendor_client_id`
+    /// a new subscription of `length_days`; the new token needs no activation and the customer's
+    /// earlier tokens are cancelled.
+    pub async fn update_application_subscription(
+        &self,
+        vendor: &(impl SessionSource + ?Sized),
+        vendor_client_id: &str,
+        length_days: u32,
+    ) -> Result<SubscriptionToken> {
+        let params = wire::UpdateParams {
+            vendor_client_id,
+            subscription_length: length_days,
+        };
+        self.call(vendor, wire::UPDATE_APPLICATION_SUBSCRIPTION, &params)
+            .await
+    }
+
+    /// `listApplicationSubscriptionTokens`: the vendor's tokens, optionally only those with
+    /// `status` (activated ones carry the customer's vendor client id).
+    pub async fn list_application_subscription_tokens(
+        &self,
+        vendor: &(impl SessionSource + ?Sized),
+        status: Option<&SubscriptionStatus>,
+    ) -> Result<Vec<ApplicationSubscription>> {
+        let params = wire::ListTokensParams {
+            subscription_status: status.map(SubscriptionStatus::as_str),
+        };
+        self.call(vendor, wire::LIST_APPLICATION_SUBSCRIPTION_TOKENS, &params)
+            .await
+    }
+
+    /// `listAccountSubscriptionTokens`: the customer's subscriptions, per application.
+    pub async fn list_account_subscription_tokens(
+        &self,
+        customer: &(impl SessionSource + ?Sized),
+    ) -> Result<Vec<AccountSubscription>> {
+        self.call(
+            customer,
+            wire::LIST_ACCOUNT_SUBSCRIPTION_TOKENS,
+            &wire::NoParams {},
+        )
+        .await
+    }
+
+    /// `getApplicationSubscriptionHistory`: a customer's subscriptions to the vendor's app. An
+    /// empty list means the customer never subscribed.
+    ///
+    /// - [`SubscriptionHistoryQuery::Vendor`] (server side): the vendor's session and app key,
+    ///   `vendorClientId` in the body.
+    /// - [`SubscriptionHistoryQuery::Customer`] (client side): the customer's session in
+    ///   `X-Authentication`, **no** `X-Application` (its presence would make Betfair treat the
+    ///   caller as the vendor), the vendor's app key as `applicationKey` in the body.
+    pub async fn get_application_subscription_history(
+        &self,
+        caller: &(impl SessionSource + ?Sized),
+        query: &SubscriptionHistoryQuery,
+    ) -> Result<Vec<SubscriptionHistory>> {
+        match query {
+            SubscriptionHistoryQuery::Vendor { vendor_client_id } => {
+                let params = wire::HistoryParams {
+                    vendor_client_id: Some(vendor_client_id),
+                    application_key: None,
+                };
+                self.call(caller, wire::SUBSCRIPTION_HISTORY_VENDOR, &params)
+                    .await
+            }
+            SubscriptionHistoryQuery::Customer { application_key } => {
+                let source = BodyKeySource {
+                    inner: caller,
+                    key: application_key.clone(),
+                };
+                self.call_customer_history(&source).await
+            }
+        }
+    }
+
+    async fn call_customer_history<S: SessionSource + ?Sized>(
+        &self,
+        source: &BodyKeySource<'_, S>,
+    ) -> Result<Vec<SubscriptionHistory>> {
+        // The app key in the body is the one given, or the caller's session's own; it is read
+        // from each acquired session so a retry with a fresh session stays consistent.
+        let mut sourced = source.inner.acquire().await?;
+        let mut retried = false;
+        loop {
+            let key = match &source.key {
+                Some(k) => k.clone(),
+                None => sourced.session().app_key().clone(),
+            };
+            let params = wire::HistoryParams {
+                vendor_client_id: None,
+                application_key: Some(key.expose_secret()),
+            };
+            let once = OneShot(&sourced);
+            match self
+                .call::<Vec<SubscriptionHistory>, _, _>(
+                    &once,
+                    wire::SUBSCRIPTION_HISTORY_CUSTOMER,
+                    &params,
+                )
+                .await
+            {
+                Err(e) if wire::is_rejection_error(&e) => {
+                    let fresh = source.inner.reject(&sourced);
+                    if fresh && !retried {
+                        retried = true;
+                        sourced = source.inner.acquire().await?;
+                        continue;
+                    }
+                    return Err(e);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// `getVendorClientId`: the customer's id for the vendor whose app key the customer's
+    /// session carries (created on first use). Send it to the vendor's server for
+    /// [`SubscriptionHistoryQuery::Vendor`].
+    pub async fn get_vendor_client_id(
+        &self,
+        customer: &(impl SessionSource + ?Sized),
+    ) -> Result<String> {
+        self.call(customer, wire::GET_VENDOR_CLIENT_ID, &wire::NoParams {})
+            .await
+    }
+
+    /// `getVendorDetails`: a vendor's public details.
+    pub async fn get_vendor_details(
+        &self,
+        caller: &(impl SessionSource + ?Sized),
+        vendor_id: &str,
+    ) -> Result<VendorDetails> {
+        self.call(
+            caller,
+            wire::GET_VENDOR_DETAILS,
+            &wire::VendorIdParams { vendor_id },
+        )
+        .await
+    }
+
+    /// `token`: the vendor's server exchanges a web-app authorisation code, or a refresh token,
+    /// for the customer's access and refresh tokens. Vendor session and vendor app key;
+    /// `client` is the vendor id (`client_id`) and vendor secret (`client_secret`) from
+    /// `getDeveloperAppKeys`. Never repeated: a code is single use. [`WebAppProvider`] manages
+    /// the resulting session.
+    pub async fn token(
+        &self,
+        vendor: &(impl SessionSource + ?Sized),
+        client: &ClientCredentials,
+        grant: &TokenGrant,
+    ) -> Result<VendorAccessToken> {
+        let grant_type = grant.grant_type();
+        let params = wire::TokenRequestParams {
+            client_id: &client.client_id,
+            grant_type: grant_type.as_str(),
+            code: match grant {
+                TokenGrant::AuthorizationCode(code) => Some(code.expose_secret()),
+                TokenGrant::RefreshToken(_) => None,
+            },
+            client_secret: client.client_secret.expose_secret(),
+            refresh_token: match grant {
+                TokenGrant::RefreshToken(token) => Some(token.expose_secret()),
+                TokenGrant::AuthorizationCode(_) => None,
+            },
+        };
+        self.call(vendor, wire::TOKEN, &params).await
+    }
+
+    /// `isAccountSubscribedToWebApp`: whether the customer has authorised the vendor's web app.
+    pub async fn is_account_subscribed_to_web_app(
+        &self,
+        customer: &(impl SessionSource + ?Sized),
+        vendor_id: &str,
+    ) -> Result<bool> {
+        self.call(
+            customer,
+            wire::IS_ACCOUNT_SUBSCRIBED_TO_WEB_APP,
+            &wire::VendorIdParams { vendor_id },
+        )
+        .await
+    }
+
+    /// `revokeAccessToWebApp`: the customer withdraws the vendor's access; the refresh token is
+    /// destroyed and access tokens stop working. Betfair types this vendor id as a number.
+    pub async fn revoke_access_to_web_app(
+        &self,
+        customer: &(impl SessionSource + ?Sized),
+        vendor_id: i64,
+    ) -> Result<AccountsStatus> {
+        self.call(
+            customer,
+            wire::REVOKE_ACCESS_TO_WEB_APP,
+            &wire::RevokeParams { vendor_id },
+        )
+        .await
+    }
+
+    /// `listAuthorizedWebApps`: the web apps the customer has authorised.
+    pub async fn list_authorized_web_apps(
+        &self,
+        customer: &(impl SessionSource + ?Sized),
+    ) -> Result<Vec<VendorDetails>> {
+        self.call(customer, wire::LIST_AUTHORIZED_WEB_APPS, &wire::NoParams {})
+            .await
+    }
+
+    /// `getAffiliateRelation`: whether each vendor client id is affiliated with the vendor.
+    pub async fn get_affiliate_relation(
+        &self,
+        vendor: &(impl SessionSource + ?Sized),
+        vendor_client_ids: &[String],
+    ) -> Result<Vec<AffiliateRelation>> {
+        self.call(
+            vendor,
+            wire::GET_AFFILIATE_RELATION,
+            &wire::AffiliateParams { vendor_client_ids },
+        )
+        .await
+    }
+
+    /// `getAuthorisationCode`: issues a web-app authorisation code for the customer (single use,
+    /// 10 minutes), with the vendor's redirect URL.
+    pub async fn get_authorisation_code(
+        &self,
+        customer: &(impl SessionSource + ?Sized),
+        vendor_id: &str,
+    ) -> Result<AuthorisationResponse> {
+        self.call(
+            customer,
+            wire::GET_AUTHORISATION_CODE,
+            &wire::VendorIdParams { vendor_id },
+        )
+        .await
+    }
+}
+
+/// The customer history call's source: the caller plus the app key for the body.
+struct BodyKeySource<'a, S: ?Sized> {
+    inner: &'a S,
+    key: Option<AppKey>,
+}
+
+/// One already-acquired session, without retries (the caller handles them).
+struct OneShot<'a>(&'a SourcedSession);
+
+#[async_trait]
+impl SessionSource for OneShot<'_> {
+    async fn acquire(&self) -> Result<SourcedSession> {
+        Ok(SourcedSession::new(self.0.session.clone()))
+    }
+}
