@@ -1,165 +1,7 @@
-//! [`AccountsBuilder`] and [`AccountsClient`]: the client's configuration, and the one call path
-//! every operation takes (request, answer, rejection and the single retry).
+//! [`AccountsClient`]'s call path (request, answer, rejection and the single retry) and its vendor
+//! operations, one method each, with the session sources the customer history call uses.
 
 use super::*;
-
-/// Builds an [`AccountsClient`]. Start with [`AccountsClient::builder`].
-pub struct AccountsBuilder {
-    api_url: Option<String>,
-    jurisdiction: Jurisdiction,
-    transport: AccountsTransport,
-    http: HttpOptions,
-}
-
-impl fmt::Debug for AccountsBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AccountsBuilder")
-            .field("api_url", &self.api_url)
-            .field("jurisdiction", &self.jurisdiction)
-            .field("transport", &self.transport)
-            .field(
-                "allow_insecure_loopback",
-                &self.http.allow_insecure_loopback,
-            )
-            .field("extra_roots", &self.http.root_pems.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl AccountsBuilder {
-    /// The jurisdiction whose API host to use (default [`Jurisdiction::Global`]).
-    #[must_use]
-    pub fn jurisdiction(mut self, jurisdiction: Jurisdiction) -> Self {
-        self.jurisdiction = jurisdiction;
-        self
-    }
-
-    /// Overrides the API base URL (`https://api.betfair.com/`, or the simulator's
-    /// `BetfairSim::api_url()`); the operation paths are appended to it.
-    #[must_use]
-    pub fn api_url(mut self, url: impl Into<String>) -> Self {
-        self.api_url = Some(url.into());
-        self
-    }
-
-    /// JSON-RPC (default) or REST.
-    #[must_use]
-    pub fn transport(mut self, transport: AccountsTransport) -> Self {
-        self.transport = transport;
-        self
-    }
-
-    /// Allows `http://` base URLs to loopback hosts (tests, simulators).
-    #[must_use]
-    pub fn allow_insecure_loopback(mut self, allow: bool) -> Self {
-        self.http.allow_insecure_loopback = allow;
-        self
-    }
-
-    /// Timeout of each request (default 30 s).
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = Some(timeout);
-        self
-    }
-
-    /// Connect timeout (default 10 s).
-    #[must_use]
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.http.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// Also trusts the root certificates in `pem`.
-    #[must_use]
-    pub fn add_root_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.http.root_pems.push(pem.into());
-        self
-    }
-
-    session_core::http_option_methods!();
-
-    /// The client: with the `gzip` feature (default) it asks for and decodes gzip answers, the
-    /// body cap counting decoded bytes; an own client decides for itself.
-    fn make_client(&self) -> Result<HttpClient> {
-        let builder = self.http.builder(NAME)?;
-        #[cfg(feature = "gzip")]
-        let builder = if self.http.client.is_none() {
-            builder.gzip(true)
-        } else {
-            builder
-        };
-        builder.build()
-    }
-
-    /// Checks the URL and builds the client. No request is made.
-    pub fn build(self) -> Result<AccountsClient> {
-        let raw = self
-            .api_url
-            .as_deref()
-            .unwrap_or(self.jurisdiction.api_url());
-        let mut api = parse_base_url(NAME, raw, self.http.allow_insecure_loopback)?;
-        if api.query().is_some() || api.fragment().is_some() {
-            return Err(Error::configuration(
-                NAME,
-                "a base url must not have a query or fragment",
-            ));
-        }
-        if !api.path().ends_with('/') {
-            let path = format!("{}/", api.path());
-            api.set_path(&path);
-        }
-        Ok(AccountsClient {
-            inner: Arc::new(ClientInner {
-                http: self.make_client()?,
-                api,
-                transport: self.transport,
-                next_id: AtomicU64::new(1),
-            }),
-        })
-    }
-}
-
-struct ClientInner {
-    http: HttpClient,
-    api: Url,
-    transport: AccountsTransport,
-    next_id: AtomicU64,
-}
-
-/// A client of Betfair's Accounts API vendor services. Cheap to clone.
-///
-/// Each operation takes the caller's session from a [`SessionSource`] and sends exactly the
-/// headers Betfair requires for it:
-///
-/// | operation | caller | `X-Authentication` | `X-Application` | repeated after a rejection |
-/// |---|---|---|---|---|
-/// | [`get_application_subscription_token`](Self::get_application_subscription_token) | vendor | ✓ | ✓ | no |
-/// | [`activate_application_subscription`](Self::activate_application_subscription) | customer | ✓ | — | no |
-/// | [`cancel_application_subscription`](Self::cancel_application_subscription) | vendor | ✓ | ✓ | no |
-/// | [`update_application_subscription`](Self::update_application_subscription) | vendor | ✓ | ✓ | no |
-/// | [`list_application_subscription_tokens`](Self::list_application_subscription_tokens) | vendor | ✓ | ✓ | once |
-/// | [`list_account_subscription_tokens`](Self::list_account_subscription_tokens) | customer | ✓ | ✓ | once |
-/// | [`get_application_subscription_history`](Self::get_application_subscription_history), vendor form | vendor | ✓ | ✓ | once |
-/// | [`get_application_subscription_history`](Self::get_application_subscription_history), customer form | customer | ✓ | — (`applicationKey` in the body) | once |
-/// | [`get_vendor_client_id`](Self::get_vendor_client_id) | customer | ✓ | ✓ | once |
-/// | [`get_vendor_details`](Self::get_vendor_details) | any | ✓ | ✓ | once |
-/// | [`token`](Self::token) | vendor | ✓ | ✓ | no |
-/// | [`is_account_subscribed_to_web_app`](Self::is_account_subscribed_to_web_app) | customer | ✓ | ✓ | once |
-/// | [`revoke_access_to_web_app`](Self::revoke_access_to_web_app) | customer | ✓ | ✓ | no |
-/// | [`list_authorized_web_apps`](Self::list_authorized_web_apps) | customer | ✓ | ✓ | once |
-/// | [`get_affiliate_relation`](Self::get_affiliate_relation) | vendor | ✓ | ✓ | once |
-/// | [`get_authorisation_code`](Self::get_authorisation_code) | customer | ✓ | ✓ | no |
-///
-/// A web-app session sends `Authorization: BEARER <access token>` in place of
-/// `X-Authentication`. "Once": when the source is a [`SessionManager`], an
-/// `INVALID_SESSION_INFORMATION` / `NO_SESSION` answer invalidates the lease and the call is
-/// repeated once with a fresh session; for every other operation the lease is invalidated and
-/// the error returned, since repeating it could create a second token or consume a code.
-#[derive(Clone)]
-pub struct AccountsClient {
-    inner: Arc<ClientInner>,
-}
 
 impl fmt::Debug for AccountsClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -196,7 +38,7 @@ impl AccountsClient {
         skip_all,
         fields(provider = NAME, operation = op.name)
     )]
-    pub(super) async fn call<T, P, S>(&self, source: &S, op: wire::Op, params: &P) -> Result<T>
+    async fn call<T, P, S>(&self, source: &S, op: wire::Op, params: &P) -> Result<T>
     where
         T: DeserializeOwned,
         P: Serialize + Sync,
@@ -229,5 +71,303 @@ impl AccountsClient {
                 other => return other,
             }
         }
+    }
+
+    /// `getApplicationSubscriptionToken`: the vendor creates a subscription token (form
+    /// `ABCD-EFGH-IJKL`) to give to a customer. Vendor session and vendor app key. Betfair allows
+    /// at most 15,000 unactivated tokens; beyond that it answers `TOO_MANY_REQUESTS`
+    /// ([`ErrorKind::RateLimited`]) until some are activated or cancelled.
+    pub async fn get_application_subscription_token(
+        &self,
+        vendor: &(impl SessionSource + ?Sized),
+        request: &SubscriptionTokenRequest,
+    ) -> Result<SubscriptionToken> {
+        let params = wire::SubscriptionTokenParams {
+            subscription_length: request.days(),
+            client_reference: request.reference(),
+        };
+        self.call(vendor, wire::GET_APPLICATION_SUBSCRIPTION_TOKEN, &params)
+            .await
+    }
+
+    /// `activateApplicationSubscription`: the customer activates a subscription token with their
+    /// own session (`X-Authentication` only; no `X-Application`). Works with a `PENDING_AUTH`
+    /// session. Activation can take up to two minutes to show everywhere; it also creates the
+    /// customer's vendor client id if there was none.
+    pub async fn activate_application_subscription(
+        &self,
+        customer: &(impl SessionSource + ?Sized),
+        token: &SubscriptionToken,
+    ) -> Result<AccountsStatus> {
+        let params = wire::TokenParams {
+            subscription_token: token.expose_secret(),
+        };
+        self.call(customer, wire::ACTIVATE_APPLICATION_SUBSCRIPTION, &params)
+            .await
+    }
+
+    /// `cancelApplicationSubscription`: the vendor cancels a subscription token.
+    pub async fn cancel_application_subscription(
+        &self,
+        vendor: &(impl SessionSource + ?Sized),
+        token: &SubscriptionToken,
+    ) -> Result<AccountsStatus> {
+        let params = wire::TokenParams {
+            subscription_token: token.expose_secret(),
+        };
+        self.call(vendor, wire::CANCEL_APPLICATION_SUBSCRIPTION, &params)
+            .await
+    }
+
+    /// `updateApplicationSubscription`: the vendor gives the customer behind `vendor_client_id`
+    /// a new subscription of `length_days`; the new token needs no activation and the customer's
+    /// earlier tokens are cancelled.
+    pub async fn update_application_subscription(
+        &self,
+        vendor: &(impl SessionSource + ?Sized),
+        vendor_client_id: &str,
+        length_days: u32,
+    ) -> Result<SubscriptionToken> {
+        let params = wire::UpdateParams {
+            vendor_client_id,
+            subscription_length: length_days,
+        };
+        self.call(vendor, wire::UPDATE_APPLICATION_SUBSCRIPTION, &params)
+            .await
+    }
+
+    /// `listApplicationSubscriptionTokens`: the vendor's tokens, optionally only those with
+    /// `status` (activated ones carry the customer's vendor client id).
+    pub async fn list_application_subscription_tokens(
+        &self,
+        vendor: &(impl SessionSource + ?Sized),
+        status: Option<&SubscriptionStatus>,
+    ) -> Result<Vec<ApplicationSubscription>> {
+        let params = wire::ListTokensParams {
+            subscription_status: status.map(SubscriptionStatus::as_str),
+        };
+        self.call(vendor, wire::LIST_APPLICATION_SUBSCRIPTION_TOKENS, &params)
+            .await
+    }
+
+    /// `listAccountSubscriptionTokens`: the customer's subscriptions, per application.
+    pub async fn list_account_subscription_tokens(
+        &self,
+        customer: &(impl SessionSource + ?Sized),
+    ) -> Result<Vec<AccountSubscription>> {
+        self.call(
+            customer,
+            wire::LIST_ACCOUNT_SUBSCRIPTION_TOKENS,
+            &wire::NoParams {},
+        )
+        .await
+    }
+
+    /// `getApplicationSubscriptionHistory`: a customer's subscriptions to the vendor's app. An
+    /// empty list means the customer never subscribed.
+    ///
+    /// - [`SubscriptionHistoryQuery::Vendor`] (server side): the vendor's session and app key,
+    ///   `vendorClientId` in the body.
+    /// - [`SubscriptionHistoryQuery::Customer`] (client side): the customer's session in
+    ///   `X-Authentication`, **no** `X-Application` (its presence would make Betfair treat the
+    ///   caller as the vendor), the vendor's app key as `applicationKey` in the body.
+    pub async fn get_application_subscription_history(
+        &self,
+        caller: &(impl SessionSource + ?Sized),
+        query: &SubscriptionHistoryQuery,
+    ) -> Result<Vec<SubscriptionHistory>> {
+        match query {
+            SubscriptionHistoryQuery::Vendor { vendor_client_id } => {
+                let params = wire::HistoryParams {
+                    vendor_client_id: Some(vendor_client_id),
+                    application_key: None,
+                };
+                self.call(caller, wire::SUBSCRIPTION_HISTORY_VENDOR, &params)
+                    .await
+            }
+            SubscriptionHistoryQuery::Customer { application_key } => {
+                let source = BodyKeySource {
+                    inner: caller,
+                    key: application_key.clone(),
+                };
+                self.call_customer_history(&source).await
+            }
+        }
+    }
+
+    async fn call_customer_history<S: SessionSource + ?Sized>(
+        &self,
+        source: &BodyKeySource<'_, S>,
+    ) -> Result<Vec<SubscriptionHistory>> {
+        // The app key in the body is the one given, or the caller's session's own; it is read
+        // from each acquired session so a retry with a fresh session stays consistent.
+        let mut sourced = source.inner.acquire().await?;
+        let mut retried = false;
+        loop {
+            let key = match &source.key {
+                Some(k) => k.clone(),
+                None => sourced.session().app_key().clone(),
+            };
+            let params = wire::HistoryParams {
+                vendor_client_id: None,
+                application_key: Some(key.expose_secret()),
+            };
+            let once = OneShot(&sourced);
+            match self
+                .call::<Vec<SubscriptionHistory>, _, _>(
+                    &once,
+                    wire::SUBSCRIPTION_HISTORY_CUSTOMER,
+                    &params,
+                )
+                .await
+            {
+                Err(e) if wire::is_rejection_error(&e) => {
+                    let fresh = source.inner.reject(&sourced);
+                    if fresh && !retried {
+                        retried = true;
+                        sourced = source.inner.acquire().await?;
+                        continue;
+                    }
+                    return Err(e);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// `getVendorClientId`: the customer's id for the vendor whose app key the customer's
+    /// session carries (created on first use). Send it to the vendor's server for
+    /// [`SubscriptionHistoryQuery::Vendor`].
+    pub async fn get_vendor_client_id(
+        &self,
+        customer: &(impl SessionSource + ?Sized),
+    ) -> Result<String> {
+        self.call(customer, wire::GET_VENDOR_CLIENT_ID, &wire::NoParams {})
+            .await
+    }
+
+    /// `getVendorDetails`: a vendor's public details.
+    pub async fn get_vendor_details(
+        &self,
+        caller: &(impl SessionSource + ?Sized),
+        vendor_id: &str,
+    ) -> Result<VendorDetails> {
+        self.call(
+            caller,
+            wire::GET_VENDOR_DETAILS,
+            &wire::VendorIdParams { vendor_id },
+        )
+        .await
+    }
+
+    /// `token`: the vendor's server exchanges a web-app authorisation code, or a refresh token,
+    /// for the customer's access and refresh tokens. Vendor session and vendor app key;
+    /// `client` is the vendor id (`client_id`) and vendor secret (`client_secret`) from
+    /// `getDeveloperAppKeys`. Never repeated: a code is single use. [`WebAppProvider`] manages
+    /// the resulting session.
+    pub async fn token(
+        &self,
+        vendor: &(impl SessionSource + ?Sized),
+        client: &ClientCredentials,
+        grant: &TokenGrant,
+    ) -> Result<VendorAccessToken> {
+        let grant_type = grant.grant_type();
+        let params = wire::TokenRequestParams {
+            client_id: &client.client_id,
+            grant_type: grant_type.as_str(),
+            code: match grant {
+                TokenGrant::AuthorizationCode(code) => Some(code.expose_secret()),
+                TokenGrant::RefreshToken(_) => None,
+            },
+            client_secret: client.client_secret.expose_secret(),
+            refresh_token: match grant {
+                TokenGrant::RefreshToken(token) => Some(token.expose_secret()),
+                TokenGrant::AuthorizationCode(_) => None,
+            },
+        };
+        self.call(vendor, wire::TOKEN, &params).await
+    }
+
+    /// `isAccountSubscribedToWebApp`: whether the customer has authorised the vendor's web app.
+    pub async fn is_account_subscribed_to_web_app(
+        &self,
+        customer: &(impl SessionSource + ?Sized),
+        vendor_id: &str,
+    ) -> Result<bool> {
+        self.call(
+            customer,
+            wire::IS_ACCOUNT_SUBSCRIBED_TO_WEB_APP,
+            &wire::VendorIdParams { vendor_id },
+        )
+        .await
+    }
+
+    /// `revokeAccessToWebApp`: the customer withdraws the vendor's access; the refresh token is
+    /// destroyed and access tokens stop working. Betfair types this vendor id as a number.
+    pub async fn revoke_access_to_web_app(
+        &self,
+        customer: &(impl SessionSource + ?Sized),
+        vendor_id: i64,
+    ) -> Result<AccountsStatus> {
+        self.call(
+            customer,
+            wire::REVOKE_ACCESS_TO_WEB_APP,
+            &wire::RevokeParams { vendor_id },
+        )
+        .await
+    }
+
+    /// `listAuthorizedWebApps`: the web apps the customer has authorised.
+    pub async fn list_authorized_web_apps(
+        &self,
+        customer: &(impl SessionSource + ?Sized),
+    ) -> Result<Vec<VendorDetails>> {
+        self.call(customer, wire::LIST_AUTHORIZED_WEB_APPS, &wire::NoParams {})
+            .await
+    }
+
+    /// `getAffiliateRelation`: whether each vendor client id is affiliated with the vendor.
+    pub async fn get_affiliate_relation(
+        &self,
+        vendor: &(impl SessionSource + ?Sized),
+        vendor_client_ids: &[String],
+    ) -> Result<Vec<AffiliateRelation>> {
+        self.call(
+            vendor,
+            wire::GET_AFFILIATE_RELATION,
+            &wire::AffiliateParams { vendor_client_ids },
+        )
+        .await
+    }
+
+    /// `getAuthorisationCode`: issues a web-app authorisation code for the customer (single use,
+    /// 10 minutes), with the vendor's redirect URL.
+    pub async fn get_authorisation_code(
+        &self,
+        customer: &(impl SessionSource + ?Sized),
+        vendor_id: &str,
+    ) -> Result<AuthorisationResponse> {
+        self.call(
+            customer,
+            wire::GET_AUTHORISATION_CODE,
+            &wire::VendorIdParams { vendor_id },
+        )
+        .await
+    }
+}
+
+/// The customer history call's source: the caller plus the app key for the body.
+struct BodyKeySource<'a, S: ?Sized> {
+    inner: &'a S,
+    key: Option<AppKey>,
+}
+
+/// One already-acquired session, without retries (the caller handles them).
+struct OneShot<'a>(&'a SourcedSession);
+
+#[async_trait]
+impl SessionSource for OneShot<'_> {
+    async fn acquire(&self) -> Result<SourcedSession> {
+        Ok(SourcedSession::new(self.0.session.clone()))
     }
 }

@@ -29,16 +29,15 @@ use crate::error::{NAME, accounts_code_kind, framework_kind};
 use crate::provider::{BetfairProvider, BetfairSession};
 use crate::wire::{X_APPLICATION, X_AUTHENTICATION};
 
+mod builder;
 mod client;
 mod fault;
 mod login;
-mod operations;
 mod source;
 mod types;
 mod webapp;
 mod wire;
 
-pub use client::{AccountsBuilder, AccountsClient};
 pub use fault::{AccountsException, AccountsFault, FrameworkFault, accounts_fault};
 pub use login::CustomerLogin;
 pub use source::{AccountsAuth, SessionSource, SourcedSession};
@@ -89,4 +88,53 @@ pub enum AccountsTransport {
     JsonRpc,
     /// `POST {api}/exchange/account/rest/v1.0/<op>/` with the params object as the body.
     Rest,
+}
+
+/// Builds an [`AccountsClient`]. Start with [`AccountsClient::builder`].
+pub struct AccountsBuilder {
+    api_url: Option<String>,
+    jurisdiction: Jurisdiction,
+    transport: AccountsTransport,
+    http: HttpOptions,
+}
+
+struct ClientInner {
+    http: HttpClient,
+    api: Url,
+    transport: AccountsTransport,
+    next_id: AtomicU64,
+}
+
+/// A client of Betfair's Accounts API vendor services. Cheap to clone.
+///
+/// Each operation takes the caller's session from a [`SessionSource`] and sends exactly the
+/// headers Betfair requires for it:
+///
+/// | operation | caller | `X-Authentication` | `X-Application` | repeated after a rejection |
+/// |---|---|---|---|---|
+/// | [`get_application_subscription_token`](Self::get_application_subscription_token) | vendor | ✓ | ✓ | no |
+/// | [`activate_application_subscription`](Self::activate_application_subscription) | customer | ✓ | — | no |
+/// | [`cancel_application_subscription`](Self::cancel_application_subscription) | vendor | ✓ | ✓ | no |
+/// | [`update_application_subscription`](Self::update_application_subscription) | vendor | ✓ | ✓ | no |
+/// | [`list_application_subscription_tokens`](Self::list_application_subscription_tokens) | vendor | ✓ | ✓ | once |
+/// | [`list_account_subscription_tokens`](Self::list_account_subscription_tokens) | customer | ✓ | ✓ | once |
+/// | [`get_application_subscription_history`](Self::get_application_subscription_history), vendor form | vendor | ✓ | ✓ | once |
+/// | [`get_application_subscription_history`](Self::get_application_subscription_history), customer form | customer | ✓ | — (`applicationKey` in the body) | once |
+/// | [`get_vendor_client_id`](Self::get_vendor_client_id) | customer | ✓ | ✓ | once |
+/// | [`get_vendor_details`](Self::get_vendor_details) | any | ✓ | ✓ | once |
+/// | [`token`](Self::token) | vendor | ✓ | ✓ | no |
+/// | [`is_account_subscribed_to_web_app`](Self::is_account_subscribed_to_web_app) | customer | ✓ | ✓ | once |
+/// | [`revoke_access_to_web_app`](Self::revoke_access_to_web_app) | customer | ✓ | ✓ | no |
+/// | [`list_authorized_web_apps`](Self::list_authorized_web_apps) | customer | ✓ | ✓ | once |
+/// | [`get_affiliate_relation`](Self::get_affiliate_relation) | vendor | ✓ | ✓ | once |
+/// | [`get_authorisation_code`](Self::get_authorisation_code) | customer | ✓ | ✓ | no |
+///
+/// A web-app session sends `Authorization: BEARER <access token>` in place of
+/// `X-Authentication`. "Once": when the source is a [`SessionManager`], an
+/// `INVALID_SESSION_INFORMATION` / `NO_SESSION` answer invalidates the lease and the call is
+/// repeated once with a fresh session; for every other operation the lease is invalidated and
+/// the error returned, since repeating it could create a second token or consume a code.
+#[derive(Clone)]
+pub struct AccountsClient {
+    inner: Arc<ClientInner>,
 }
