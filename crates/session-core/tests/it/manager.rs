@@ -497,3 +497,13 @@ async fn leases_held_in_numbers_across_threads_and_renewals_keep_their_own_sessi
     );
     assert_eq!(provider.logins(), 2);
 }
+
+#[tokio::test]
+async fn the_get_future_is_a_few_words_whatever_the_login_future_holds() {
+    let (_clock, _provider, manager) = setup(900);
+    let words = std::mem::size_of_val(&manager.get()) / std::mem::size_of::<usize>();
+    assert!(
+        words <= 4,
+        "get() is created and moved on every call: {words} words"
+    );
+}
