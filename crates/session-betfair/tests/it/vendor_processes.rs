@@ -11,7 +11,7 @@ use session_betfair::{
     ErrorKind, OffsetDateTime, SessionManager, SubscriptionHistoryQuery, SubscriptionStatus,
     SubscriptionToken, SubscriptionTokenRequest, accounts_fault,
 };
-use session_core::test_util::{ManualClock, assert_error_clean};
+use session_core::test_util::{ManualClock, assert_debug_clean, assert_error_clean, capture_logs};
 
 use crate::support::*;
 
@@ -589,4 +589,64 @@ async fn the_customer_history_read_is_repeated_once_with_a_fresh_customer_sessio
             .length_days(7)
             .client_reference("r")
     );
+}
+
+/// The request bodies of the Accounts API carry the subscription token and the app key in clear
+/// (that is what Betfair reads). At TRACE, over both transports, none of them, the passwords or
+/// the session tokens reach a log line, a refusal's error or a `Debug` of the values involved.
+#[tokio::test]
+async fn a_subscription_lifecycle_logs_no_token_key_or_password() {
+    let logs = capture_logs();
+    for transport in [AccountsTransport::JsonRpc, AccountsTransport::Rest] {
+        let clock = ManualClock::new();
+        let sim = vendor_sim(&clock).await;
+        let accounts = accounts(&sim, transport);
+        let vendor = vendor_manager(&sim, &clock);
+        let token = accounts
+            .get_application_subscription_token(&vendor, &SubscriptionTokenRequest::new())
+            .await
+            .unwrap();
+        let customer = login_with_vendor_key(&sim, &clock, CUSTOMER, CUSTOMER_PASSWORD)
+            .customer_login()
+            .await
+            .unwrap()
+            .into_session();
+        accounts
+            .activate_application_subscription(&customer, &token)
+            .await
+            .unwrap();
+        accounts
+            .get_application_subscription_history(
+                &customer,
+                &SubscriptionHistoryQuery::customer(VENDOR_KEY),
+            )
+            .await
+            .unwrap();
+        accounts
+            .cancel_application_subscription(&vendor, &token)
+            .await
+            .unwrap();
+        let refused_token = "REFUSED-SENTINEL-0001";
+        let refused = accounts
+            .activate_application_subscription(&customer, &SubscriptionToken::new(refused_token))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), Some("INVALID_SUBSCRIPTION_TOKEN"));
+        let vendor_lease = vendor.get().await.unwrap();
+        let secrets = [
+            token.expose_secret().to_owned(),
+            refused_token.to_owned(),
+            customer.token().expose_secret().to_owned(),
+            vendor_lease.token().expose_secret().to_owned(),
+            VENDOR_KEY.to_owned(),
+            VENDOR_PASSWORD.to_owned(),
+            CUSTOMER_PASSWORD.to_owned(),
+        ];
+        assert_error_clean(&refused, &secrets);
+        assert_debug_clean(&token, &secrets);
+        assert_debug_clean(&customer, &secrets);
+        assert_debug_clean(&accounts, &secrets);
+        logs.assert_clean(&secrets);
+    }
+    assert!(!logs.is_empty(), "the capture saw this test's TRACE output");
 }
