@@ -121,15 +121,7 @@ impl fmt::Debug for PagosSimBuilder {
 }
 
 impl PagosSimBuilder {
-    /// Serves over TLS with `config` (for example [`TestPki::server_config`]) instead of
-    /// plain HTTP; the base URL becomes `https://localhost:PORT`.
-    ///
-    /// [`TestPki::server_config`]: session_core::test_util::TestPki::server_config
-    #[must_use]
-    pub fn tls(mut self, config: Arc<TlsServerConfig>) -> Self {
-        self.tls = Some(config);
-        self
-    }
+    session_core::sim_tls_option!();
 
     /// The clock deciding token expiry (default [`SystemClock`]).
     #[must_use]

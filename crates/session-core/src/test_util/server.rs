@@ -320,3 +320,20 @@ where
         _ = stop.changed() => {}
     }
 }
+
+/// Writes a simulator builder's `tls` option, for a builder with a field
+/// `tls: Option<Arc<TlsServerConfig>>` that its `start` hands to [`SimServer::start_on`]. Invoke
+/// it inside the builder's `impl` block: `session_core::sim_tls_option!();`.
+#[macro_export]
+macro_rules! sim_tls_option {
+    () => {
+        /// Serves over TLS with `config` (for example
+        /// [`TestPki::server_config`]($crate::test_util::TestPki::server_config)) instead of plain
+        /// HTTP; the base URL becomes `https://localhost:PORT`.
+        #[must_use]
+        pub fn tls(mut self, config: ::std::sync::Arc<$crate::test_util::TlsServerConfig>) -> Self {
+            self.tls = Some(config);
+            self
+        }
+    };
+}
