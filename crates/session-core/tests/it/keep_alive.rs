@@ -21,6 +21,22 @@ async fn next_matching(events: &mut Receiver<Event>, want: impl Fn(&Event) -> bo
     .expect("event did not arrive")
 }
 
+/// A 20-minute session renewed (extended) by keep-alive every 10 minutes, without jitter.
+fn renewing_every_600s() -> (ManualClock, FakeProvider, SessionManager<FakeProvider>) {
+    let clock = ManualClock::new();
+    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(1200))
+        .with_renewal(FakeRenewal::Extend)
+        .with_policy(
+            RenewPolicy::default()
+                .with_keep_alive(Some(Duration::from_secs(600)))
+                .with_jitter(Duration::ZERO),
+        );
+    let manager = SessionManager::builder(provider.clone())
+        .clock(clock.shared())
+        .build();
+    (clock, provider, manager)
+}
+
 async fn settle(clock: &ManualClock) {
     // Let the supervisor reach its next sleep before time moves.
     for _ in 0..50 {
@@ -33,17 +49,7 @@ async fn settle(clock: &ManualClock) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keep_alive_renews_on_the_provider_cadence() {
-    let clock = ManualClock::new();
-    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(1200))
-        .with_renewal(FakeRenewal::Extend)
-        .with_policy(
-            RenewPolicy::default()
-                .with_keep_alive(Some(Duration::from_secs(600)))
-                .with_jitter(Duration::ZERO),
-        );
-    let manager = SessionManager::builder(provider.clone())
-        .clock(clock.shared())
-        .build();
+    let (clock, provider, manager) = renewing_every_600s();
     let mut events = manager.subscribe();
     let ka = manager.spawn_keep_alive();
     next_matching(&mut events, |e| matches!(e, Event::Acquired { .. })).await;
@@ -153,17 +159,7 @@ async fn keep_alive_stops_when_its_handle_is_dropped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_logout_the_supervisor_waits_for_the_next_get_instead_of_logging_in() {
-    let clock = ManualClock::new();
-    let provider = FakeProvider::new(clock.shared(), Duration::from_secs(1200))
-        .with_renewal(FakeRenewal::Extend)
-        .with_policy(
-            RenewPolicy::default()
-                .with_keep_alive(Some(Duration::from_secs(600)))
-                .with_jitter(Duration::ZERO),
-        );
-    let manager = SessionManager::builder(provider.clone())
-        .clock(clock.shared())
-        .build();
+    let (clock, provider, manager) = renewing_every_600s();
     manager.get().await.unwrap();
     // Started just before the logout, as a program that ends its session right away does.
     let ka = manager.spawn_keep_alive();
