@@ -1,11 +1,18 @@
 //! Test kit (feature `test-util`): a manual clock, a loopback simulator server (HTTP or TLS) with
-//! a throwaway PKI, a scripted provider, a leak harness, the provider conformance suite and the store conformance
-//! suite ([`store_conformance`]).
+//! a throwaway PKI, the simulator kit every provider's simulator is built on (a [`Ledger`] of
+//! counts, scripted [`SimFault`]s and recorded requests), a scripted provider, a leak harness, the
+//! provider conformance suite and the store conformance suite ([`store_conformance`]).
+//!
+//! Every provider crate's simulator (feature `test-util`) has the same surface: `calls(op)`,
+//! `fail_next(op, fault)` with a `SimFault<ProviderFault>`, `requests()` and
+//! `provider_builder()`.
 
 mod clock;
 pub mod conformance;
 mod fake;
+mod fault;
 mod leak;
+mod ledger;
 mod pki;
 mod server;
 pub mod store_conformance;
@@ -13,10 +20,12 @@ pub mod store_conformance;
 pub use clock::ManualClock;
 pub use conformance::{Fixture, Harness, Op, Scenario};
 pub use fake::{FakeProvider, FakeRenewal, FakeSession};
+pub use fault::{NoFault, SimFault, retry_after_secs};
 pub use leak::{
     LogCapture, RecordedSpan, assert_debug_clean, assert_error_clean, assert_no_secret,
     capture_logs, captured_spans,
 };
+pub use ledger::{DEFAULT_LOG_CAPACITY, Ledger, SimRecord};
 pub use pki::{ClientCertificates, TestPki, openssl, write_certificate_fixtures};
 pub use server::{SimRequest, SimResponse, SimServer};
 

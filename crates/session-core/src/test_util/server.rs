@@ -5,8 +5,8 @@
 //! (optionally requiring a client certificate), and stops when dropped.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::fmt;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,6 +46,32 @@ impl fmt::Debug for SimRequest {
 }
 
 impl SimRequest {
+    /// A request with `method` and `path` (which may carry a `?query`), no headers and no body:
+    /// for unit tests of simulator code that runs without a server.
+    pub fn new(method: Method, path: &str) -> Self {
+        let (path, query) = match path.split_once('?') {
+            Some((p, q)) => (p.to_owned(), Some(q.to_owned())),
+            None => (path.to_owned(), None),
+        };
+        Self {
+            method,
+            path,
+            query,
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            client_cert: false,
+        }
+    }
+
+    /// `METHOD /path?query` as sent (the path still percent-encoded). It may hold a ticket or a
+    /// password sent in the query: for assertions, not for logs.
+    pub fn line(&self) -> String {
+        match &self.query {
+            Some(q) => format!("{} {}?{q}", self.method, self.path),
+            None => format!("{} {}", self.method, self.path),
+        }
+    }
+
     /// A header's value as text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
@@ -87,8 +113,21 @@ fn percent_decode(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// How the server delivers a [`SimResponse`]: normally, or as one of the transport faults.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Delivery {
+    #[default]
+    Normal,
+    /// No answer; the connection stays open until the client or the server ends it.
+    Hang,
+    /// The connection is closed without an answer.
+    Drop,
+    /// The head announces the whole body; half of it is sent, then the connection is closed.
+    Truncate,
+}
+
 /// A simulator's answer.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SimResponse {
     /// The status.
     pub status: StatusCode,
@@ -98,6 +137,7 @@ pub struct SimResponse {
     pub body: Bytes,
     /// A delay before the head is sent (to exercise timeouts).
     pub delay: Option<Duration>,
+    delivery: Delivery,
 }
 
 impl SimResponse {
@@ -108,7 +148,34 @@ impl SimResponse {
             headers: HeaderMap::new(),
             body: Bytes::new(),
             delay: None,
+            delivery: Delivery::Normal,
         }
+    }
+
+    /// No answer at all: the server holds the connection open until the client gives up or the
+    /// server stops ([`SimFault::Hang`](super::SimFault::Hang)).
+    pub fn hang() -> Self {
+        Self {
+            delivery: Delivery::Hang,
+            ..Self::status(200)
+        }
+    }
+
+    /// The connection is closed without an answer ([`SimFault::Drop`](super::SimFault::Drop)).
+    pub fn dropped() -> Self {
+        Self {
+            delivery: Delivery::Drop,
+            ..Self::status(200)
+        }
+    }
+
+    /// This answer with its body cut short: the head announces the whole body (at least one
+    /// byte), half of it is sent and the connection is closed
+    /// ([`SimFault::Truncated`](super::SimFault::Truncated)).
+    #[must_use]
+    pub fn truncated(mut self) -> Self {
+        self.delivery = Delivery::Truncate;
+        self
     }
 
     /// A JSON response.
@@ -308,16 +375,86 @@ where
             if let Some(d) = resp.delay {
                 tokio::time::sleep(d).await;
             }
-            let mut out = hyper::Response::new(Full::new(resp.body));
-            *out.status_mut() = resp.status;
-            *out.headers_mut() = resp.headers;
-            Ok::<_, Infallible>(out)
+            deliver(resp).await
         }
     });
     let conn = hyper::server::conn::http1::Builder::new().serve_connection(io, service);
     tokio::select! {
         _ = conn => {}
         _ = stop.changed() => {}
+    }
+}
+
+/// The body of a truncated answer: the bytes sent, then an error that makes the server close
+/// the connection short of the announced length.
+type SimBody = http_body_util::combinators::BoxBody<Bytes, std::io::Error>;
+
+fn cut_short() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::ConnectionAborted,
+        "simulated truncation",
+    )
+}
+
+async fn deliver(resp: SimResponse) -> Result<hyper::Response<SimBody>, std::io::Error> {
+    let body: SimBody = match resp.delivery {
+        Delivery::Normal => Full::new(resp.body).map_err(|never| match never {}).boxed(),
+        Delivery::Hang => std::future::pending().await,
+        Delivery::Drop => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionAborted,
+                "simulated dropped connection",
+            ));
+        }
+        Delivery::Truncate => {
+            let announced = resp.body.len().max(1);
+            let sent = resp.body.slice(..resp.body.len() / 2);
+            let frames = cut_body(sent);
+            let mut out = hyper::Response::new(frames);
+            *out.status_mut() = resp.status;
+            *out.headers_mut() = resp.headers;
+            out.headers_mut()
+                .insert(http::header::CONTENT_LENGTH, HeaderValue::from(announced));
+            return Ok(out);
+        }
+    };
+    let mut out = hyper::Response::new(body);
+    *out.status_mut() = resp.status;
+    *out.headers_mut() = resp.headers;
+    Ok(out)
+}
+
+/// A body that yields `sent` (when not empty), waits a moment so the server flushes what it
+/// has, and then fails.
+fn cut_body(sent: Bytes) -> SimBody {
+    Cut {
+        sent: Some(sent).filter(|b| !b.is_empty()),
+        pause: Box::pin(tokio::time::sleep(Duration::from_millis(50))),
+    }
+    .boxed()
+}
+
+/// The body of a truncated answer.
+struct Cut {
+    sent: Option<Bytes>,
+    pause: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl hyper::body::Body for Cut {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
+        if let Some(data) = self.sent.take() {
+            return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(data))));
+        }
+        match self.pause.as_mut().poll(cx) {
+            std::task::Poll::Pending => std::task::Poll::Pending,
+            std::task::Poll::Ready(()) => std::task::Poll::Ready(Some(Err(cut_short()))),
+        }
     }
 }
 
