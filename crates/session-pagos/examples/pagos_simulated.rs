@@ -41,9 +41,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     client.logout().await?;
     println!(
         "closed; the simulator saw {} token, {} open and {} close request(s)",
-        sim.count(SimOp::Token),
-        sim.count(SimOp::Open),
-        sim.count(SimOp::Close)
+        sim.calls(SimOp::Token),
+        sim.calls(SimOp::Open),
+        sim.calls(SimOp::Close)
     );
     Ok(())
 }

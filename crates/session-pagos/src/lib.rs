@@ -226,7 +226,7 @@ pub use session_core::{
 };
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
-pub use sim::{PagosSim, PagosSimBuilder, SimFailure, SimOp};
+pub use sim::{PagosFault, PagosSim, PagosSimBuilder, SimFault, SimOp};
 pub use token::{BearerSource, BearerToken, TokenManager, TokenProvider};
 pub use wire::CallResponse;
 

@@ -3,7 +3,7 @@
 
 use session_core::ErrorKind;
 use session_pagos::{
-    ClientCredentials, PagosClient, PagosConfig, PagosSim, SimFailure, SimOp, TokenSource,
+    ClientCredentials, PagosClient, PagosConfig, PagosSim, SimFault, SimOp, TokenSource,
 };
 
 use super::{REQUEST_TIMEOUT, Table, expect_count, expect_kind, failed};
@@ -50,8 +50,8 @@ pub(super) async fn run(t: &mut Table) {
 
     t.step("open", async {
         let lease = pagos.session().await.map_err(|e| failed(&e))?;
-        expect_count("token requests", sim.count(SimOp::Token), 1)?;
-        expect_count("opens", sim.count(SimOp::Open), 1)?;
+        expect_count("token requests", sim.calls(SimOp::Token), 1)?;
+        expect_count("opens", sim.calls(SimOp::Open), 1)?;
         if !sim.is_open(lease.session_id().expose_secret()) {
             return Err("the simulator has no such session".to_owned());
         }
@@ -74,8 +74,8 @@ pub(super) async fn run(t: &mut Table) {
 
     t.step("rejection → re-open", async {
         sim.revoke_tokens();
-        let tokens = sim.count(SimOp::Token);
-        let opens = sim.count(SimOp::Open);
+        let tokens = sim.calls(SimOp::Token);
+        let opens = sim.calls(SimOp::Open);
         let reply = pagos
             .get_result(get_result_body())
             .await
@@ -85,17 +85,17 @@ pub(super) async fn run(t: &mut Table) {
         }
         expect_count(
             "token requests",
-            sim.count(SimOp::Token),
+            sim.calls(SimOp::Token),
             tokens.saturating_add(1),
         )?;
-        expect_count("opens", sim.count(SimOp::Open), opens.saturating_add(1))?;
+        expect_count("opens", sim.calls(SimOp::Open), opens.saturating_add(1))?;
         Ok("InvalidToken → new token and session, retried".to_owned())
     })
     .await;
 
     t.step("renewal (token refresh)", async {
         let provider = pagos.manager().provider();
-        let tokens = sim.count(SimOp::Token);
+        let tokens = sim.calls(SimOp::Token);
         provider
             .token_manager()
             .refresh()
@@ -103,7 +103,7 @@ pub(super) async fn run(t: &mut Table) {
             .map_err(|e| failed(&e))?;
         expect_count(
             "token requests",
-            sim.count(SimOp::Token),
+            sim.calls(SimOp::Token),
             tokens.saturating_add(1),
         )?;
         let reply = pagos
@@ -137,16 +137,16 @@ pub(super) async fn run(t: &mut Table) {
 
     t.step("ban", async {
         let fresh = client(&sim, CLIENT_SECRET, &clock)?;
-        sim.script(
+        sim.fail_next(
             SimOp::Open,
-            SimFailure::RateLimited {
-                retry_after_secs: 120,
+            SimFault::RateLimited {
+                retry_after: Some(std::time::Duration::from_secs(120)),
             },
         );
         let first = expect_kind(fresh.session().await, ErrorKind::RateLimited)?;
-        let before = sim.count(SimOp::Open);
+        let before = sim.calls(SimOp::Open);
         expect_kind(fresh.session().await, ErrorKind::RateLimited)?;
-        expect_count("opens during the ban", sim.count(SimOp::Open), before)?;
+        expect_count("opens during the ban", sim.calls(SimOp::Open), before)?;
         Ok(format!("{first}; next open refused locally"))
     })
     .await;

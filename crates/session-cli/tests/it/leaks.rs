@@ -141,7 +141,10 @@ async fn pagos_lifecycle_leaks_nothing_at_trace_level() {
             .await;
         run.code(0).clean(&secrets);
     }
-    sim.script(SimOp::Open, session_pagos::SimFailure::InvalidToken);
+    sim.fail_next(
+        SimOp::Open,
+        session_pagos::SimFault::Provider(session_pagos::PagosFault::InvalidToken),
+    );
     let run = crate::pagos::fixed(&sim, None, &["open"])
         .env("RUST_LOG", "trace")
         .run()

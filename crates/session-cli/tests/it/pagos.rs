@@ -1,7 +1,7 @@
 //! `sessions pagos ...` against `PagosSim`: open (and its `login` alias), status, close (and its
 //! `logout` alias) with a static token and with client credentials, and the token rules.
 
-use session_pagos::{PagosSim, SimFailure, SimOp};
+use session_pagos::{PagosFault, PagosSim, SimFault, SimOp};
 
 use crate::common::{Sessions, TempDir, sessions, store_json};
 
@@ -103,7 +103,7 @@ async fn login_and_logout_are_aliases_reported_as_open_and_close() {
         .await
         .ok("pagos", "close");
     assert_eq!(v["ended"], true);
-    assert_eq!(sim.count(SimOp::Close), 1);
+    assert_eq!(sim.calls(SimOp::Close), 1);
     assert_eq!(sim.open_sessions(), 0);
     assert!(!dir.store_path().exists());
 }
@@ -124,8 +124,8 @@ async fn status_reports_the_stored_session_without_a_request() {
         .await
         .ok("pagos", "status");
     assert_eq!(v["expires_at"], open["expires_at"]);
-    assert_eq!(sim.count(SimOp::Open), 1);
-    assert_eq!(sim.count(SimOp::Close), 0);
+    assert_eq!(sim.calls(SimOp::Open), 1);
+    assert_eq!(sim.calls(SimOp::Close), 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -138,14 +138,14 @@ async fn client_credentials_open_and_close_with_the_stored_token() {
         .clean(&strs(&secrets(&sim)))
         .ok("pagos", "open");
     assert!(v["expires_at"].is_string());
-    assert_eq!(sim.count(SimOp::Token), 1);
+    assert_eq!(sim.calls(SimOp::Token), 1);
     oauth(&sim, Some(&dir), &["close"])
         .run()
         .await
         .clean(&strs(&secrets(&sim)))
         .ok("pagos", "close");
     assert_eq!(
-        sim.count(SimOp::Token),
+        sim.calls(SimOp::Token),
         1,
         "the stored token closed the session"
     );
@@ -165,8 +165,8 @@ async fn close_renews_a_refused_token_once() {
         .run()
         .await
         .ok("pagos", "close");
-    assert_eq!(sim.count(SimOp::Token), 2);
-    assert_eq!(sim.count(SimOp::Close), 2);
+    assert_eq!(sim.calls(SimOp::Token), 2);
+    assert_eq!(sim.calls(SimOp::Close), 2);
     assert_eq!(sim.open_sessions(), 0);
 }
 
@@ -203,22 +203,22 @@ async fn a_refused_static_token_is_session_rejected_without_retry() {
         .clean(&[STATIC_TOKEN])
         .fails("pagos", "open", "session_rejected");
     assert_eq!(e["code"], "INVALID_TOKEN");
-    assert_eq!(sim.count(SimOp::Open), 1);
+    assert_eq!(sim.calls(SimOp::Open), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_oauth_token_is_renewed_once_then_session_rejected() {
     let sim = sim().await;
-    sim.script(SimOp::Open, SimFailure::InvalidToken);
-    sim.script(SimOp::Open, SimFailure::InvalidToken);
+    sim.fail_next(SimOp::Open, SimFault::Provider(PagosFault::InvalidToken));
+    sim.fail_next(SimOp::Open, SimFault::Provider(PagosFault::InvalidToken));
     oauth(&sim, None, &["open"])
         .run()
         .await
         .fails("pagos", "open", "session_rejected");
-    assert_eq!(sim.count(SimOp::Token), 2);
-    assert_eq!(sim.count(SimOp::Open), 2);
+    assert_eq!(sim.calls(SimOp::Token), 2);
+    assert_eq!(sim.calls(SimOp::Open), 2);
     // One refusal only: the renewed token opens the session.
-    sim.script(SimOp::Open, SimFailure::InvalidToken);
+    sim.fail_next(SimOp::Open, SimFault::Provider(PagosFault::InvalidToken));
     oauth(&sim, None, &["open"]).run().await.ok("pagos", "open");
 }
 
@@ -249,17 +249,17 @@ async fn failures_map_to_their_kinds_and_exit_codes() {
         .await
         .fails("pagos", "open", "invalid_credentials");
     assert_eq!(e["code"], "OPEN_REFUSED");
-    sim.script(SimOp::Open, SimFailure::Status(503));
+    sim.fail_next(SimOp::Open, SimFault::Status(503));
     fixed(&sim, None, &["open"])
         .run()
         .await
         .fails("pagos", "open", "unavailable");
-    sim.script(SimOp::Open, SimFailure::Malformed);
+    sim.fail_next(SimOp::Open, SimFault::Malformed);
     fixed(&sim, None, &["open"])
         .run()
         .await
         .fails("pagos", "open", "unexpected_response");
-    sim.script(SimOp::Open, SimFailure::NilSessionId);
+    sim.fail_next(SimOp::Open, SimFault::Provider(PagosFault::NilSessionId));
     fixed(&sim, None, &["open"])
         .run()
         .await
@@ -270,10 +270,10 @@ async fn failures_map_to_their_kinds_and_exit_codes() {
 async fn a_ban_is_remembered_in_the_store_and_the_next_open_stays_local() {
     let sim = sim().await;
     let dir = TempDir::new("pg-ban");
-    sim.script(
+    sim.fail_next(
         SimOp::Open,
-        SimFailure::RateLimited {
-            retry_after_secs: 300,
+        SimFault::RateLimited {
+            retry_after: Some(std::time::Duration::from_secs(300)),
         },
     );
     fixed(&sim, Some(&dir), &["open"])
@@ -284,7 +284,7 @@ async fn a_ban_is_remembered_in_the_store_and_the_next_open_stays_local() {
         .run()
         .await
         .fails("pagos", "open", "rate_limited");
-    assert_eq!(sim.count(SimOp::Open), 1, "the banned open was not sent");
+    assert_eq!(sim.calls(SimOp::Open), 1, "the banned open was not sent");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -4,7 +4,8 @@ use httpmock::prelude::*;
 use serde_json::json;
 use session_core::test_util::ManualClock;
 use session_pagos::{
-    AccessToken, ErrorKind, PagosClient, PagosConfig, PagosSim, SimFailure, SimOp, TokenSource,
+    AccessToken, ErrorKind, PagosClient, PagosConfig, PagosFault, PagosSim, SimFault, SimOp,
+    TokenSource,
 };
 
 use crate::{APP, DOC_SESSION, DOC_TOKEN, SUCCESS, fixed_provider, sim_config, start_sim};
@@ -93,7 +94,7 @@ async fn get_result_reports_the_session_open_in_the_simulator() {
     });
     let reply = spawned.await.unwrap().unwrap();
     assert_eq!(reply.body()["SessionOpen"], true);
-    assert_eq!(sim.count(SimOp::GetResult), 1);
+    assert_eq!(sim.calls(SimOp::GetResult), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -106,9 +107,9 @@ async fn invalid_token_on_a_call_renews_token_and_session_and_retries_once() {
     let reply = client.get_result(json!({})).await.expect("retried");
     assert!(reply.is_success());
     assert_eq!(reply.body()["SessionOpen"], true);
-    assert_eq!(sim.count(SimOp::Token), 2);
-    assert_eq!(sim.count(SimOp::Open), 2);
-    assert_eq!(sim.count(SimOp::GetResult), 2);
+    assert_eq!(sim.calls(SimOp::Token), 2);
+    assert_eq!(sim.calls(SimOp::Open), 2);
+    assert_eq!(sim.calls(SimOp::GetResult), 2);
     let second = client.session().await.unwrap();
     assert!(second.generation() > first.generation());
     assert!(second.token_generation() > first.token_generation());
@@ -119,15 +120,21 @@ async fn invalid_token_twice_on_a_call_is_session_rejected() {
     let clock = ManualClock::new();
     let sim = start_sim(&clock).await;
     let client = PagosClient::new(sim_config(&sim, &clock).build().unwrap());
-    sim.script(SimOp::GetResult, SimFailure::InvalidToken);
-    sim.script(SimOp::GetResult, SimFailure::InvalidToken);
+    sim.fail_next(
+        SimOp::GetResult,
+        SimFault::Provider(PagosFault::InvalidToken),
+    );
+    sim.fail_next(
+        SimOp::GetResult,
+        SimFault::Provider(PagosFault::InvalidToken),
+    );
     let e = client
         .get_result(json!({}))
         .await
         .expect_err("refused twice");
     assert_eq!(e.kind(), ErrorKind::SessionRejected);
-    assert_eq!(sim.count(SimOp::GetResult), 2);
-    assert_eq!(sim.count(SimOp::Token), 2);
+    assert_eq!(sim.calls(SimOp::GetResult), 2);
+    assert_eq!(sim.calls(SimOp::Token), 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -157,9 +164,9 @@ async fn a_fixed_token_refused_on_a_call_is_session_rejected_without_retry() {
         .await
         .expect_err("fixed token refused");
     assert_eq!(e.kind(), ErrorKind::SessionRejected);
-    assert_eq!(sim.count(SimOp::GetResult), 1);
-    assert_eq!(sim.count(SimOp::Open), 1);
-    assert_eq!(sim.count(SimOp::Token), 0);
+    assert_eq!(sim.calls(SimOp::GetResult), 1);
+    assert_eq!(sim.calls(SimOp::Open), 1);
+    assert_eq!(sim.calls(SimOp::Token), 0);
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 use httpmock::prelude::*;
 use session_core::test_util::ManualClock;
-use session_pagos::{PagosClient, SessionManager, SessionProvider, SimFailure, SimOp};
+use session_pagos::{PagosClient, PagosFault, SessionManager, SessionProvider, SimFault, SimOp};
 
 use crate::{APP, DOC_TOKEN, eventually, fixed_provider, sim_config, start_sim};
 
@@ -57,7 +57,7 @@ async fn logout_closes_the_session_upstream_once() {
     drop(client);
     assert_eq!(sim.open_sessions(), 0);
     tokio::task::yield_now().await;
-    assert_eq!(sim.count(SimOp::Close), 1, "no second close on drop");
+    assert_eq!(sim.calls(SimOp::Close), 1, "no second close on drop");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -67,13 +67,13 @@ async fn dropping_the_last_reference_closes_the_session_in_the_background() {
     let client = PagosClient::new(sim_config(&sim, &clock).build().unwrap());
     let lease = client.session().await.unwrap();
     assert!(client.manager().invalidate(&lease));
-    assert_eq!(sim.count(SimOp::Close), 0, "still referenced by the lease");
+    assert_eq!(sim.calls(SimOp::Close), 0, "still referenced by the lease");
     drop(lease);
     assert!(
         eventually(|| sim.open_sessions() == 0).await,
         "closed on drop"
     );
-    assert_eq!(sim.count(SimOp::Close), 1);
+    assert_eq!(sim.calls(SimOp::Close), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -87,7 +87,7 @@ async fn close_on_drop_can_be_turned_off() {
     let session = provider.login().await.unwrap();
     drop(session);
     tokio::task::yield_now().await;
-    assert_eq!(sim.count(SimOp::Close), 0);
+    assert_eq!(sim.calls(SimOp::Close), 0);
     assert_eq!(sim.open_sessions(), 1);
 }
 
@@ -97,14 +97,14 @@ async fn closing_a_session_pagos_already_forgot_is_ok() {
     let sim = start_sim(&clock).await;
     let provider = sim_config(&sim, &clock).build().unwrap();
     let session = provider.login().await.unwrap();
-    sim.script(SimOp::Close, SimFailure::Refused);
+    sim.fail_next(SimOp::Close, SimFault::Provider(PagosFault::Refused));
     provider
         .logout(&session)
         .await
         .expect("already gone counts as closed");
     // A second logout of the same session sends nothing.
     provider.logout(&session).await.unwrap();
-    assert_eq!(sim.count(SimOp::Close), 1);
+    assert_eq!(sim.calls(SimOp::Close), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -113,10 +113,10 @@ async fn close_with_a_refused_token_renews_it_and_retries_once() {
     let sim = start_sim(&clock).await;
     let provider = sim_config(&sim, &clock).build().unwrap();
     let session = provider.login().await.unwrap();
-    sim.script(SimOp::Close, SimFailure::InvalidToken);
+    sim.fail_next(SimOp::Close, SimFault::Provider(PagosFault::InvalidToken));
     provider.logout(&session).await.expect("retried");
-    assert_eq!(sim.count(SimOp::Close), 2);
-    assert_eq!(sim.count(SimOp::Token), 2);
+    assert_eq!(sim.calls(SimOp::Close), 2);
+    assert_eq!(sim.calls(SimOp::Token), 2);
     assert_eq!(sim.open_sessions(), 0);
 }
 
@@ -126,7 +126,7 @@ async fn close_failures_are_reported() {
     let sim = start_sim(&clock).await;
     let provider = sim_config(&sim, &clock).build().unwrap();
     let session = provider.login().await.unwrap();
-    sim.script(SimOp::Close, SimFailure::Status(502));
+    sim.fail_next(SimOp::Close, SimFault::Status(502));
     let e = provider.logout(&session).await.unwrap_err();
     assert_eq!(e.kind(), session_pagos::ErrorKind::Unavailable);
 }

@@ -7,8 +7,8 @@ use session_core::test_util::{
     conformance,
 };
 use session_pagos::{
-    ClientCredentials, PagosClient, PagosConfig, PagosProvider, PagosSim, SimFailure, SimOp,
-    TokenSource,
+    ClientCredentials, PagosClient, PagosConfig, PagosFault, PagosProvider, PagosSim, SimFault,
+    SimOp, TokenSource,
 };
 
 const CLIENT: &str = "conformance-client";
@@ -38,10 +38,10 @@ impl Harness for PagosHarness {
             // The documented "The requested application is invalid." refusal.
             Scenario::InvalidCredentials => UNKNOWN_APP_KEY,
             Scenario::RateLimited => {
-                sim.script(
+                sim.fail_next(
                     SimOp::Open,
-                    SimFailure::RateLimited {
-                        retry_after_secs: 30,
+                    SimFault::RateLimited {
+                        retry_after: Some(std::time::Duration::from_secs(30)),
                     },
                 );
                 APP_KEY
@@ -71,10 +71,10 @@ impl Harness for PagosHarness {
                 sim.session_id_prefix(),
             ],
             calls: Box::new(move |op| match op {
-                Op::Login => counted.count(SimOp::Open),
+                Op::Login => counted.calls(SimOp::Open),
                 // A dedicated session is not renewed in place; a due one is replaced by a new open.
                 Op::Renew => 0,
-                Op::Logout => counted.count(SimOp::Close),
+                Op::Logout => counted.calls(SimOp::Close),
             }),
             guard: Box::new(sim),
         }
@@ -115,8 +115,14 @@ async fn nothing_this_crate_prints_shows_a_secret() {
     let fixed = TokenSource::fixed(session_pagos::AccessToken::new(TOKEN_PREFIX));
     assert_debug_clean(&fixed, &secrets);
 
-    sim.script(SimOp::GetResult, SimFailure::InvalidToken);
-    sim.script(SimOp::GetResult, SimFailure::InvalidToken);
+    sim.fail_next(
+        SimOp::GetResult,
+        SimFault::Provider(PagosFault::InvalidToken),
+    );
+    sim.fail_next(
+        SimOp::GetResult,
+        SimFault::Provider(PagosFault::InvalidToken),
+    );
     let e = client.get_result(serde_json::json!({})).await.unwrap_err();
     assert_error_clean(&e, &secrets);
     client.logout().await.unwrap();

@@ -21,8 +21,8 @@ async fn a_due_session_is_replaced_and_the_old_one_closed_when_released() {
     clock.advance(DEFAULT_SESSION_TTL - Duration::from_secs(1));
     let second = client.session().await.unwrap();
     assert_ne!(second.session_id().expose_secret(), first_id);
-    assert_eq!(sim.count(SimOp::Open), 2);
-    assert_eq!(sim.count(SimOp::Token), 1, "the token is still good");
+    assert_eq!(sim.calls(SimOp::Open), 2);
+    assert_eq!(sim.calls(SimOp::Token), 1, "the token is still good");
     assert!(
         eventually(|| !sim.is_open(&first_id)).await,
         "old session closed"
@@ -50,8 +50,8 @@ async fn a_session_bound_to_an_expiring_token_is_replaced_with_a_new_token() {
     clock.advance(Duration::from_secs(301));
     let second = client.session().await.unwrap();
     assert!(second.token_generation() > first_generation);
-    assert_eq!(sim.count(SimOp::Token), 2);
-    assert_eq!(sim.count(SimOp::Open), 2);
+    assert_eq!(sim.calls(SimOp::Token), 2);
+    assert_eq!(sim.calls(SimOp::Open), 2);
     let reply = client.get_result(serde_json::json!({})).await.unwrap();
     assert_eq!(reply.body()["SessionOpen"], true);
 }

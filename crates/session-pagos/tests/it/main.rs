@@ -14,9 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use session_core::test_util::ManualClock;
-use session_pagos::{
-    AccessToken, ClientCredentials, PagosConfig, PagosProvider, PagosSim, TokenSource,
-};
+use session_pagos::{AccessToken, PagosConfig, PagosProvider, PagosSim, TokenSource};
 
 /// The application key of the vendor's sample.
 pub(crate) const APP: &str = "a4dcfb4f0464453b928ce1d6bcfb6aa3";
@@ -77,18 +75,10 @@ pub(crate) async fn start_sim(clock: &ManualClock) -> PagosSim {
         .expect("simulator starts")
 }
 
-/// A client-credentials configuration against `sim`, on `clock`.
+/// A client-credentials configuration against `sim` (the simulator's own
+/// [`provider_builder`](PagosSim::provider_builder)), on `clock`.
 pub(crate) fn sim_config(sim: &PagosSim, clock: &ManualClock) -> PagosConfig {
-    PagosConfig::new(
-        sim.base_url(),
-        APP,
-        TokenSource::client_credentials(
-            sim.token_url(),
-            ClientCredentials::new(CLIENT_ID, CLIENT_SECRET),
-        ),
-    )
-    .allow_insecure_loopback(true)
-    .clock(clock.shared())
+    sim.provider_builder().clock(clock.shared())
 }
 
 /// Waits (without sleeping on a timer) until `check` holds, for background work such as

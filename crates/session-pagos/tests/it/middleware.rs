@@ -60,7 +60,7 @@ async fn a_hundred_calls_on_a_refused_token_cause_one_new_token_and_one_new_sess
     let first = client.session().await.unwrap();
     let first_generation = first.generation();
     drop(first);
-    assert_eq!((sim.count(SimOp::Token), sim.count(SimOp::Open)), (1, 1));
+    assert_eq!((sim.calls(SimOp::Token), sim.calls(SimOp::Open)), (1, 1));
     sim.revoke_tokens();
 
     let mut tasks = Vec::new();
@@ -85,16 +85,16 @@ async fn a_hundred_calls_on_a_refused_token_cause_one_new_token_and_one_new_sess
         );
     }
     assert_eq!(
-        sim.count(SimOp::Token),
+        sim.calls(SimOp::Token),
         2,
         "one token before, exactly one new token for 100 refusals"
     );
     assert_eq!(
-        sim.count(SimOp::Open),
+        sim.calls(SimOp::Open),
         2,
         "one session before, exactly one re-open"
     );
-    let sent = sim.count(SimOp::GetResult);
+    let sent = sim.calls(SimOp::GetResult);
     assert!(
         (100..=200).contains(&sent),
         "each call is sent once or twice, not {sent}"
@@ -124,12 +124,12 @@ async fn call_once_on_a_refused_token_is_session_rejected_after_one_request() {
     assert_eq!(e.kind(), ErrorKind::SessionRejected);
     assert_eq!(e.code(), Some("INVALID_TOKEN"));
     assert_eq!(
-        sim.count(SimOp::GetResult),
+        sim.calls(SimOp::GetResult),
         2,
         "sent once after the warm-up"
     );
     assert_eq!(
-        (sim.count(SimOp::Token), sim.count(SimOp::Open)),
+        (sim.calls(SimOp::Token), sim.calls(SimOp::Open)),
         (1, 1),
         "no new token or session for the failed call"
     );
@@ -151,8 +151,8 @@ async fn call_once_on_a_refused_token_is_session_rejected_after_one_request() {
     let reply = client.call_once("GetResult", json!({})).await.unwrap();
     assert!(reply.is_success());
     assert_eq!(reply.body()["SessionOpen"], true);
-    assert_eq!((sim.count(SimOp::Token), sim.count(SimOp::Open)), (2, 2));
-    assert_eq!(sim.count(SimOp::GetResult), 3);
+    assert_eq!((sim.calls(SimOp::Token), sim.calls(SimOp::Open)), (2, 2));
+    assert_eq!(sim.calls(SimOp::GetResult), 3);
     logs.assert_clean(&secrets(&sim));
 }
 
@@ -194,7 +194,7 @@ async fn the_middleware_over_the_token_manager_renews_a_refused_token_once_for_a
     let http = bearer_client(&pagos);
     let warm = get_result(&http, &sim, true).send().await.unwrap();
     assert_eq!(body(warm).await["Success"], true);
-    assert_eq!(sim.count(SimOp::Token), 1);
+    assert_eq!(sim.calls(SimOp::Token), 1);
     sim.revoke_tokens();
 
     let mut tasks = Vec::new();
@@ -209,14 +209,14 @@ async fn the_middleware_over_the_token_manager_renews_a_refused_token_once_for_a
         assert_eq!(reply["Success"], true, "InvalidToken on 200 was recovered");
         assert_eq!(reply["SessionOpen"], serde_json::Value::Null);
     }
-    assert_eq!(sim.count(SimOp::Token), 2, "exactly one new token");
-    assert_eq!(sim.count(SimOp::Open), 0, "no dedicated session involved");
-    let sent = sim.count(SimOp::GetResult) - 1;
+    assert_eq!(sim.calls(SimOp::Token), 2, "exactly one new token");
+    assert_eq!(sim.calls(SimOp::Open), 0, "no dedicated session involved");
+    let sent = sim.calls(SimOp::GetResult) - 1;
     assert!((100..=200).contains(&sent), "sent {sent}");
 
     // Not marked repeatable: a typed error after one request.
     sim.revoke_tokens();
-    let before = sim.count(SimOp::GetResult);
+    let before = sim.calls(SimOp::GetResult);
     let err = get_result(&http, &sim, false).send().await.unwrap_err();
     let reqwest_middleware::Error::Middleware(inner) = err else {
         panic!("expected a middleware error, got a transport error")
@@ -225,7 +225,7 @@ async fn the_middleware_over_the_token_manager_renews_a_refused_token_once_for_a
         .downcast_ref::<session_pagos::Error>()
         .expect("a session_core::Error");
     assert_eq!(core.kind(), ErrorKind::SessionRejected);
-    assert_eq!(sim.count(SimOp::GetResult) - before, 1);
-    assert_eq!(sim.count(SimOp::Token), 2, "no token fetched for it");
+    assert_eq!(sim.calls(SimOp::GetResult) - before, 1);
+    assert_eq!(sim.calls(SimOp::Token), 2, "no token fetched for it");
     logs.assert_clean(&secrets(&sim));
 }

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use session_core::test_util::ManualClock;
 use session_pagos::{
-    AccessToken, ClientCredentials, ErrorKind, HttpFailure, PagosConfig, PagosFailure,
-    SessionProvider, SimFailure, SimOp, TokenSource,
+    AccessToken, ClientCredentials, ErrorKind, HttpFailure, PagosConfig, PagosFailure, PagosFault,
+    SessionProvider, SimFault, SimOp, TokenSource,
 };
 
 use crate::{APP, CLIENT_ID, sim_config, start_sim};
@@ -45,8 +45,8 @@ async fn wrong_client_secrets_are_refused_by_the_token_endpoint() {
     .unwrap();
     let e = provider.login().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidCredentials);
-    assert_eq!(sim.count(SimOp::Token), 1);
-    assert_eq!(sim.count(SimOp::Open), 0);
+    assert_eq!(sim.calls(SimOp::Token), 1);
+    assert_eq!(sim.calls(SimOp::Open), 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -72,7 +72,7 @@ async fn expired_and_unknown_tokens_get_invalid_token() {
     assert!(PagosFailure::of(&e).unwrap().invalid_token());
     let e = reuse("never-issued").login().await.expect_err("unknown");
     assert_eq!(e.kind(), ErrorKind::SessionRejected);
-    assert_eq!(sim.count(SimOp::Open), 3);
+    assert_eq!(sim.calls(SimOp::Open), 3);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -85,40 +85,44 @@ async fn scripted_failures_map_to_core_kinds() {
         .unwrap();
     let cases = [
         (
-            SimFailure::Html,
+            SimFault::HtmlPage,
             ErrorKind::Unavailable,
             Some(HttpFailure::GatewayPage),
         ),
         (
-            SimFailure::Status(502),
+            SimFault::Status(502),
             ErrorKind::Unavailable,
             Some(HttpFailure::Status(502)),
         ),
         (
-            SimFailure::Malformed,
+            SimFault::Malformed,
             ErrorKind::UnexpectedResponse,
             Some(HttpFailure::MalformedBody),
         ),
         (
-            SimFailure::NilSessionId,
+            SimFault::Provider(PagosFault::NilSessionId),
             ErrorKind::UnexpectedResponse,
             None,
         ),
-        (SimFailure::Refused, ErrorKind::InvalidCredentials, None),
         (
-            SimFailure::RateLimited {
-                retry_after_secs: 7,
+            SimFault::Provider(PagosFault::Refused),
+            ErrorKind::InvalidCredentials,
+            None,
+        ),
+        (
+            SimFault::RateLimited {
+                retry_after: Some(std::time::Duration::from_secs(7)),
             },
             ErrorKind::RateLimited,
             Some(HttpFailure::Status(429)),
         ),
     ];
     for (failure, kind, http) in cases {
-        sim.script(SimOp::Open, failure);
+        sim.fail_next(SimOp::Open, failure.clone());
         let e = provider.login().await.expect_err("scripted");
         assert_eq!((e.kind(), e.http_failure()), (kind, http), "{failure:?}");
     }
-    assert_eq!(sim.count(SimOp::Open), 6);
+    assert_eq!(sim.calls(SimOp::Open), 6);
     provider.login().await.expect("the script is used up");
 }
 
@@ -134,4 +138,69 @@ async fn session_ids_compare_case_insensitively() {
     assert!(session.is_session(&id.to_uppercase()));
     provider.logout(&session).await.unwrap();
     assert!(!sim.is_open(&id));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_provider_builder_logs_in_and_the_log_holds_the_exact_requests() {
+    let clock = ManualClock::new();
+    let sim = start_sim(&clock).await;
+    let provider = sim.provider_builder().build().unwrap();
+    let session = provider.login().await.unwrap();
+    assert!(sim.is_open(session.session_id().expose_secret()));
+    assert_eq!((sim.calls(SimOp::Token), sim.calls(SimOp::Open)), (1, 1));
+
+    let log = sim.requests();
+    let ops: Vec<SimOp> = log.iter().map(|r| r.op).collect();
+    assert_eq!(ops, [SimOp::Token, SimOp::Open]);
+    let token = &log[0].request;
+    assert_eq!(token.line(), "POST /token");
+    let form = token.form();
+    assert_eq!(form["grant_type"], "client_credentials");
+    assert_eq!(
+        (form["client_id"].as_str(), form["client_secret"].as_str()),
+        (CLIENT_ID, crate::CLIENT_SECRET)
+    );
+    let open = &log[1].request;
+    assert_eq!(open.line(), "POST /Api/Applications/OpenDedicatedSession");
+    assert!(
+        open.header("authorization")
+            .unwrap()
+            .starts_with(&format!("Bearer {}", sim.token_prefix()))
+    );
+    assert_eq!(open.json()["ApplicationKey"], APP);
+    let shown = format!("{log:?}");
+    assert!(!shown.contains(crate::CLIENT_SECRET), "{shown}");
+    assert!(!shown.contains(&sim.token_prefix()), "{shown}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transport_faults_reach_the_provider_as_core_kinds() {
+    let clock = ManualClock::new();
+    let sim = start_sim(&clock).await;
+    let provider = sim
+        .provider_builder()
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let cases = [
+        (SimFault::Drop, ErrorKind::Unavailable),
+        (SimFault::Hang, ErrorKind::Timeout),
+        (SimFault::Delay(Duration::from_secs(30)), ErrorKind::Timeout),
+    ];
+    for (fault, kind) in cases {
+        sim.fail_next(SimOp::Open, fault.clone());
+        let e = provider.login().await.expect_err("scripted");
+        assert_eq!(e.kind(), kind, "{fault:?}: {e:?}");
+    }
+    sim.fail_next(SimOp::Open, SimFault::Truncated);
+    let e = provider.login().await.expect_err("truncated");
+    assert!(
+        matches!(
+            e.kind(),
+            ErrorKind::Unavailable | ErrorKind::UnexpectedResponse
+        ),
+        "{e:?}"
+    );
+    assert_eq!(sim.calls(SimOp::Open), 4);
+    provider.login().await.expect("the script is used up");
 }

@@ -22,9 +22,9 @@ async fn the_readme_quick_start_runs_against_the_simulator() {
     quick_start_pagos::quick_start(&sim.base_url())
         .await
         .expect("the quick start runs");
-    assert_eq!(sim.count(SimOp::Token), 1);
-    assert_eq!(sim.count(SimOp::Open), 1);
-    assert_eq!(sim.count(SimOp::GetResult), 1);
-    assert_eq!(sim.count(SimOp::Close), 1);
+    assert_eq!(sim.calls(SimOp::Token), 1);
+    assert_eq!(sim.calls(SimOp::Open), 1);
+    assert_eq!(sim.calls(SimOp::GetResult), 1);
+    assert_eq!(sim.calls(SimOp::Close), 1);
     assert_eq!(sim.open_sessions(), 0);
 }

@@ -13,20 +13,30 @@
 //!   failure.
 //! - `GetResult` answers `Success: true` with `"SessionOpen": true|false` saying whether the
 //!   body's `SessionId` names an open session (`null` without one).
-//! - Requests are counted per [`SimOp`]; [`PagosSim::script`] makes the next request of an
-//!   operation fail as told.
+//! - Requests are counted and logged per [`SimOp`] ([`PagosSim::calls`], [`PagosSim::requests`]);
+//!   [`PagosSim::fail_next`] makes the next request of an operation fail with a [`SimFault`]:
+//!   one of the kit's common faults or a [`PagosFault`].
+//! - [`PagosSim::provider_builder`] is a provider configuration already pointed at the simulator:
+//!   its base URL, its first application key, client credentials for its token endpoint,
+//!   loopback allowed and its clock.
 
-use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
-use session_core::test_util::{SimRequest, SimResponse, SimServer, TlsServerConfig};
+use session_core::test_util::{
+    Ledger, SimRecord, SimRequest, SimResponse, SimServer, TlsServerConfig,
+};
 use session_core::timing;
-use session_core::{Clock, SystemClock};
+use session_core::{ClientCredentials, Clock, SystemClock};
 
+use crate::config::{PagosConfig, TokenSource};
 use crate::wire;
+
+mod routes;
+
+use routes::handle;
 
 /// An operation the simulator counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -42,28 +52,25 @@ pub enum SimOp {
     GetResult,
 }
 
-/// A scripted failure for the next request of an operation.
+/// The failures only SpreadsheetWEB has, scripted as [`SimFault::Provider`].
+///
+/// The common faults render the way SpreadsheetWEB answers them: [`SimFault::Status`] and
+/// [`SimFault::Unavailable`] (503) with ASP.NET's `{"Message": "An error has occurred."}`,
+/// [`SimFault::RateLimited`] with `{"Message": "Too many requests."}`, [`SimFault::HtmlPage`] as
+/// a 200 "Service Unavailable" page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum SimFailure {
-    /// This HTTP status with a small JSON body.
-    Status(u16),
-    /// HTTP 429 with `Retry-After`.
-    RateLimited {
-        /// The `Retry-After` value in seconds.
-        retry_after_secs: u64,
-    },
-    /// HTTP 200 with an HTML page (a gateway or login page).
-    Html,
+pub enum PagosFault {
     /// The documented `InvalidToken: true` failure, whatever the token.
     InvalidToken,
     /// The documented "application is invalid" failure (`InvalidToken: false`).
     Refused,
     /// `Success: true` with the nil GUID as `SessionId`.
     NilSessionId,
-    /// HTTP 200, `Content-Type: application/json`, and a body that is not JSON.
-    Malformed,
 }
+
+/// A scripted failure of the Pagos simulator: the kit's common faults or a [`PagosFault`].
+pub type SimFault = session_core::test_util::SimFault<PagosFault>;
 
 /// The documented nil session id of a failed open.
 const NIL: &str = "00000000-0000-0000-0000-000000000000";
@@ -88,8 +95,6 @@ struct State {
     applications: Vec<String>,
     tokens: Vec<IssuedToken>,
     sessions: Vec<OpenSession>,
-    counts: HashMap<SimOp, usize>,
-    scripted: HashMap<SimOp, VecDeque<SimFailure>>,
     token_ttl: Duration,
     token_prefix: String,
     session_id_seed: u32,
@@ -197,19 +202,23 @@ impl PagosSimBuilder {
             applications,
             tokens,
             sessions: Vec::new(),
-            counts: HashMap::new(),
-            scripted: HashMap::new(),
             token_ttl: self.token_ttl,
             token_prefix: self.token_prefix,
             session_id_seed: self.session_id_seed,
             issued_tokens: 0,
             issued_sessions: 0,
         }));
-        let handler_state = state.clone();
-        let server = SimServer::start_on(move |req| handle(&handler_state, &req), self.tls).await?;
+        let ledger = Arc::new(Ledger::new());
+        let (handler_state, handler_ledger) = (state.clone(), ledger.clone());
+        let server = SimServer::start_on(
+            move |req| handle(&handler_state, &handler_ledger, &req),
+            self.tls,
+        )
+        .await?;
         Ok(PagosSim {
             server: Arc::new(server),
             state,
+            ledger,
         })
     }
 }
@@ -219,6 +228,7 @@ impl PagosSimBuilder {
 pub struct PagosSim {
     server: Arc<SimServer>,
     state: Arc<Mutex<State>>,
+    ledger: Arc<Ledger<SimOp, PagosFault>>,
 }
 
 impl fmt::Debug for PagosSim {
@@ -265,9 +275,37 @@ impl PagosSim {
         self.server.url("/token")
     }
 
+    /// A provider configuration pointed at this simulator: its base URL, its first
+    /// application key, client credentials for its token endpoint, loopback allowed, and its
+    /// clock. Change what a test needs and build.
+    pub fn provider_builder(&self) -> PagosConfig {
+        let st = self.lock();
+        let credentials = ClientCredentials::new(st.client_id.clone(), st.client_secret.clone());
+        PagosConfig::new(
+            self.base_url(),
+            st.applications[0].clone(),
+            TokenSource::client_credentials(self.token_url(), credentials),
+        )
+        .allow_insecure_loopback(true)
+        .clock(st.clock.clone())
+    }
+
     /// Requests received so far for `op` (scripted failures included).
-    pub fn count(&self, op: SimOp) -> usize {
-        self.lock().counts.get(&op).copied().unwrap_or(0)
+    pub fn calls(&self, op: SimOp) -> usize {
+        self.ledger.calls(op)
+    }
+
+    /// Every request received so far (the most recent
+    /// [`DEFAULT_LOG_CAPACITY`](session_core::test_util::DEFAULT_LOG_CAPACITY)), oldest first,
+    /// with the operation it was counted under.
+    pub fn requests(&self) -> Vec<SimRecord<SimOp>> {
+        self.ledger.requests()
+    }
+
+    /// Answers the next request of `op` with `fault`. Faults queue up per operation and are
+    /// played in order.
+    pub fn fail_next(&self, op: SimOp, fault: SimFault) {
+        self.ledger.fail_next(op, fault);
     }
 
     /// How many dedicated sessions are open.
@@ -288,15 +326,6 @@ impl PagosSim {
         self.lock().tokens.clear();
     }
 
-    /// Makes the next request of `op` fail as `failure` (queued: several calls fail in order).
-    pub fn script(&self, op: SimOp, failure: SimFailure) {
-        self.lock()
-            .scripted
-            .entry(op)
-            .or_default()
-            .push_back(failure);
-    }
-
     /// The prefix every issued token starts with.
     pub fn token_prefix(&self) -> String {
         self.lock().token_prefix.clone()
@@ -305,216 +334,5 @@ impl PagosSim {
     /// The first group every issued session id starts with (`5e551d00-` by default).
     pub fn session_id_prefix(&self) -> String {
         format!("{:08x}-", self.lock().session_id_seed)
-    }
-}
-
-fn splitmix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
-fn reply(value: Value) -> SimResponse {
-    SimResponse::status(200)
-        .header("content-type", "application/json; charset=utf-8")
-        .header("cache-control", "no-cache, no-store")
-        .body(value.to_string())
-}
-
-fn invalid_token() -> SimResponse {
-    reply(json!({
-        "SessionId": NIL,
-        "Success": false,
-        "InvalidToken": true,
-        "Messages": [MSG_INVALID_TOKEN],
-    }))
-}
-
-fn invalid_application() -> SimResponse {
-    reply(json!({
-        "SessionId": NIL,
-        "Success": false,
-        "InvalidToken": false,
-        "Messages": [MSG_INVALID_APP],
-    }))
-}
-
-fn scripted(failure: SimFailure) -> SimResponse {
-    match failure {
-        SimFailure::Status(code) => {
-            SimResponse::json(code, json!({ "Message": "An error has occurred." }))
-        }
-        SimFailure::RateLimited { retry_after_secs } => {
-            SimResponse::json(429, json!({ "Message": "Too many requests." }))
-                .header("retry-after", &retry_after_secs.to_string())
-        }
-        SimFailure::Html => SimResponse::html(
-            200,
-            "<!DOCTYPE html><html><body><h1>Service Unavailable</h1></body></html>",
-        ),
-        SimFailure::InvalidToken => invalid_token(),
-        SimFailure::Refused => invalid_application(),
-        SimFailure::NilSessionId => reply(json!({
-            "SessionId": NIL,
-            "Success": true,
-            "Messages": [],
-        })),
-        SimFailure::Malformed => SimResponse::status(200)
-            .header("content-type", "application/json")
-            .body("this is not json"),
-    }
-}
-
-fn op_of(path: &str) -> Option<SimOp> {
-    match path {
-        "/token" => Some(SimOp::Token),
-        "/Api/Applications/OpenDedicatedSession" => Some(SimOp::Open),
-        "/Api/Applications/CloseDedicatedSession" => Some(SimOp::Close),
-        "/Api/Applications/GetResult" => Some(SimOp::GetResult),
-        _ => None,
-    }
-}
-
-fn handle(state: &Mutex<State>, req: &SimRequest) -> SimResponse {
-    let Some(op) = op_of(&req.path) else {
-        return SimResponse::html(404, "<html><body>Not Found</body></html>");
-    };
-    if req.method != http::Method::POST {
-        return SimResponse::html(405, "<html><body>Method Not Allowed</body></html>");
-    }
-    let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
-    *st.counts.entry(op).or_insert(0) += 1;
-    if let Some(failure) = st.scripted.get_mut(&op).and_then(VecDeque::pop_front) {
-        return scripted(failure);
-    }
-    match op {
-        SimOp::Token => st.token(req),
-        SimOp::Open => st.open(req),
-        SimOp::Close => st.close(req),
-        SimOp::GetResult => st.get_result(req),
-    }
-}
-
-impl State {
-    fn token(&mut self, req: &SimRequest) -> SimResponse {
-        let form = req.form();
-        if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
-            return SimResponse::json(400, json!({ "error": "unsupported_grant_type" }));
-        }
-        let id_ok = form.get("client_id") == Some(&self.client_id);
-        let secret_ok = form.get("client_secret") == Some(&self.client_secret);
-        if !(id_ok && secret_ok) {
-            return SimResponse::json(401, json!({ "error": "invalid_client" }))
-                .header("www-authenticate", "Bearer error=\"invalid_client\"");
-        }
-        self.issued_tokens += 1;
-        let n = self.issued_tokens;
-        let value = format!(
-            "{}{n}-{:016x}",
-            self.token_prefix,
-            splitmix(n ^ u64::from(self.session_id_seed))
-        );
-        let now = self.clock.now();
-        self.tokens.push(IssuedToken {
-            value: value.clone(),
-            expires_at: Some(timing::after(now, self.token_ttl)),
-        });
-        SimResponse::json(
-            200,
-            json!({
-                "access_token": value,
-                "token_type": "bearer",
-                "expires_in": self.token_ttl.as_secs(),
-            }),
-        )
-        .header("cache-control", "no-store")
-    }
-
-    fn token_ok(&self, req: &SimRequest) -> bool {
-        let Some(presented) = req
-            .header("authorization")
-            .and_then(|v| v.strip_prefix("Bearer "))
-        else {
-            return false;
-        };
-        let now = self.clock.now();
-        self.tokens
-            .iter()
-            .any(|t| t.value == presented && t.expires_at.is_none_or(|at| now < at))
-    }
-
-    fn application_ok(&self, body: &Value) -> Option<String> {
-        let key = body.get("ApplicationKey")?.as_str()?;
-        self.applications
-            .iter()
-            .any(|a| a == key)
-            .then(|| key.to_owned())
-    }
-
-    fn open(&mut self, req: &SimRequest) -> SimResponse {
-        if !self.token_ok(req) {
-            return invalid_token();
-        }
-        let Some(application_key) = self.application_ok(&req.json()) else {
-            return invalid_application();
-        };
-        self.issued_sessions += 1;
-        let n = self.issued_sessions;
-        let r = splitmix(n.wrapping_mul(0x0001_0000_0001) ^ u64::from(self.session_id_seed));
-        let id = format!(
-            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            self.session_id_seed,
-            n & 0xffff,
-            (r >> 52) & 0xfff,
-            0x8000 | ((r >> 36) & 0x3fff),
-            r & 0xffff_ffff_ffff
-        );
-        self.sessions.push(OpenSession {
-            id: id.clone(),
-            application_key,
-        });
-        reply(json!({ "SessionId": id, "Success": true, "Messages": [] }))
-    }
-
-    fn close(&mut self, req: &SimRequest) -> SimResponse {
-        if !self.token_ok(req) {
-            return invalid_token();
-        }
-        let body = req.json();
-        let Some(application_key) = self.application_ok(&body) else {
-            return invalid_application();
-        };
-        let id = body.get("SessionId").and_then(Value::as_str).unwrap_or("");
-        let before = self.sessions.len();
-        self.sessions.retain(|s| {
-            !(s.application_key == application_key && wire::same_session_id(&s.id, id))
-        });
-        if self.sessions.len() < before {
-            reply(json!({ "Success": true, "Messages": [] }))
-        } else {
-            reply(json!({ "Success": false, "Messages": ["The session is not open."] }))
-        }
-    }
-
-    fn get_result(&mut self, req: &SimRequest) -> SimResponse {
-        if !self.token_ok(req) {
-            return invalid_token();
-        }
-        let body = req.json();
-        let Some(application_key) = self.application_ok(&body) else {
-            return invalid_application();
-        };
-        let open = body.get("SessionId").and_then(Value::as_str).map(|id| {
-            self.sessions
-                .iter()
-                .any(|s| s.application_key == application_key && wire::same_session_id(&s.id, id))
-        });
-        reply(json!({
-            "Success": true,
-            "Messages": [],
-            "SessionOpen": open,
-            "Outputs": [],
-        }))
     }
 }
