@@ -4,7 +4,7 @@
 #![allow(clippy::print_stdout)]
 
 use session_core::http::HttpClient;
-use session_seaware::{SeawareSim, SessionManager, SessionProvider, TRAVELAGENT, authorize};
+use session_seaware::{SeawareSim, SessionManager, SessionProvider, SimOp, TRAVELAGENT, authorize};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -44,9 +44,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     manager.logout().await?;
     println!(
         "logged out; simulator saw {} login(s), {} refresh(es), {} logout(s)",
-        sim.logins(),
-        sim.refreshes(),
-        sim.logouts()
+        sim.calls(SimOp::Login),
+        sim.calls(SimOp::Refresh),
+        sim.calls(SimOp::Logout)
     );
     Ok(())
 }

@@ -228,7 +228,8 @@ pub use session_core::{
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use sim::{
-    ExpiresIn, RejectionStyle, SIM_TOKEN_PREFIX, SeawareSim, SeawareSimBuilder, SimFault, SimOp,
+    ExpiresIn, RejectionStyle, SIM_TOKEN_PREFIX, SeawareFault, SeawareSim, SeawareSimBuilder,
+    SimFault, SimOp,
 };
 pub use wire::{is_rejection, ota_session_expired};
 

@@ -73,7 +73,7 @@ pub(super) async fn run(t: &mut Table) {
 
     t.step("login", async {
         let lease = manager.get().await.map_err(|e| failed(&e))?;
-        expect_count("token (password grant)", sim.logins(), 1)?;
+        expect_count("token (password grant)", sim.calls(SimOp::Login), 1)?;
         let secs = lease
             .expires_at()
             .and_then(|at| at.duration_since(clock.now()).ok())
@@ -94,8 +94,8 @@ pub(super) async fn run(t: &mut Table) {
 
     t.step("renewal (refresh)", async {
         manager.refresh().await.map_err(|e| failed(&e))?;
-        expect_count("refresh grants", sim.refreshes(), 1)?;
-        expect_count("logins", sim.logins(), 1)?;
+        expect_count("refresh grants", sim.calls(SimOp::Refresh), 1)?;
+        expect_count("logins", sim.calls(SimOp::Login), 1)?;
         Ok("refresh_token grant, new access token".to_owned())
     })
     .await;
@@ -111,14 +111,14 @@ pub(super) async fn run(t: &mut Table) {
         if !accepted {
             return Err("the new session was refused".to_owned());
         }
-        expect_count("logins", sim.logins(), 2)?;
+        expect_count("logins", sim.calls(SimOp::Login), 2)?;
         Ok("401 invalid_token → one login, retried".to_owned())
     })
     .await;
 
     t.step("logout", async {
         manager.logout().await.map_err(|e| failed(&e))?;
-        expect_count("logouts", sim.logouts(), 1)?;
+        expect_count("logouts", sim.calls(SimOp::Logout), 1)?;
         if sim.active_sessions() != 0 {
             return Err("a session is still active".to_owned());
         }
@@ -136,15 +136,14 @@ pub(super) async fn run(t: &mut Table) {
         let fresh = manager_or(&sim, PASSWORD, &clock)?;
         sim.fail_next(
             SimOp::Login,
-            1,
             SimFault::RateLimited {
-                retry_after: Duration::from_secs(120),
+                retry_after: Some(Duration::from_secs(120)),
             },
         );
         let first = expect_kind(fresh.get().await, ErrorKind::RateLimited)?;
-        let before = sim.logins();
+        let before = sim.calls(SimOp::Login);
         expect_kind(fresh.get().await, ErrorKind::RateLimited)?;
-        expect_count("logins during the ban", sim.logins(), before)?;
+        expect_count("logins during the ban", sim.calls(SimOp::Login), before)?;
         Ok(format!("{first}; next login refused locally"))
     })
     .await;

@@ -1,7 +1,7 @@
 //! Options that shape a session are stored with it and reused by later commands; a conflicting
 //! option is a configuration error, never a silent switch.
 
-use session_seaware::SeawareSim;
+use session_seaware::{SeawareSim, SimOp};
 
 use crate::common::{TempDir, sessions, store_json};
 use crate::seaware::{CLIENT_SECRET, PASSWORD, USER};
@@ -51,7 +51,7 @@ async fn a_plain_refresh_keeps_the_placement_the_login_used() {
         v["renewed_by"], "refresh",
         "the refresh went in the form body"
     );
-    assert_eq!((sim.logins(), sim.refreshes()), (1, 1));
+    assert_eq!((sim.calls(SimOp::Login), sim.calls(SimOp::Refresh)), (1, 1));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -74,7 +74,7 @@ async fn a_conflicting_option_is_a_configuration_error_and_sends_nothing() {
         .await
         .fails("seaware", "login", "configuration");
     assert_eq!(e["code"], "OPTION_CONFLICT");
-    assert_eq!((sim.logins(), sim.refreshes()), (1, 0));
+    assert_eq!((sim.calls(SimOp::Login), sim.calls(SimOp::Refresh)), (1, 0));
     // Repeating the stored value is fine.
     seaware(&sim, &dir, &["refresh", "--params", "form"])
         .run()

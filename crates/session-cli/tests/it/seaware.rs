@@ -54,7 +54,7 @@ async fn login_reports_expiry_stores_the_session_and_shows_no_token() {
     assert!(v["expires_at"].is_string());
     assert!(v.get("token").is_none(), "{v}");
     assert_eq!(v["stored"], true);
-    assert_eq!(sim.logins(), 1);
+    assert_eq!(sim.calls(SimOp::Login), 1);
     let stored = store_json(&dir.store_path());
     assert_eq!(stored["provider"], "seaware");
     assert!(stored["state"].is_string());
@@ -110,7 +110,7 @@ async fn form_params_work_against_a_server_that_refuses_query_parameters() {
     with("form", "login").run().await.ok("seaware", "login");
     let v = with("form", "refresh").run().await.ok("seaware", "refresh");
     assert_eq!(v["renewed_by"], "refresh");
-    assert_eq!(sim.refreshes(), 1);
+    assert_eq!(sim.calls(SimOp::Refresh), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -121,7 +121,7 @@ async fn status_reports_the_stored_session_without_a_request() {
         .run()
         .await
         .ok("seaware", "login");
-    let requests = sim.logins() + sim.refreshes() + sim.logouts();
+    let requests = sim.calls(SimOp::Login) + sim.calls(SimOp::Refresh) + sim.calls(SimOp::Logout);
     // No credentials needed, and none sent.
     let v = sessions()
         .args(["--json"])
@@ -137,7 +137,7 @@ async fn status_reports_the_stored_session_without_a_request() {
         v["expires_in_secs"].as_i64().is_some_and(|s| s > 800),
         "{v}"
     );
-    assert_eq!(sim.logins() + sim.refreshes() + sim.logouts(), requests);
+    assert_eq!(sim.calls(SimOp::Login) + sim.calls(SimOp::Refresh) + sim.calls(SimOp::Logout), requests);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -155,7 +155,7 @@ async fn refresh_uses_the_refresh_grant_and_updates_the_store() {
         .clean(&secrets())
         .ok("seaware", "refresh");
     assert_eq!(v["renewed_by"], "refresh");
-    assert_eq!((sim.logins(), sim.refreshes()), (1, 1));
+    assert_eq!((sim.calls(SimOp::Login), sim.calls(SimOp::Refresh)), (1, 1));
     let after = store_json(&dir.store_path());
     assert!(after["generation"].as_u64() > before["generation"].as_u64());
     assert_ne!(after["state"], before["state"], "the new token is stored");
@@ -175,7 +175,7 @@ async fn a_refused_refresh_falls_back_to_one_login() {
         .await
         .ok("seaware", "refresh");
     assert_eq!(v["renewed_by"], "login");
-    assert_eq!((sim.logins(), sim.refreshes()), (2, 1));
+    assert_eq!((sim.calls(SimOp::Login), sim.calls(SimOp::Refresh)), (2, 1));
     // An unsupported refresh grant also falls back to a login.
     sim.set_refresh(false);
     let v = cmd(&sim, Some(&dir), &["refresh"])
@@ -183,7 +183,7 @@ async fn a_refused_refresh_falls_back_to_one_login() {
         .await
         .ok("seaware", "refresh");
     assert_eq!(v["renewed_by"], "login");
-    assert_eq!(sim.logins(), 3);
+    assert_eq!(sim.calls(SimOp::Login), 3);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -217,7 +217,7 @@ async fn logout_ends_the_session_deletes_the_store_and_is_idempotent() {
         .clean(&secrets())
         .ok("seaware", "logout");
     assert_eq!(v["ended"], true);
-    assert_eq!(sim.logouts(), 1);
+    assert_eq!(sim.calls(SimOp::Logout), 1);
     assert_eq!(sim.active_sessions(), 0);
     assert!(!dir.store_path().exists());
     let v = cmd(&sim, Some(&dir), &["logout"])
@@ -225,7 +225,7 @@ async fn logout_ends_the_session_deletes_the_store_and_is_idempotent() {
         .await
         .ok("seaware", "logout");
     assert_eq!(v["ended"], false);
-    assert_eq!(sim.logouts(), 1);
+    assert_eq!(sim.calls(SimOp::Logout), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -262,13 +262,13 @@ async fn failures_map_to_their_kinds_and_exit_codes() {
         .await
         .fails("seaware", "login", "account_restricted");
 
-    sim.fail_next(SimOp::Login, 1, SimFault::Unavailable);
+    sim.fail_next(SimOp::Login, SimFault::Unavailable);
     cmd(&sim, None, &["login"])
         .run()
         .await
         .fails("seaware", "login", "unavailable");
 
-    sim.fail_next(SimOp::Login, 1, SimFault::GatewayPage);
+    sim.fail_next(SimOp::Login, SimFault::GatewayPage);
     cmd(&sim, None, &["login"])
         .run()
         .await
@@ -289,22 +289,21 @@ async fn a_ban_is_remembered_in_the_store_and_the_next_login_stays_local() {
     let dir = TempDir::new("sw-ban");
     sim.fail_next(
         SimOp::Login,
-        1,
         SimFault::RateLimited {
-            retry_after: Duration::from_secs(300),
+            retry_after: Some(Duration::from_secs(300)),
         },
     );
     cmd(&sim, Some(&dir), &["login"])
         .run()
         .await
         .fails("seaware", "login", "rate_limited");
-    assert_eq!(sim.logins(), 1);
+    assert_eq!(sim.calls(SimOp::Login), 1);
     assert!(store_json(&dir.store_path())["banned_until"].is_i64());
     cmd(&sim, Some(&dir), &["login"])
         .run()
         .await
         .fails("seaware", "login", "rate_limited");
-    assert_eq!(sim.logins(), 1, "the banned login was not sent");
+    assert_eq!(sim.calls(SimOp::Login), 1, "the banned login was not sent");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -55,7 +55,7 @@ async fn a_second_login_reuses_the_live_stored_session() {
         .run()
         .await;
     assert_eq!(second.ok("seaware", "login")["reused"], true);
-    assert_eq!(sim.logins(), 1);
+    assert_eq!(sim.calls(session_seaware::SimOp::Login), 1);
     // Without a store nothing is shared: each login is its own.
     let v = crate::seaware::cmd(&sim, None, &["login"])
         .run()
@@ -65,7 +65,7 @@ async fn a_second_login_reuses_the_live_stored_session() {
         (v["stored"].clone(), v["reused"].clone()),
         (false.into(), false.into())
     );
-    assert_eq!(sim.logins(), 2);
+    assert_eq!(sim.calls(session_seaware::SimOp::Login), 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]

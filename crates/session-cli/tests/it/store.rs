@@ -72,7 +72,7 @@ async fn a_store_of_another_provider_or_account_is_refused() {
         e["message"].as_str().unwrap().contains("another account"),
         "{e}"
     );
-    assert_eq!(sim.refreshes(), 0);
+    assert_eq!(sim.calls(session_seaware::SimOp::Refresh), 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -146,5 +146,5 @@ async fn a_store_in_a_missing_folder_fails_before_logging_in() {
         .await
         .fails("seaware", "login", "configuration");
     assert!(e["message"].as_str().unwrap().contains("--store"), "{e}");
-    assert_eq!(sim.logins(), 0);
+    assert_eq!(sim.calls(session_seaware::SimOp::Login), 0);
 }

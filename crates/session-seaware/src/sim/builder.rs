@@ -117,6 +117,7 @@ impl SeawareSimBuilder {
             refresh: self.refresh,
             ..State::default()
         };
+        let first_user = self.users.first().cloned();
         for (username, password) in self.users {
             state.users.insert(
                 username,
@@ -139,7 +140,9 @@ impl SeawareSimBuilder {
             echo_tokens: self.echo_tokens,
             scopes: self.scopes,
             sessions_required: self.sessions_required,
+            first_user,
             state: Mutex::new(state),
+            ledger: Ledger::new(),
         });
         let handler_state = shared.clone();
         let server = SimServer::start_on(move |req| handle(&handler_state, &req), self.tls).await?;

@@ -14,17 +14,23 @@
 //!   sessions are required), and for a dead one either Spring's 401 `invalid_token` JSON or an OTA
 //!   `<Errors>` body ([`RejectionStyle`]).
 //!
+//! Requests are counted and logged per [`SimOp`] ([`SeawareSim::calls`],
+//! [`SeawareSim::requests`]); [`SeawareSim::fail_next`] answers the next request of an operation
+//! with a [`SimFault`]: one of the kit's common faults or a [`SeawareFault`].
+//!
 //! Expiry follows the injected [`Clock`] (use `ManualClock` in tests). Like Spring Security OAuth
 //! up to 2.5.1, error descriptions echo the token by default, so leak tests have something to
 //! catch. Every token starts with [`SIM_TOKEN_PREFIX`]: a leak check for that prefix catches every
 //! token the simulator issues.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use session_core::test_util::{SimRequest, SimResponse, SimServer, TlsServerConfig};
+use session_core::test_util::{
+    Ledger, SimRecord, SimRequest, SimResponse, SimServer, TlsServerConfig,
+};
 use session_core::timing;
 use session_core::{Clock, SystemClock};
 
@@ -38,7 +44,7 @@ mod routes;
 mod server;
 mod tokens;
 
-use routes::{bearer, echo, enter, handle, spring_error};
+use routes::{bearer, echo, fault_response, handle, spring_error};
 use tokens::{logout, token};
 
 /// The start of every token the simulator issues (the rest is a counter, so tokens look like
@@ -59,19 +65,13 @@ pub enum SimOp {
     Message,
 }
 
-/// A scripted failure.
+/// The failures only a Spring Security OAuth server has, scripted as [`SimFault::Provider`].
+///
+/// The common faults render as SwOTA answers them: [`SimFault::RateLimited`] as a plain-text
+/// 429, [`SimFault::Unavailable`] as 500 with Spring's `{"error":"server_error",…}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum SimFault {
-    /// 429 with `Retry-After`.
-    RateLimited {
-        /// The `Retry-After` value.
-        retry_after: Duration,
-    },
-    /// 500 with Spring's `{"error":"server_error",…}`.
-    Unavailable,
-    /// 502 with an HTML gateway page.
-    GatewayPage,
+pub enum SeawareFault {
     /// A Spring-style RFC 6749 error body with this status and code.
     Spring {
         /// The HTTP status.
@@ -80,6 +80,9 @@ pub enum SimFault {
         error: &'static str,
     },
 }
+
+/// A scripted failure of the Seaware simulator: the kit's common faults or a [`SeawareFault`].
+pub type SimFault = session_core::test_util::SimFault<SeawareFault>;
 
 /// How the token response carries `expires_in`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -122,8 +125,6 @@ struct State {
     users: HashMap<String, User>,
     sessions: HashMap<String, SimSession>,
     issued: u64,
-    counts: HashMap<SimOp, usize>,
-    faults: HashMap<SimOp, VecDeque<SimFault>>,
     refresh: bool,
 }
 
@@ -140,7 +141,9 @@ struct Shared {
     echo_tokens: bool,
     scopes: Vec<String>,
     sessions_required: bool,
+    first_user: Option<(String, String)>,
     state: Mutex<State>,
+    ledger: Ledger<SimOp, SeawareFault>,
 }
 
 impl Shared {

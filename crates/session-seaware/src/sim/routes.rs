@@ -1,6 +1,8 @@
 //! Request routing, Spring-style OAuth error answers, scripted faults, and the authenticated
 //! message endpoint under `/ota/rest/`.
 
+use session_core::test_util::retry_after_secs;
+
 use super::*;
 
 pub(super) fn handle(shared: &Shared, req: &SimRequest) -> SimResponse {
@@ -36,26 +38,21 @@ pub(super) fn spring_error(status: u16, error: &str, description: &str) -> SimRe
     r
 }
 
-fn fault_response(fault: SimFault) -> SimResponse {
+/// A scripted fault as SwOTA answers it.
+pub(super) fn fault_response(fault: SimFault) -> SimResponse {
     match fault {
-        SimFault::RateLimited { retry_after } => SimResponse::text(429, "Too Many Requests")
-            .header("retry-after", &retry_after.as_secs().to_string()),
+        SimFault::RateLimited { retry_after } => {
+            let r = SimResponse::text(429, "Too Many Requests");
+            match retry_after {
+                Some(d) => r.header("retry-after", &retry_after_secs(d).to_string()),
+                None => r,
+            }
+        }
         SimFault::Unavailable => spring_error(500, "server_error", "Internal Server Error"),
-        SimFault::GatewayPage => SimResponse::html(
-            502,
-            "<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>",
-        ),
-        SimFault::Spring { status, error } => spring_error(status, error, "Scripted failure"),
+        other => other.render(|SeawareFault::Spring { status, error }| {
+            spring_error(status, error, "Scripted failure")
+        }),
     }
-}
-
-/// Counts the request and pops a scripted fault for it.
-pub(super) fn enter(st: &mut State, op: SimOp) -> Option<SimResponse> {
-    *st.counts.entry(op).or_default() += 1;
-    st.faults
-        .get_mut(&op)
-        .and_then(VecDeque::pop_front)
-        .map(fault_response)
 }
 
 pub(super) fn bearer(req: &SimRequest) -> Option<String> {
@@ -75,11 +72,16 @@ pub(super) fn echo(shared: &Shared, text: &str, token: &str) -> String {
 }
 
 fn message(shared: &Shared, req: &SimRequest, name: &str) -> SimResponse {
+    shared
+        .ledger
+        .answer(SimOp::Message, req, fault_response, || {
+            message_answer(shared, req, name)
+        })
+}
+
+fn message_answer(shared: &Shared, req: &SimRequest, name: &str) -> SimResponse {
     let now = shared.clock.now();
-    let mut st = shared.lock();
-    if let Some(fault) = enter(&mut st, SimOp::Message) {
-        return fault;
-    }
+    let st = shared.lock();
     let rs = match name.strip_suffix("RQ") {
         Some(stem) => format!("{stem}RS"),
         None => format!("{name}RS"),

@@ -7,9 +7,9 @@ impl fmt::Debug for SeawareSim {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SeawareSim")
             .field("base_url", &self.base_url())
-            .field("logins", &self.count(SimOp::Login))
-            .field("refreshes", &self.count(SimOp::Refresh))
-            .field("logouts", &self.count(SimOp::Logout))
+            .field("logins", &self.calls(SimOp::Login))
+            .field("refreshes", &self.calls(SimOp::Refresh))
+            .field("logouts", &self.calls(SimOp::Logout))
             .finish_non_exhaustive()
     }
 }
@@ -41,38 +41,31 @@ impl SeawareSim {
         self.server.base_url()
     }
 
-    /// A provider builder pointed at this simulator: base URL, loopback opt-out, and the
-    /// simulator's client id and secret. Add credentials (and a clock) and build.
+    /// A provider builder pointed at this simulator: base URL, loopback opt-out, the
+    /// simulator's client id and secret, its clock, and the first user's name and password
+    /// (when it has users). Change what a test needs and build.
     pub fn provider_builder(&self) -> SeawareBuilder {
-        SeawareProvider::builder(self.base_url())
+        let builder = SeawareProvider::builder(self.base_url())
             .allow_insecure_loopback(true)
             .client_id(self.shared.client_id.clone())
             .client_secret(self.shared.client_secret.clone())
+            .clock(self.shared.clock.clone());
+        match &self.shared.first_user {
+            Some((username, password)) => builder.credentials(username.clone(), password.clone()),
+            None => builder,
+        }
     }
 
     /// Requests received for `op` so far (failed ones included).
-    pub fn count(&self, op: SimOp) -> usize {
-        self.shared.lock().counts.get(&op).copied().unwrap_or(0)
+    pub fn calls(&self, op: SimOp) -> usize {
+        self.shared.ledger.calls(op)
     }
 
-    /// Password-grant requests so far.
-    pub fn logins(&self) -> usize {
-        self.count(SimOp::Login)
-    }
-
-    /// Refresh-grant requests so far.
-    pub fn refreshes(&self) -> usize {
-        self.count(SimOp::Refresh)
-    }
-
-    /// Logout requests so far.
-    pub fn logouts(&self) -> usize {
-        self.count(SimOp::Logout)
-    }
-
-    /// Message requests so far.
-    pub fn messages(&self) -> usize {
-        self.count(SimOp::Message)
+    /// Every request received so far (the most recent
+    /// [`DEFAULT_LOG_CAPACITY`](session_core::test_util::DEFAULT_LOG_CAPACITY)), oldest first,
+    /// with the operation it was counted under.
+    pub fn requests(&self) -> Vec<SimRecord<SimOp>> {
+        self.shared.ledger.requests()
     }
 
     /// Sessions whose access token has not expired.
@@ -86,11 +79,10 @@ impl SeawareSim {
             .count()
     }
 
-    /// Answers the next `n` requests for `op` with `fault`.
-    pub fn fail_next(&self, op: SimOp, n: usize, fault: SimFault) {
-        let mut st = self.shared.lock();
-        let queue = st.faults.entry(op).or_default();
-        queue.extend(std::iter::repeat_n(fault, n));
+    /// Answers the next request for `op` with `fault`. Faults queue up per operation and are
+    /// played in order.
+    pub fn fail_next(&self, op: SimOp, fault: SimFault) {
+        self.shared.ledger.fail_next(op, fault);
     }
 
     /// Locks (or unlocks) a user: logins then fail with Spring's "User account is locked".

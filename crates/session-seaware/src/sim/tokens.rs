@@ -14,18 +14,21 @@ pub(super) fn token(shared: &Shared, req: &SimRequest) -> SimResponse {
     if shared.accept_form && form {
         params.extend(req.form());
     }
-    let param = |k: &str| params.get(k).map(String::as_str);
-    let grant = param("grant_type");
-    let op = match grant {
-        Some("password") => SimOp::Login,
+    let op = match params.get("grant_type").map(String::as_str) {
         Some("refresh_token") => SimOp::Refresh,
         _ => SimOp::Login,
     };
+    shared
+        .ledger
+        .answer(op, req, fault_response, || grant(shared, &params))
+}
+
+/// The token grant itself, once counted and not faulted.
+fn grant(shared: &Shared, params: &HashMap<String, String>) -> SimResponse {
+    let param = |k: &str| params.get(k).map(String::as_str);
+    let grant = param("grant_type");
     let now = shared.clock.now();
     let mut st = shared.lock();
-    if let Some(fault) = enter(&mut st, op) {
-        return fault;
-    }
     if param("client_id") != Some(shared.client_id.as_str())
         || param("client_secret") != Some(shared.client_secret.as_str())
     {
@@ -117,11 +120,16 @@ fn issue(
 }
 
 pub(super) fn logout(shared: &Shared, req: &SimRequest) -> SimResponse {
+    shared
+        .ledger
+        .answer(SimOp::Logout, req, fault_response, || {
+            logout_answer(shared, req)
+        })
+}
+
+fn logout_answer(shared: &Shared, req: &SimRequest) -> SimResponse {
     let now = shared.clock.now();
     let mut st = shared.lock();
-    if let Some(fault) = enter(&mut st, SimOp::Logout) {
-        return fault;
-    }
     let Some(token) = bearer(req) else {
         return spring_error(
             401,

@@ -30,9 +30,8 @@ impl Harness for SimHarness {
             }
             Scenario::RateLimited => sim.fail_next(
                 SimOp::Login,
-                1,
                 SimFault::RateLimited {
-                    retry_after: Duration::from_secs(1200),
+                    retry_after: Some(Duration::from_secs(1200)),
                 },
             ),
         }
@@ -45,9 +44,9 @@ impl Harness for SimHarness {
             provider,
             secrets,
             calls: Box::new(move |op| match op {
-                Op::Login => counter.logins(),
-                Op::Renew => counter.refreshes(),
-                Op::Logout => counter.logouts(),
+                Op::Login => counter.calls(SimOp::Login),
+                Op::Renew => counter.calls(SimOp::Refresh),
+                Op::Logout => counter.calls(SimOp::Logout),
             }),
             guard: Box::new(sim),
         }

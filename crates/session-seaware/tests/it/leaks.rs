@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use session_core::test_util::{ManualClock, assert_debug_clean, assert_error_clean, capture_logs};
 use session_seaware::{
-    Event, LogoutOnDrop, Placement, RejectionStyle, SeawareProvider, SessionProvider, SimFault,
-    SimOp,
+    Event, LogoutOnDrop, Placement, RejectionStyle, SeawareFault, SeawareProvider, SessionProvider,
+    SimFault, SimOp,
 };
 
 use crate::common::*;
@@ -47,16 +47,16 @@ async fn exercise(placement: Placement, rejection: RejectionStyle) {
     // Failures of every kind on the token endpoint.
     for fault in [
         SimFault::RateLimited {
-            retry_after: Duration::from_secs(5),
+            retry_after: Some(Duration::from_secs(5)),
         },
         SimFault::Unavailable,
         SimFault::GatewayPage,
-        SimFault::Spring {
+        SimFault::Provider(SeawareFault::Spring {
             status: 401,
             error: "invalid_client",
-        },
+        }),
     ] {
-        sim.fail_next(SimOp::Login, 1, fault);
+        sim.fail_next(SimOp::Login, fault);
         let e = provider.login().await.unwrap_err();
         assert_error_clean(&e, &secrets);
     }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use httpmock::prelude::*;
 use session_core::test_util::ManualClock;
-use session_seaware::{ErrorKind, Event, LogoutOnDrop, SessionProvider};
+use session_seaware::{ErrorKind, Event, LogoutOnDrop, SessionProvider, SimOp};
 
 use crate::common::*;
 
@@ -89,9 +89,9 @@ async fn logout_through_the_manager_ends_the_session_upstream() {
     m.get().await.unwrap();
     assert_eq!(sim.active_sessions(), 1);
     m.logout().await.unwrap();
-    assert_eq!((sim.logouts(), sim.active_sessions()), (1, 0));
+    assert_eq!((sim.calls(SimOp::Logout), sim.active_sessions()), (1, 0));
     m.get().await.unwrap();
-    assert_eq!(sim.logins(), 2, "the next get logs in again");
+    assert_eq!(sim.calls(SimOp::Login), 2, "the next get logs in again");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -102,7 +102,7 @@ async fn logging_out_an_expired_session_succeeds() {
     let session = provider.login().await.unwrap();
     clock.advance(Duration::from_secs(1000));
     provider.logout(&session).await.unwrap();
-    assert_eq!(sim.logouts(), 1);
+    assert_eq!(sim.calls(SimOp::Logout), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -120,7 +120,7 @@ async fn dropping_the_guard_logs_out_in_the_background() {
             _ => continue,
         }
     }
-    assert_eq!((sim.logouts(), sim.active_sessions()), (1, 0));
+    assert_eq!((sim.calls(SimOp::Logout), sim.active_sessions()), (1, 0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -131,13 +131,17 @@ async fn an_explicit_guard_logout_waits_and_a_disarmed_guard_does_not_log_out() 
     let guard = LogoutOnDrop::new(manager(provider.clone(), &clock));
     guard.get().await.unwrap();
     guard.logout().await.unwrap();
-    assert_eq!(sim.logouts(), 1);
+    assert_eq!(sim.calls(SimOp::Logout), 1);
 
     let guard = LogoutOnDrop::new(manager(provider, &clock));
     guard.get().await.unwrap();
     let m = guard.disarm();
     tokio::task::yield_now().await;
-    assert_eq!(sim.logouts(), 1, "a disarmed guard does not log out");
+    assert_eq!(
+        sim.calls(SimOp::Logout),
+        1,
+        "a disarmed guard does not log out"
+    );
     assert!(m.health().has_session);
 }
 
@@ -158,6 +162,6 @@ fn a_guard_dropped_outside_a_runtime_or_without_a_session_does_nothing() {
     // Outside a runtime: skipped, without panicking.
     drop(LogoutOnDrop::new(m.clone()));
     rt.block_on(tokio::task::yield_now());
-    assert_eq!(sim.logouts(), 0);
+    assert_eq!(sim.calls(SimOp::Logout), 0);
     assert!(m.health().has_session);
 }

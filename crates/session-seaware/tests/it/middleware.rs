@@ -5,7 +5,7 @@
 use session_core::test_util::{ManualClock, capture_logs};
 use session_seaware::{
     ErrorKind, RejectionStyle, Repeatable, SeawareProvider, SeawareSim, SessionManager,
-    SessionMiddleware,
+    SessionMiddleware, SimOp,
 };
 
 use crate::common::*;
@@ -79,9 +79,9 @@ async fn a_hundred_messages_on_a_dropped_session_cause_one_login_and_all_succeed
     let f = start(RejectionStyle::SpringJson).await;
     let warm = post(&f, "OTA_PingRQ", true).await.unwrap();
     assert_eq!(warm.status(), 200);
-    assert_eq!(f.sim.logins(), 1);
+    assert_eq!(f.sim.calls(SimOp::Login), 1);
     f.sim.drop_sessions();
-    let before = f.sim.messages();
+    let before = f.sim.calls(SimOp::Message);
 
     let mut tasks = Vec::new();
     for i in 0..100 {
@@ -103,12 +103,16 @@ async fn a_hundred_messages_on_a_dropped_session_cause_one_login_and_all_succeed
         );
     }
     assert_eq!(
-        f.sim.logins(),
+        f.sim.calls(SimOp::Login),
         2,
         "one login before, exactly one re-login for 100 rejections"
     );
-    assert_eq!(f.sim.refreshes(), 0, "a rejected session is not refreshed");
-    let sent = f.sim.messages() - before;
+    assert_eq!(
+        f.sim.calls(SimOp::Refresh),
+        0,
+        "a rejected session is not refreshed"
+    );
+    let sent = f.sim.calls(SimOp::Message) - before;
     assert!(
         (100..=200).contains(&sent),
         "each message is sent once or twice, not {sent}"
@@ -123,12 +127,20 @@ async fn a_rejected_message_not_marked_repeatable_is_session_rejected_after_one_
     let f = start(RejectionStyle::SpringJson).await;
     post(&f, "OTA_PingRQ", true).await.unwrap();
     f.sim.drop_sessions();
-    let before = f.sim.messages();
+    let before = f.sim.calls(SimOp::Message);
 
     let err = post(&f, "OTA_ResCreateRQ", false).await.unwrap_err();
     assert_eq!(kind(err), ErrorKind::SessionRejected);
-    assert_eq!(f.sim.messages() - before, 1, "a booking is not resent");
-    assert_eq!(f.sim.logins(), 1, "no login for the failed message");
+    assert_eq!(
+        f.sim.calls(SimOp::Message) - before,
+        1,
+        "a booking is not resent"
+    );
+    assert_eq!(
+        f.sim.calls(SimOp::Login),
+        1,
+        "no login for the failed message"
+    );
     assert!(
         f.manager.cached().is_none(),
         "the rejected session was dropped"
@@ -137,7 +149,7 @@ async fn a_rejected_message_not_marked_repeatable_is_session_rejected_after_one_
     // The next message logs in once and succeeds.
     let resp = post(&f, "OTA_ResCreateRQ", false).await.unwrap();
     assert_eq!(resp.status(), 200);
-    assert_eq!(f.sim.logins(), 2);
+    assert_eq!(f.sim.calls(SimOp::Login), 2);
     logs.assert_clean(&secrets());
 }
 
@@ -147,22 +159,22 @@ async fn an_ota_errors_body_on_200_is_a_rejection_and_the_caller_reads_the_resen
     let f = start(RejectionStyle::OtaXml).await;
     post(&f, "OTA_PingRQ", true).await.unwrap();
     f.sim.drop_sessions();
-    let before = f.sim.messages();
+    let before = f.sim.calls(SimOp::Message);
 
     let resp = post(&f, "OTA_ReadRQ", true).await.unwrap();
     assert_eq!(resp.status(), 200);
     let body = text(resp).await;
     assert!(body.contains("<OTA_ReadRS ") && body.contains("<Success/>"));
     assert!(!body.contains("Errors"));
-    assert_eq!(f.sim.messages() - before, 2);
-    assert_eq!(f.sim.logins(), 2);
+    assert_eq!(f.sim.calls(SimOp::Message) - before, 2);
+    assert_eq!(f.sim.calls(SimOp::Login), 2);
 
     // Not repeatable: the 200 `<Errors>` answer becomes a typed error, after one request.
     f.sim.drop_sessions();
-    let before = f.sim.messages();
+    let before = f.sim.calls(SimOp::Message);
     let err = post(&f, "OTA_ResCreateRQ", false).await.unwrap_err();
     assert_eq!(kind(err), ErrorKind::SessionRejected);
-    assert_eq!(f.sim.messages() - before, 1);
+    assert_eq!(f.sim.calls(SimOp::Message) - before, 1);
     logs.assert_clean(&secrets());
 }
 
@@ -172,11 +184,10 @@ async fn a_server_error_is_returned_as_is_without_a_relogin() {
     post(&f, "OTA_PingRQ", true).await.unwrap();
     f.sim.fail_next(
         session_seaware::SimOp::Message,
-        1,
         session_seaware::SimFault::Unavailable,
     );
     let resp = post(&f, "OTA_PingRQ", true).await.unwrap();
     assert_eq!(resp.status(), 500);
-    assert_eq!(f.sim.logins(), 1);
+    assert_eq!(f.sim.calls(SimOp::Login), 1);
     assert!(f.manager.cached().is_some());
 }

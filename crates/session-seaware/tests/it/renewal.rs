@@ -21,7 +21,7 @@ async fn refresh_then_login_renews_with_the_refresh_grant_before_expiry() {
     let first = m.get().await.unwrap();
     into_window(&clock, first.expires_at().unwrap());
     let second = m.get().await.unwrap();
-    assert_eq!((sim.logins(), sim.refreshes()), (1, 1));
+    assert_eq!((sim.calls(SimOp::Login), sim.calls(SimOp::Refresh)), (1, 1));
     assert!(second.generation() > first.generation());
     assert_ne!(
         first.access_token().unwrap().expose_secret(),
@@ -173,11 +173,11 @@ async fn a_simulator_without_refresh_is_handled_by_logging_in() {
     let first = m.get().await.unwrap();
     into_window(&clock, first.expires_at().unwrap());
     let second = m.get().await.unwrap();
-    assert_eq!((sim.logins(), sim.refreshes()), (2, 1));
+    assert_eq!((sim.calls(SimOp::Login), sim.calls(SimOp::Refresh)), (2, 1));
     assert!(!m.provider().refreshes());
     into_window(&clock, second.expires_at().unwrap());
     m.get().await.unwrap();
-    assert_eq!((sim.logins(), sim.refreshes()), (3, 1));
+    assert_eq!((sim.calls(SimOp::Login), sim.calls(SimOp::Refresh)), (3, 1));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -189,7 +189,7 @@ async fn a_forgotten_session_is_refreshed_into_one_new_login() {
     sim.drop_sessions();
     into_window(&clock, first.expires_at().unwrap());
     m.get().await.unwrap();
-    assert_eq!((sim.logins(), sim.refreshes()), (2, 1));
+    assert_eq!((sim.calls(SimOp::Login), sim.calls(SimOp::Refresh)), (2, 1));
     assert_eq!(sim.active_sessions(), 1);
 }
 
@@ -204,7 +204,7 @@ async fn a_failed_fallback_login_reports_its_own_kind_after_one_attempt() {
     into_window(&clock, first.expires_at().unwrap());
     let e = m.refresh().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AccountRestricted);
-    assert_eq!((sim.logins(), sim.refreshes()), (2, 1));
+    assert_eq!((sim.calls(SimOp::Login), sim.calls(SimOp::Refresh)), (2, 1));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -213,11 +213,11 @@ async fn a_transient_refresh_failure_keeps_the_still_valid_session() {
     let sim = sim(&clock).await;
     let m = manager(sim_provider(&sim, &clock).build().unwrap(), &clock);
     let first = m.get().await.unwrap();
-    sim.fail_next(SimOp::Refresh, 1, SimFault::Unavailable);
+    sim.fail_next(SimOp::Refresh, SimFault::Unavailable);
     into_window(&clock, first.expires_at().unwrap());
     let still = m.get().await.unwrap();
     assert_eq!(still.generation(), first.generation());
-    assert_eq!((sim.logins(), sim.refreshes()), (1, 1));
+    assert_eq!((sim.calls(SimOp::Login), sim.calls(SimOp::Refresh)), (1, 1));
     assert_eq!(m.health().last_error, Some(ErrorKind::Unavailable));
 }
 
@@ -237,7 +237,7 @@ async fn login_only_never_refreshes() {
     into_window(&clock, first.expires_at().unwrap());
     let second = m.get().await.unwrap();
     assert!(second.generation() > first.generation());
-    assert_eq!((sim.logins(), sim.refreshes()), (2, 0));
+    assert_eq!((sim.calls(SimOp::Login), sim.calls(SimOp::Refresh)), (2, 0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -254,8 +254,12 @@ async fn renewal_happens_a_buffer_before_expiry() {
     m.get().await.unwrap();
     clock.advance(Duration::from_secs(199));
     m.get().await.unwrap();
-    assert_eq!(sim.refreshes(), 0, "still outside the 100 s buffer");
+    assert_eq!(
+        sim.calls(SimOp::Refresh),
+        0,
+        "still outside the 100 s buffer"
+    );
     clock.advance(Duration::from_secs(1));
     m.get().await.unwrap();
-    assert_eq!(sim.refreshes(), 1, "inside the buffer");
+    assert_eq!(sim.calls(SimOp::Refresh), 1, "inside the buffer");
 }

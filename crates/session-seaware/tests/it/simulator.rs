@@ -5,7 +5,7 @@ use std::time::Duration;
 use session_core::test_util::ManualClock;
 use session_seaware::{
     ErrorKind, ExpiresIn, Expiry, HttpFailure, Placement, RejectionStyle, SIM_TOKEN_PREFIX,
-    Session, SessionProvider, SimFault, SimOp,
+    SeawareFault, Session, SessionProvider, SimFault, SimOp,
 };
 
 use crate::common::*;
@@ -64,7 +64,7 @@ async fn tokens_expire_on_the_manual_clock_and_a_rejection_causes_one_relogin() 
     let (fresh, response) = ping(&m).await;
     assert_eq!(response.status(), 200);
     assert!(fresh.generation() > stale.generation());
-    assert_eq!(sim.logins(), 2);
+    assert_eq!(sim.calls(SimOp::Login), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -112,40 +112,40 @@ async fn scripted_faults_map_to_kinds() {
     let cases = [
         (
             SimFault::RateLimited {
-                retry_after: Duration::from_secs(90),
+                retry_after: Some(Duration::from_secs(90)),
             },
             ErrorKind::RateLimited,
         ),
         (SimFault::Unavailable, ErrorKind::Unavailable),
         (SimFault::GatewayPage, ErrorKind::Unavailable),
         (
-            SimFault::Spring {
+            SimFault::Provider(SeawareFault::Spring {
                 status: 400,
                 error: "invalid_request",
-            },
+            }),
             ErrorKind::Configuration,
         ),
         (
-            SimFault::Spring {
+            SimFault::Provider(SeawareFault::Spring {
                 status: 403,
                 error: "access_denied",
-            },
+            }),
             ErrorKind::AccountRestricted,
         ),
     ];
-    for (fault, kind) in cases {
-        sim.fail_next(SimOp::Login, 1, fault);
+    for (fault, kind) in cases.clone() {
+        sim.fail_next(SimOp::Login, fault.clone());
         let e = p.login().await.unwrap_err();
         assert_eq!(e.kind(), kind, "{fault:?}");
         if let SimFault::RateLimited { retry_after } = fault {
-            assert_eq!(e.retry_after(), Some(retry_after));
+            assert_eq!(e.retry_after(), retry_after);
         }
         if fault == SimFault::GatewayPage {
             assert_eq!(e.http_failure(), Some(HttpFailure::GatewayPage));
         }
     }
     assert!(p.login().await.is_ok(), "faults are used up");
-    assert_eq!(sim.logins(), cases.len() + 1);
+    assert_eq!(sim.calls(SimOp::Login), cases.len() + 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -201,9 +201,73 @@ async fn the_simulator_counts_every_operation() {
     m.refresh().await.unwrap();
     m.logout().await.unwrap();
     assert_eq!(
-        (sim.logins(), sim.refreshes(), sim.messages(), sim.logouts()),
+        (
+            sim.calls(SimOp::Login),
+            sim.calls(SimOp::Refresh),
+            sim.calls(SimOp::Message),
+            sim.calls(SimOp::Logout)
+        ),
         (1, 1, 2, 1)
     );
     assert_eq!(sim.active_sessions(), 0);
     assert!(format!("{sim:?}").contains("logins: 1"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_provider_builder_carries_the_first_user_and_the_log_the_exact_requests() {
+    let clock = ManualClock::new();
+    let sim = sim(&clock).await;
+    let provider = sim
+        .provider_builder()
+        .placement(Placement::Form)
+        .build()
+        .unwrap();
+    let session = provider.login().await.unwrap();
+    provider.logout(&session).await.unwrap();
+
+    let log = sim.requests();
+    let ops: Vec<SimOp> = log.iter().map(|r| r.op).collect();
+    assert_eq!(ops, [SimOp::Login, SimOp::Logout]);
+    let login = &log[0].request;
+    assert_eq!(login.line(), "POST /ota/oauth/token");
+    let form = login.form();
+    assert_eq!(form["grant_type"], "password");
+    assert_eq!(
+        (form["username"].as_str(), form["password"].as_str()),
+        (USER, PASSWORD)
+    );
+    assert_eq!(form["client_secret"], CLIENT_SECRET);
+    let logout = &log[1].request;
+    assert_eq!(logout.line(), "POST /ota/oauth/logout");
+    assert!(
+        logout
+            .header("authorization")
+            .is_some_and(|v| v.contains(SIM_TOKEN_PREFIX))
+    );
+    let shown = format!("{log:?} {sim:?}");
+    for secret in [PASSWORD, CLIENT_SECRET, SIM_TOKEN_PREFIX] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transport_faults_reach_the_provider_as_core_kinds() {
+    let clock = ManualClock::new();
+    let sim = sim(&clock).await;
+    let p = sim_provider(&sim, &clock)
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    for (fault, kind) in [
+        (SimFault::Drop, ErrorKind::Unavailable),
+        (SimFault::Hang, ErrorKind::Timeout),
+        (SimFault::Status(503), ErrorKind::Unavailable),
+    ] {
+        sim.fail_next(SimOp::Login, fault.clone());
+        let e = p.login().await.unwrap_err();
+        assert_eq!(e.kind(), kind, "{fault:?}: {e:?}");
+    }
+    assert_eq!(sim.calls(SimOp::Login), 3);
+    assert_eq!(sim.active_sessions(), 0, "a faulted login issues nothing");
+    p.login().await.expect("the script is used up");
 }

@@ -23,7 +23,7 @@ async fn the_readme_quick_start_runs_against_the_simulator() {
     quick_start_seaware::quick_start(&sim.base_url())
         .await
         .expect("the quick start runs");
-    assert_eq!(sim.count(SimOp::Login), 1);
-    assert_eq!(sim.count(SimOp::Logout), 1);
+    assert_eq!(sim.calls(SimOp::Login), 1);
+    assert_eq!(sim.calls(SimOp::Logout), 1);
     assert_eq!(sim.active_sessions(), 0);
 }
