@@ -16,7 +16,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .start()
             .await?;
         let provider = sim
-            .config(UsernamePassword::new("punter_01", "hunter22"))
+            .provider_builder()
+            .credentials(UsernamePassword::new("punter_01", "hunter22"))
             .build()?;
         println!("{flavor}: simulator at {}", sim.base_url());
         let manager = SessionManager::new(provider);

@@ -287,6 +287,13 @@ impl CasConfig {
         }
     }
 
+    /// Logs in as `credentials` instead of those given to [`new`](Self::new).
+    #[must_use]
+    pub fn credentials(mut self, credentials: UsernamePassword) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
     /// The protocol flavor (default [`Flavor::WhApi`]).
     #[must_use]
     pub fn flavor(mut self, flavor: Flavor) -> Self {

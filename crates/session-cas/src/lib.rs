@@ -260,7 +260,7 @@ pub use session_core::prelude::*;
 pub use session_core::{ApiKey, ApiKeySecret, ApiSecret, Password, Ticket, UsernamePassword};
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
-pub use sim::{CasSim, CasSimBuilder, ResourceRejection, SimFailure, SimOp};
+pub use sim::{CasFault, CasSim, CasSimBuilder, ResourceRejection, SimFault, SimOp};
 
 /// The README's examples, compiled as doctests so the quick start stays true.
 #[cfg(doctest)]

@@ -139,6 +139,7 @@ impl CasSimBuilder {
             resource_rejection: self.resource_rejection,
             origin: Mutex::new(String::new()),
             state: Mutex::new(State::default()),
+            ledger: Ledger::new(),
         });
         let handler = shared.clone();
         let server = SimServer::start_on(move |req| handler.handle(&req), self.tls).await?;

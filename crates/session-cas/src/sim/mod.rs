@@ -5,7 +5,9 @@
 //! REST protocol (under `/cas`) on a loopback port. It issues ticket-granting tickets, enforces
 //! the idle timeout and the hard cap against an injected [`Clock`] (use
 //! `session_core::test_util::ManualClock` to move time), validates tickets, mints single-use
-//! service tickets, counts requests per operation, and plays scripted failures.
+//! service tickets, and counts, logs and fails requests per operation like every simulator of
+//! the workspace: [`CasSim::calls`], [`CasSim::requests`], [`CasSim::fail_next`] with a
+//! [`SimFault`] (the kit's common faults or a [`CasFault`]), and [`CasSim::provider_builder`].
 //!
 //! The William Hill flavor also serves an authenticated resource under `/resource` (any method,
 //! any sub-path; see [`CasSim::resource_url`]) standing in for William Hill's other v2 APIs: it
@@ -18,14 +20,14 @@
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! use session_cas::CasSim;
-//! use session_cas::{CasConfig, Flavor, SessionManager, UsernamePassword};
+//! use session_cas::{Flavor, SessionManager};
 //! let sim = CasSim::builder(Flavor::WhApi)
 //!     .user("punter_01", "hunter22")
 //!     .api_credentials("l7xxSIMKEY0000000000", "SIMSECRET00000000000")
 //!     .start()
 //!     .await?;
 //! let provider = sim
-//!     .config(UsernamePassword::new("punter_01", "hunter22"))
+//!     .provider_builder()
 //!     .build()
 //!     .expect("valid configuration");
 //! let manager = SessionManager::new(provider);
@@ -34,14 +36,16 @@
 //! ```
 
 use std::collections::hash_map::RandomState;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use http::Method;
-use session_core::test_util::{SimRequest, SimResponse, SimServer, TlsServerConfig};
+use session_core::test_util::{
+    Ledger, SimRecord, SimRequest, SimResponse, SimServer, TlsServerConfig, retry_after_secs,
+};
 use session_core::timing;
 use session_core::{ApiKeySecret, Clock, SystemClock, UsernamePassword};
 
@@ -72,18 +76,6 @@ pub enum SimOp {
     Resource,
 }
 
-impl SimOp {
-    fn index(self) -> usize {
-        match self {
-            Self::Login => 0,
-            Self::Validate => 1,
-            Self::ServiceTicket => 2,
-            Self::Logout => 3,
-            Self::Resource => 4,
-        }
-    }
-}
-
 /// How the simulator's authenticated resource (`/resource…`) answers a request whose ticket is
 /// not live (unknown, expired or revoked). Each is a rejection that
 /// [`SessionProvider::is_rejection`](session_core::SessionProvider::is_rejection) recognizes.
@@ -101,10 +93,14 @@ pub enum ResourceRejection {
     WhoFault,
 }
 
-/// A scripted failure, answered instead of the normal behaviour.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The failures only CAS has, scripted as [`SimFault::Provider`].
+///
+/// The common faults render the way a CAS front answers them: [`SimFault::RateLimited`] as 429
+/// with a William Hill `errors` body, [`SimFault::Unavailable`] as 503 with a JSON body,
+/// [`SimFault::Status`] as a bare status with an empty body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum SimFailure {
+pub enum CasFault {
     /// Bad credentials: William Hill 401 / 20501; Apereo 401 `FailedLoginException`.
     InvalidCredentials,
     /// A locked account: William Hill 403 / 20504; Apereo 401 `AccountLockedException`.
@@ -112,20 +108,12 @@ pub enum SimFailure {
     /// A William Hill error code with its documented status (20501 → 401, 20511 → 404, other
     /// 205xx → 403). The Apereo simulator answers 400.
     WhCode(u32),
-    /// HTTP 429, with `Retry-After` when given.
-    RateLimited {
-        /// The `Retry-After` value.
-        retry_after: Option<Duration>,
-    },
-    /// HTTP 503 with a JSON body.
-    Unavailable,
-    /// HTTP 502 with an HTML gateway page.
-    GatewayPage,
     /// The ticket is unknown: William Hill 404 / 20511; Apereo 404.
     TicketNotFound,
-    /// A bare status with an empty body.
-    Status(u16),
 }
+
+/// A scripted failure of the CAS simulator: the kit's common faults or a [`CasFault`].
+pub type SimFault = session_core::test_util::SimFault<CasFault>;
 
 /// Builds a [`CasSim`].
 pub struct CasSimBuilder {
@@ -163,6 +151,7 @@ struct Shared {
     resource_rejection: ResourceRejection,
     origin: Mutex<String>,
     state: Mutex<State>,
+    ledger: Ledger<SimOp, CasFault>,
 }
 
 #[derive(Clone)]
@@ -184,9 +173,6 @@ struct State {
     tickets: HashMap<String, Tgt>,
     service_tickets: HashMap<String, St>,
     issued: Vec<String>,
-    calls: [usize; 5],
-    requests: Vec<String>,
-    script: VecDeque<(SimOp, SimFailure)>,
     banned_until: Option<SystemTime>,
     failures: HashMap<String, u32>,
     locked: HashSet<String>,

@@ -59,8 +59,16 @@ impl CasSim {
     }
 
     /// A provider configuration pointed at this simulator: its base URL, flavor, clock, loopback
-    /// allowed, and (William Hill) its API credentials or placeholders.
-    pub fn config(&self, credentials: UsernamePassword) -> CasConfig {
+    /// allowed, (William Hill) its API credentials or placeholders, and the first user's name
+    /// and password (a user the simulator does not know when it has none). Change what a test
+    /// needs ([`CasConfig::credentials`] for another user) and build.
+    pub fn provider_builder(&self) -> CasConfig {
+        let credentials = self
+            .shared
+            .users
+            .first()
+            .cloned()
+            .unwrap_or_else(|| UsernamePassword::new("no-such-user", "no-such-password"));
         let mut config = CasConfig::new(self.base_url(), credentials)
             .flavor(self.shared.flavor)
             .clock(self.shared.clock.clone())
@@ -80,12 +88,14 @@ impl CasSim {
 
     /// Requests seen so far for `op` (including failed ones).
     pub fn calls(&self, op: SimOp) -> usize {
-        self.state().calls[op.index()]
+        self.shared.ledger.calls(op)
     }
 
-    /// Every request seen so far as `METHOD /path?query` (bodies and headers are not kept).
-    pub fn requests(&self) -> Vec<String> {
-        self.state().requests.clone()
+    /// Every request seen so far (the most recent
+    /// [`DEFAULT_LOG_CAPACITY`](session_core::test_util::DEFAULT_LOG_CAPACITY)), oldest first,
+    /// with the operation it was counted under; [`SimRequest::line`] gives `METHOD /path?query`.
+    pub fn requests(&self) -> Vec<SimRecord<SimOp>> {
+        self.shared.ledger.requests()
     }
 
     /// Every ticket issued so far (ticket-granting and service tickets), for leak checks.
@@ -106,10 +116,10 @@ impl CasSim {
         st.tickets.len()
     }
 
-    /// Answers the next request for `op` with `failure` (queued: several calls script several
-    /// requests, in order).
-    pub fn fail_next(&self, op: SimOp, failure: SimFailure) {
-        self.state().script.push_back((op, failure));
+    /// Answers the next request for `op` with `fault`. Faults queue up per operation and are
+    /// played in order.
+    pub fn fail_next(&self, op: SimOp, fault: SimFault) {
+        self.shared.ledger.fail_next(op, fault);
     }
 
     /// Answers every login with 429 (and `Retry-After`) until `duration` has passed on the clock.

@@ -76,66 +76,66 @@ impl Shared {
         t
     }
 
-    fn scripted(&self, st: &mut State, op: SimOp) -> Option<SimFailure> {
-        let pos = st.script.iter().position(|(o, _)| *o == op)?;
-        st.script.remove(pos).map(|(_, f)| f)
-    }
-
-    pub(super) fn failure_response(&self, failure: &SimFailure) -> SimResponse {
-        let wh = self.flavor == Flavor::WhApi;
-        match failure {
-            SimFailure::InvalidCredentials if wh => wh_code_response(20501),
-            SimFailure::InvalidCredentials => apereo_auth_failure("FailedLoginException"),
-            SimFailure::AccountLocked if wh => wh_code_response(20504),
-            SimFailure::AccountLocked => apereo_auth_failure("AccountLockedException"),
-            SimFailure::WhCode(code) if wh => wh_code_response(*code),
-            SimFailure::WhCode(_) => SimResponse::text(400, "bad request"),
-            SimFailure::RateLimited { retry_after } => {
+    /// A scripted fault as this flavor answers it.
+    pub(super) fn fault_response(&self, fault: SimFault) -> SimResponse {
+        match fault {
+            SimFault::RateLimited { retry_after } => {
                 let r = json(
                     429,
                     serde_json::json!({ "errors": [{ "code": "429", "message": "throttled" }] }),
                 );
                 match retry_after {
-                    Some(d) => r.header("retry-after", &d.as_secs().max(1).to_string()),
+                    Some(d) => r.header("retry-after", &retry_after_secs(d).to_string()),
                     None => r,
                 }
             }
-            SimFailure::Unavailable => json(503, serde_json::json!({ "message": "unavailable" })),
-            SimFailure::GatewayPage => SimResponse::html(
-                502,
-                "<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>",
-            ),
-            SimFailure::TicketNotFound if wh => wh_code_response(20511),
-            SimFailure::TicketNotFound => {
+            SimFault::Unavailable => json(503, serde_json::json!({ "message": "unavailable" })),
+            other => other.render(|fault| self.cas_fault(fault)),
+        }
+    }
+
+    /// A CAS-specific fault (scripted, or the outcome of a credential check) as this flavor
+    /// answers it.
+    pub(super) fn cas_fault(&self, fault: CasFault) -> SimResponse {
+        let wh = self.flavor == Flavor::WhApi;
+        match fault {
+            CasFault::InvalidCredentials if wh => wh_code_response(20501),
+            CasFault::InvalidCredentials => apereo_auth_failure("FailedLoginException"),
+            CasFault::AccountLocked if wh => wh_code_response(20504),
+            CasFault::AccountLocked => apereo_auth_failure("AccountLockedException"),
+            CasFault::WhCode(code) if wh => wh_code_response(code),
+            CasFault::WhCode(_) => SimResponse::text(400, "bad request"),
+            CasFault::TicketNotFound if wh => wh_code_response(20511),
+            CasFault::TicketNotFound => {
                 SimResponse::text(404, "ticket could not be found or is considered invalid")
             }
-            SimFailure::Status(code) => SimResponse::status(*code),
         }
     }
 
     pub(super) fn handle(&self, req: &SimRequest) -> SimResponse {
         let now = self.clock.now();
         let date = format_http_date(now);
-        let line = match &req.query {
-            Some(q) => format!("{} {}?{q}", req.method, req.path),
-            None => format!("{} {}", req.method, req.path),
-        };
         let segments = req.segments();
         let resp = match self.flavor {
             Flavor::WhApi if segments.first().is_some_and(|s| s == "resource") => {
-                self.route_resource(req, &line, now)
+                self.route_resource(req, now)
             }
-            Flavor::WhApi => self.route_wh(req, &segments, &line, now),
-            Flavor::Apereo => self.route_apereo(req, &segments, &line, now),
+            Flavor::WhApi => self.route_wh(req, &segments, now),
+            Flavor::Apereo => self.route_apereo(req, &segments, now),
         };
         resp.header("date", &date)
     }
 
-    /// Counts, records and applies scripted failures; `None` means "answer normally".
-    pub(super) fn begin(&self, st: &mut State, op: SimOp, line: &str) -> Option<SimResponse> {
-        st.calls[op.index()] += 1;
-        st.requests.push(line.to_owned());
-        self.scripted(st, op).map(|f| self.failure_response(&f))
+    /// Counts and logs a request for `op` and answers it: with a scripted fault, or with
+    /// `normal`.
+    pub(super) fn answer(
+        &self,
+        op: SimOp,
+        req: &SimRequest,
+        normal: impl FnOnce() -> SimResponse,
+    ) -> SimResponse {
+        self.ledger
+            .answer(op, req, |fault| self.fault_response(fault), normal)
     }
 
     pub(super) fn ban_response(&self, st: &State, now: SystemTime) -> Option<SimResponse> {
@@ -145,7 +145,7 @@ impl Shared {
             .unwrap_or_default()
             .as_secs()
             .max(1);
-        Some(self.failure_response(&SimFailure::RateLimited {
+        Some(self.fault_response(SimFault::RateLimited {
             retry_after: Some(Duration::from_secs(left)),
         }))
     }
@@ -156,9 +156,9 @@ impl Shared {
         st: &mut State,
         username: &str,
         password: &str,
-    ) -> Result<(), SimFailure> {
+    ) -> Result<(), CasFault> {
         if st.locked.contains(username) {
-            return Err(SimFailure::AccountLocked);
+            return Err(CasFault::AccountLocked);
         }
         let ok = self
             .users
@@ -173,7 +173,7 @@ impl Shared {
         if self.lock_after.is_some_and(|limit| *n >= limit) {
             st.locked.insert(username.to_owned());
         }
-        Err(SimFailure::InvalidCredentials)
+        Err(CasFault::InvalidCredentials)
     }
 
     pub(super) fn issue(

@@ -8,7 +8,6 @@ impl Shared {
         &self,
         req: &SimRequest,
         seg: &[String],
-        line: &str,
         now: SystemTime,
     ) -> SimResponse {
         let rest: Vec<&str> = match seg {
@@ -24,82 +23,88 @@ impl Shared {
             (&Method::GET, ["tickets", _, "serviceTicket"]) => SimOp::ServiceTicket,
             _ => return wh_error(404, "404", None, "not found"),
         };
+        let ticket = rest.get(1).copied().unwrap_or_default();
+        self.answer(op, req, || {
+            if !self.wh_app_ok(req) {
+                return wh_error(401, "000000", None, "unauthorized");
+            }
+            match op {
+                SimOp::Login => self.wh_login(&mut self.state(), req, now),
+                SimOp::Validate => self.wh_validate(ticket, now),
+                SimOp::Logout => self.wh_logout(ticket, now),
+                SimOp::ServiceTicket => self.wh_service_ticket(req, ticket, now),
+                // Served by `route_resource`, never routed here.
+                SimOp::Resource => wh_error(404, "404", None, "not found"),
+            }
+        })
+    }
+
+    /// `GET /v2/sessions/tickets/{tgt}`: whether the ticket is live.
+    fn wh_validate(&self, ticket: &str, now: SystemTime) -> SimResponse {
         let mut st = self.state();
-        if let Some(r) = self.begin(&mut st, op, line) {
-            return r;
-        }
-        if !self.wh_app_ok(req) {
-            return wh_error(401, "000000", None, "unauthorized");
-        }
-        match op {
-            SimOp::Login => self.wh_login(&mut st, req, now),
-            SimOp::Validate => match self.live(&mut st, rest[1], now) {
-                Some(t) => {
-                    if self.status_refreshes_idle {
-                        t.last_used = now;
-                    }
-                    json(200, serde_json::json!({ "valid": true }))
+        match self.live(&mut st, ticket, now) {
+            Some(t) => {
+                if self.status_refreshes_idle {
+                    t.last_used = now;
                 }
-                None => wh_code_response(20511),
-            },
-            SimOp::Logout => {
-                let alive = self.live(&mut st, rest[1], now).is_some();
-                st.tickets.remove(rest[1]);
-                if alive {
-                    json(200, serde_json::json!({ "success": true }))
-                } else {
-                    wh_code_response(20511)
-                }
+                json(200, serde_json::json!({ "valid": true }))
             }
-            SimOp::ServiceTicket => {
-                let params = req.query_params();
-                let Some(target) = params.get("target").filter(|t| !t.is_empty()) else {
-                    return wh_error(400, "400", Some("target"), "target is required");
-                };
-                if self.live(&mut st, rest[1], now).is_none() {
-                    return wh_code_response(20511);
-                }
-                if !self.service_established(target) {
-                    return wh_code_response(20510);
-                }
-                match self.mint_service_ticket(&mut st, rest[1], target, now) {
-                    Some(id) => json(200, serde_json::json!({ "ticket": id, "location": target })),
-                    None => wh_code_response(20511),
-                }
-            }
-            // Served by `route_resource`, never routed here.
-            SimOp::Resource => wh_error(404, "404", None, "not found"),
+            None => wh_code_response(20511),
+        }
+    }
+
+    /// `DELETE /v2/sessions/tickets/{tgt}`: ends the ticket.
+    fn wh_logout(&self, ticket: &str, now: SystemTime) -> SimResponse {
+        let mut st = self.state();
+        let alive = self.live(&mut st, ticket, now).is_some();
+        st.tickets.remove(ticket);
+        if alive {
+            json(200, serde_json::json!({ "success": true }))
+        } else {
+            wh_code_response(20511)
+        }
+    }
+
+    /// `GET /v2/sessions/tickets/{tgt}/serviceTicket?target=…`: a service ticket for `target`.
+    fn wh_service_ticket(&self, req: &SimRequest, ticket: &str, now: SystemTime) -> SimResponse {
+        let params = req.query_params();
+        let Some(target) = params.get("target").filter(|t| !t.is_empty()) else {
+            return wh_error(400, "400", Some("target"), "target is required");
+        };
+        let mut st = self.state();
+        if self.live(&mut st, ticket, now).is_none() {
+            return wh_code_response(20511);
+        }
+        if !self.service_established(target) {
+            return wh_code_response(20510);
+        }
+        match self.mint_service_ticket(&mut st, ticket, target, now) {
+            Some(id) => json(200, serde_json::json!({ "ticket": id, "location": target })),
+            None => wh_code_response(20511),
         }
     }
 
     /// The authenticated resource standing in for William Hill's other v2 APIs.
-    pub(super) fn route_resource(
-        &self,
-        req: &SimRequest,
-        line: &str,
-        now: SystemTime,
-    ) -> SimResponse {
-        let mut st = self.state();
-        if let Some(r) = self.begin(&mut st, SimOp::Resource, line) {
-            return r;
-        }
-        if !self.wh_app_ok(req) {
-            return wh_error(401, "000000", None, "unauthorized");
-        }
-        let Some(ticket) = req.header("apiTicket").or_else(|| req.header("who-ticket")) else {
-            return wh_error(401, "000000", Some("apiTicket"), "apiTicket is required");
-        };
-        match self.live(&mut st, ticket, now) {
-            Some(t) => json(
-                200,
-                serde_json::json!({
-                    "method": req.method.as_str(),
-                    "path": req.path,
-                    "username": t.username,
-                }),
-            ),
-            None => self.resource_rejection_response(),
-        }
+    pub(super) fn route_resource(&self, req: &SimRequest, now: SystemTime) -> SimResponse {
+        self.answer(SimOp::Resource, req, || {
+            if !self.wh_app_ok(req) {
+                return wh_error(401, "000000", None, "unauthorized");
+            }
+            let Some(ticket) = req.header("apiTicket").or_else(|| req.header("who-ticket")) else {
+                return wh_error(401, "000000", Some("apiTicket"), "apiTicket is required");
+            };
+            match self.live(&mut self.state(), ticket, now) {
+                Some(t) => json(
+                    200,
+                    serde_json::json!({
+                        "method": req.method.as_str(),
+                        "path": req.path,
+                        "username": t.username,
+                    }),
+                ),
+                None => self.resource_rejection_response(),
+            }
+        })
     }
 
     fn resource_rejection_response(&self) -> SimResponse {
@@ -132,6 +137,7 @@ impl Shared {
         }
     }
 
+    /// `POST /v2/sessions/tickets`: a ticket-granting ticket for a JSON login.
     fn wh_login(&self, st: &mut State, req: &SimRequest, now: SystemTime) -> SimResponse {
         if !req
             .header("content-type")
@@ -160,7 +166,7 @@ impl Shared {
             return r;
         }
         if let Err(f) = self.check_credentials(st, username, password) {
-            return self.failure_response(&f);
+            return self.cas_fault(f);
         }
         let (tgt, ticket) = self.issue(st, username, extended, now);
         let base = format!(

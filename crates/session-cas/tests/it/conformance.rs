@@ -32,7 +32,8 @@ impl Harness for SimHarness {
             sim.ban_for(Duration::from_secs(600));
         }
         let provider = sim
-            .config(UsernamePassword::new(USER, password))
+            .provider_builder()
+            .credentials(UsernamePassword::new(USER, password))
             .build()
             .expect("valid configuration");
         let sim = std::sync::Arc::new(sim);

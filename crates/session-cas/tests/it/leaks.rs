@@ -2,8 +2,8 @@
 //! service ticket, in `Debug`, errors, events or captured logs, across whole flows.
 
 use session_cas::{
-    ApiKeySecret, CasConfig, CasSim, Flavor, SessionManager, SessionProvider, SimFailure, SimOp,
-    UsernamePassword,
+    ApiKeySecret, CasConfig, CasFault, CasSim, Flavor, SessionManager, SessionProvider, SimFault,
+    SimOp, UsernamePassword,
 };
 use session_core::test_util::{ManualClock, assert_debug_clean, assert_error_clean, capture_logs};
 
@@ -24,7 +24,9 @@ async fn whole_flows_of_both_flavors_leak_nothing() {
             .await
             .unwrap();
         let secrets = [PW, KEY, SECRET, tag];
-        let config = sim.config(UsernamePassword::new(USER, PW));
+        let config = sim
+            .provider_builder()
+            .credentials(UsernamePassword::new(USER, PW));
         assert_debug_clean(&config, &secrets);
         let manager = SessionManager::builder(config.build().unwrap())
             .clock(clock.shared())
@@ -45,9 +47,9 @@ async fn whole_flows_of_both_flavors_leak_nothing() {
         assert_debug_clean(&persisted, &secrets);
         // Failures of every kind.
         for failure in [
-            SimFailure::TicketNotFound,
-            SimFailure::GatewayPage,
-            SimFailure::WhCode(20510),
+            SimFault::Provider(CasFault::TicketNotFound),
+            SimFault::GatewayPage,
+            SimFault::Provider(CasFault::WhCode(20510)),
         ] {
             sim.fail_next(SimOp::ServiceTicket, failure);
             let e = provider
@@ -56,10 +58,14 @@ async fn whole_flows_of_both_flavors_leak_nothing() {
                 .unwrap_err();
             assert_error_clean(&e, &secrets);
         }
-        sim.fail_next(SimOp::Login, SimFailure::InvalidCredentials);
+        sim.fail_next(
+            SimOp::Login,
+            SimFault::Provider(CasFault::InvalidCredentials),
+        );
         assert_error_clean(&provider.login().await.unwrap_err(), &secrets);
         let wrong = sim
-            .config(UsernamePassword::new(USER, "PW-WRONG-LEAK-1"))
+            .provider_builder()
+            .credentials(UsernamePassword::new(USER, "PW-WRONG-LEAK-1"))
             .build()
             .unwrap();
         assert_error_clean(&wrong.login().await.unwrap_err(), &["PW-WRONG-LEAK-1"]);

@@ -25,7 +25,8 @@ async fn sim(flavor: Flavor, clock: &ManualClock) -> CasSim {
 }
 
 fn provider(sim: &CasSim) -> CasProvider {
-    sim.config(UsernamePassword::new(USER, PW))
+    sim.provider_builder()
+        .credentials(UsernamePassword::new(USER, PW))
         .build()
         .expect("valid configuration")
 }
@@ -113,7 +114,8 @@ async fn the_simulator_grants_an_extended_ticket_asked_for_in_the_query_or_the_b
         let clock = ManualClock::new();
         let sim = sim(Flavor::WhApi, &clock).await;
         let provider = sim
-            .config(UsernamePassword::new(USER, PW))
+            .provider_builder()
+            .credentials(UsernamePassword::new(USER, PW))
             .extended(true)
             .extended_placement(placement)
             .build()
@@ -132,7 +134,8 @@ async fn an_extended_ticket_has_no_idle_timeout() {
     let clock = ManualClock::new();
     let sim = sim(Flavor::WhApi, &clock).await;
     let provider = sim
-        .config(UsernamePassword::new(USER, PW))
+        .provider_builder()
+        .credentials(UsernamePassword::new(USER, PW))
         .extended(true)
         .build()
         .unwrap();
@@ -239,7 +242,8 @@ async fn a_status_read_that_does_not_refresh_idle_needs_renew_service() {
     assert_eq!(e.kind(), ErrorKind::SessionRejected, "idle on the server");
     // Renewal by service ticket: a real use.
     let keeping = sim
-        .config(UsernamePassword::new(USER, PW))
+        .provider_builder()
+        .credentials(UsernamePassword::new(USER, PW))
         .renew_service("https://cas.example.org/keepalive")
         .build()
         .unwrap();
@@ -265,7 +269,8 @@ async fn the_server_expiry_is_read_against_the_server_date_so_skew_does_not_matt
         .await
         .unwrap();
     let provider = sim
-        .config(UsernamePassword::new(USER, PW))
+        .provider_builder()
+        .credentials(UsernamePassword::new(USER, PW))
         .clock(client_clock.shared())
         .build()
         .unwrap();

@@ -31,7 +31,11 @@ async fn start(rejection: ResourceRejection) -> Fixture {
         .start()
         .await
         .unwrap();
-    let provider = sim.config(UsernamePassword::new(USER, PW)).build().unwrap();
+    let provider = sim
+        .provider_builder()
+        .credentials(UsernamePassword::new(USER, PW))
+        .build()
+        .unwrap();
     let manager = SessionManager::builder(provider)
         .clock(clock.shared())
         .build();
@@ -217,8 +221,10 @@ async fn an_account_error_is_returned_as_is_without_a_relogin() {
         .await
         .unwrap();
     // 20504 (account locked) is not a ticket problem: logging in again would not help.
-    f.sim
-        .fail_next(SimOp::Resource, session_cas::SimFailure::WhCode(20504));
+    f.sim.fail_next(
+        SimOp::Resource,
+        session_cas::SimFault::Provider(session_cas::CasFault::WhCode(20504)),
+    );
     let resp = f.client.get(f.sim.resource_url("/x")).send().await.unwrap();
     assert_eq!(resp.status(), 403);
     assert_eq!(json(resp).await["errors"][0]["code"], "20504");

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use session_cas::{
-    ApiKeySecret, CasSim, ErrorKind, FieldSelection, Flavor, HttpFailure, SessionManager,
-    SessionProvider, SimFailure, SimOp, UsernamePassword, is_target_not_established,
+    ApiKeySecret, CasFault, CasSim, ErrorKind, FieldSelection, Flavor, HttpFailure, SessionManager,
+    SessionProvider, SimFault, SimOp, UsernamePassword, is_target_not_established,
 };
 use session_core::test_util::ManualClock;
 
@@ -25,22 +25,29 @@ async fn scripted_login_failures_map_to_their_kinds_then_logins_work_again() {
     for flavor in [Flavor::WhApi, Flavor::Apereo] {
         let clock = ManualClock::new();
         let sim = sim(flavor, &clock).await;
-        let provider = sim.config(UsernamePassword::new(USER, PW)).build().unwrap();
+        let provider = sim
+            .provider_builder()
+            .credentials(UsernamePassword::new(USER, PW))
+            .build()
+            .unwrap();
         for (failure, kind) in [
             (
-                SimFailure::InvalidCredentials,
+                SimFault::Provider(CasFault::InvalidCredentials),
                 ErrorKind::InvalidCredentials,
             ),
-            (SimFailure::AccountLocked, ErrorKind::AccountRestricted),
             (
-                SimFailure::RateLimited {
+                SimFault::Provider(CasFault::AccountLocked),
+                ErrorKind::AccountRestricted,
+            ),
+            (
+                SimFault::RateLimited {
                     retry_after: Some(Duration::from_secs(30)),
                 },
                 ErrorKind::RateLimited,
             ),
-            (SimFailure::Unavailable, ErrorKind::Unavailable),
-            (SimFailure::GatewayPage, ErrorKind::Unavailable),
-            (SimFailure::Status(418), ErrorKind::UnexpectedResponse),
+            (SimFault::Unavailable, ErrorKind::Unavailable),
+            (SimFault::GatewayPage, ErrorKind::Unavailable),
+            (SimFault::Status(418), ErrorKind::UnexpectedResponse),
         ] {
             sim.fail_next(SimOp::Login, failure.clone());
             let e = provider.login().await.unwrap_err();
@@ -55,13 +62,20 @@ async fn scripted_login_failures_map_to_their_kinds_then_logins_work_again() {
 async fn william_hill_codes_can_be_scripted() {
     let clock = ManualClock::new();
     let sim = sim(Flavor::WhApi, &clock).await;
-    let provider = sim.config(UsernamePassword::new(USER, PW)).build().unwrap();
-    sim.fail_next(SimOp::Login, SimFailure::WhCode(20507));
+    let provider = sim
+        .provider_builder()
+        .credentials(UsernamePassword::new(USER, PW))
+        .build()
+        .unwrap();
+    sim.fail_next(SimOp::Login, SimFault::Provider(CasFault::WhCode(20507)));
     let e = provider.login().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AccountRestricted);
     assert_eq!(e.code(), Some("20507"));
     let session = provider.login().await.unwrap();
-    sim.fail_next(SimOp::ServiceTicket, SimFailure::WhCode(20502));
+    sim.fail_next(
+        SimOp::ServiceTicket,
+        SimFault::Provider(CasFault::WhCode(20502)),
+    );
     let e = provider
         .service_ticket(&session, "https://sports.williamhill.com/")
         .await
@@ -73,12 +87,16 @@ async fn william_hill_codes_can_be_scripted() {
 async fn a_transient_renewal_failure_keeps_the_session() {
     let clock = ManualClock::new();
     let sim = sim(Flavor::WhApi, &clock).await;
-    let manager =
-        SessionManager::builder(sim.config(UsernamePassword::new(USER, PW)).build().unwrap())
-            .clock(clock.shared())
-            .build();
+    let manager = SessionManager::builder(
+        sim.provider_builder()
+            .credentials(UsernamePassword::new(USER, PW))
+            .build()
+            .unwrap(),
+    )
+    .clock(clock.shared())
+    .build();
     let first = manager.get().await.unwrap();
-    sim.fail_next(SimOp::Validate, SimFailure::GatewayPage);
+    sim.fail_next(SimOp::Validate, SimFault::GatewayPage);
     let e = manager.refresh().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unavailable);
     assert_eq!(e.http_failure(), Some(HttpFailure::GatewayPage));
@@ -99,7 +117,8 @@ async fn repeated_bad_passwords_lock_the_account() {
             .await
             .unwrap();
         let wrong = sim
-            .config(UsernamePassword::new(USER, "PW-WRONG"))
+            .provider_builder()
+            .credentials(UsernamePassword::new(USER, "PW-WRONG"))
             .build()
             .unwrap();
         for _ in 0..3 {
@@ -108,7 +127,11 @@ async fn repeated_bad_passwords_lock_the_account() {
                 ErrorKind::InvalidCredentials
             );
         }
-        let right = sim.config(UsernamePassword::new(USER, PW)).build().unwrap();
+        let right = sim
+            .provider_builder()
+            .credentials(UsernamePassword::new(USER, PW))
+            .build()
+            .unwrap();
         let e = right.login().await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::AccountRestricted, "{flavor}");
     }
@@ -118,7 +141,11 @@ async fn repeated_bad_passwords_lock_the_account() {
 async fn a_ban_answers_429_until_it_ends() {
     let clock = ManualClock::new();
     let sim = sim(Flavor::WhApi, &clock).await;
-    let provider = sim.config(UsernamePassword::new(USER, PW)).build().unwrap();
+    let provider = sim
+        .provider_builder()
+        .credentials(UsernamePassword::new(USER, PW))
+        .build()
+        .unwrap();
     sim.ban_for(Duration::from_secs(120));
     let e = provider.login().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::RateLimited);
@@ -132,7 +159,8 @@ async fn wrong_api_credentials_are_refused_by_the_william_hill_simulator() {
     let clock = ManualClock::new();
     let sim = sim(Flavor::WhApi, &clock).await;
     let provider = sim
-        .config(UsernamePassword::new(USER, PW))
+        .provider_builder()
+        .credentials(UsernamePassword::new(USER, PW))
         .api_credentials(ApiKeySecret::new("l7xxOTHERKEY000000000", SECRET))
         .build()
         .unwrap();
@@ -153,7 +181,11 @@ async fn requests_never_carry_the_password_in_a_url_and_tickets_are_one_encoded_
             .start()
             .await
             .unwrap();
-        let provider = sim.config(UsernamePassword::new(USER, PW)).build().unwrap();
+        let provider = sim
+            .provider_builder()
+            .credentials(UsernamePassword::new(USER, PW))
+            .build()
+            .unwrap();
         let session = provider.login().await.unwrap();
         assert!(
             session
@@ -168,7 +200,7 @@ async fn requests_never_carry_the_password_in_a_url_and_tickets_are_one_encoded_
             .unwrap();
         provider.logout(&session).await.unwrap();
         assert_eq!(sim.live_tickets(), 0, "{flavor}: logged out");
-        let lines = sim.requests();
+        let lines: Vec<String> = sim.requests().iter().map(|r| r.request.line()).collect();
         assert_eq!(lines.len(), 4, "{flavor}: {}", lines.len());
         for line in &lines {
             assert!(!line.contains(PW), "{flavor}: password in a url");
@@ -195,7 +227,11 @@ async fn restricted_services_are_not_established() {
             .start()
             .await
             .unwrap();
-        let provider = sim.config(UsernamePassword::new(USER, PW)).build().unwrap();
+        let provider = sim
+            .provider_builder()
+            .credentials(UsernamePassword::new(USER, PW))
+            .build()
+            .unwrap();
         let session = provider.login().await.unwrap();
         provider
             .service_ticket(&session, "https://sports.williamhill.com/")
@@ -219,11 +255,16 @@ async fn excluded_expiry_falls_back_to_the_local_cap() {
         .start()
         .await
         .unwrap();
-    let with_expiry = sim.config(UsernamePassword::new(USER, PW)).build().unwrap();
+    let with_expiry = sim
+        .provider_builder()
+        .credentials(UsernamePassword::new(USER, PW))
+        .build()
+        .unwrap();
     let s = with_expiry.login().await.unwrap();
     assert_eq!(s.hard_deadline(), clock.now() + Duration::from_secs(4_000));
     let without = sim
-        .config(UsernamePassword::new(USER, PW))
+        .provider_builder()
+        .credentials(UsernamePassword::new(USER, PW))
         .login_fields(FieldSelection::new().exclude(["expiryDateTime"]))
         .build()
         .unwrap();
@@ -241,7 +282,11 @@ async fn issued_tickets_carry_the_tag_and_match_the_documented_shape() {
         .start()
         .await
         .unwrap();
-    let provider = sim.config(UsernamePassword::new(USER, PW)).build().unwrap();
+    let provider = sim
+        .provider_builder()
+        .credentials(UsernamePassword::new(USER, PW))
+        .build()
+        .unwrap();
     let session = provider.login().await.unwrap();
     let tgt = session.ticket().expose_secret().to_owned();
     // William Hill's `{tgt}` pattern: ^[a-zA-Z][a-zA-Z0-9-]{39,100}$
@@ -250,4 +295,80 @@ async fn issued_tickets_carry_the_tag_and_match_the_documented_shape() {
     assert!(tgt.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
     assert_eq!(sim.ticket_tag(), "TAGabc");
     assert_eq!(sim.issued_tickets(), vec![tgt]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_provider_builder_logs_in_as_the_first_user_and_the_log_holds_the_exact_requests() {
+    for flavor in [Flavor::WhApi, Flavor::Apereo] {
+        let clock = ManualClock::new();
+        let sim = sim(flavor, &clock).await;
+        let provider = sim.provider_builder().build().unwrap();
+        let session = provider.login().await.unwrap();
+        provider.logout(&session).await.unwrap();
+
+        let log = sim.requests();
+        let ops: Vec<SimOp> = log.iter().map(|r| r.op).collect();
+        assert_eq!(ops, [SimOp::Login, SimOp::Logout], "{flavor}");
+        let login = &log[0].request;
+        assert_eq!(login.method, http::Method::POST, "{flavor}");
+        match flavor {
+            Flavor::WhApi => {
+                assert_eq!(login.path, "/v2/sessions/tickets");
+                assert_eq!(login.json()["username"], USER);
+                assert_eq!(login.json()["password"], PW);
+                assert_eq!(login.header("apiKey"), Some(KEY));
+                assert_eq!(login.header("apiSecret"), Some(SECRET));
+            }
+            _ => {
+                assert_eq!(login.path, "/cas/v1/tickets");
+                assert_eq!(login.form()["username"], USER);
+                assert_eq!(login.form()["password"], PW);
+            }
+        }
+        let logout = &log[1].request;
+        assert_eq!(logout.method, http::Method::DELETE, "{flavor}");
+        assert!(logout.path.contains(sim.ticket_tag()), "{flavor}");
+        let shown = format!("{log:?} {sim:?}");
+        for secret in [PW, SECRET, sim.ticket_tag()] {
+            assert!(!shown.contains(secret), "{flavor}: {secret} in {shown}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_simulator_without_users_builds_a_provider_whose_login_is_refused() {
+    let sim = CasSim::builder(Flavor::Apereo).start().await.unwrap();
+    let e = sim
+        .provider_builder()
+        .build()
+        .unwrap()
+        .login()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidCredentials);
+    assert_eq!(sim.calls(SimOp::Login), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transport_faults_reach_the_provider_as_core_kinds_and_leave_no_ticket() {
+    let clock = ManualClock::new();
+    let sim = sim(Flavor::WhApi, &clock).await;
+    let provider = sim
+        .provider_builder()
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    for (fault, kind) in [
+        (SimFault::Drop, ErrorKind::Unavailable),
+        (SimFault::Hang, ErrorKind::Timeout),
+        (SimFault::HtmlPage, ErrorKind::Unavailable),
+    ] {
+        sim.fail_next(SimOp::Login, fault.clone());
+        let e = provider.login().await.unwrap_err();
+        assert_eq!(e.kind(), kind, "{fault:?}: {e:?}");
+    }
+    assert_eq!(sim.live_tickets(), 0);
+    assert_eq!(sim.calls(SimOp::Login), 3);
+    provider.login().await.expect("the script is used up");
+    assert_eq!(sim.live_tickets(), 1);
 }

@@ -25,7 +25,8 @@ fn new_manager(
     clock: &session_core::test_util::ManualClock,
 ) -> Result<SessionManager<CasProvider>, String> {
     let provider = sim
-        .config(UsernamePassword::new(USER, password))
+        .provider_builder()
+.credentials(UsernamePassword::new(USER, password))
         .timeout(REQUEST_TIMEOUT)
         .build()
         .map_err(|e| failed(&e))?;

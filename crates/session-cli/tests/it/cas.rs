@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use session_cas::{CasSim, Flavor, SimFailure, SimOp};
+use session_cas::{CasSim, Flavor, SimFault, SimOp};
 
 use crate::common::{Sessions, TempDir, sessions, store_json};
 
@@ -226,12 +226,12 @@ async fn failures_map_to_their_kinds_and_exit_codes() {
         .run()
         .await
         .fails("cas", "login", "account_restricted");
-    sim.fail_next(SimOp::Login, SimFailure::Unavailable);
+    sim.fail_next(SimOp::Login, SimFault::Unavailable);
     cmd(&sim, None, &["login"])
         .run()
         .await
         .fails("cas", "login", "unavailable");
-    sim.fail_next(SimOp::Login, SimFailure::Status(302));
+    sim.fail_next(SimOp::Login, SimFault::Status(302));
     cmd(&sim, None, &["login"])
         .run()
         .await
