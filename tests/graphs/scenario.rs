@@ -3,7 +3,7 @@
 //! its default features logs in against its simulator, interactively over loopback HTTP and with
 //! a client certificate over mutual TLS, and logs out.
 
-use session_betfair::{BetfairProvider, BetfairSim, ClientCertificate, SessionManager};
+use session_betfair::{SimOp, BetfairProvider, BetfairSim, ClientCertificate, SessionManager};
 use session_core::test_util::{ClientCertificates, TestPki};
 
 /// Runs the library half of the scenario.
@@ -48,7 +48,7 @@ pub async fn betfair_against_the_simulator() {
     assert!(sim.is_live(lease.token()));
     drop(lease);
     manager.logout().await.expect("logout");
-    assert_eq!(sim.counts().cert_logins, 1);
+    assert_eq!(sim.calls(SimOp::CertLogin), 1);
     assert_eq!(sim.active_sessions(), 0);
 }
 

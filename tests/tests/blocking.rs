@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Barrier};
 
-use session_betfair::{BetfairProvider, BetfairSim, BlockingManager, ErrorKind, Session};
+use session_betfair::{SimOp, BetfairProvider, BetfairSim, BlockingManager, ErrorKind, Session};
 
 /// The simulator runs on its own runtime on a thread of its own; the test threads have none.
 fn simulator() -> (BetfairSim, tokio::runtime::Runtime) {
@@ -51,9 +51,9 @@ fn sixteen_threads_share_one_synchronous_login() {
         .collect();
     let generations: Vec<u64> = threads.into_iter().map(|t| t.join().unwrap()).collect();
     assert!(generations.iter().all(|g| *g == generations[0]));
-    assert_eq!(sim.counts().logins, 1);
+    assert_eq!(sim.logins(), 1);
     manager.logout().expect("logout");
-    assert_eq!(sim.counts().logouts, 1);
+    assert_eq!(sim.calls(SimOp::Logout), 1);
     assert_eq!(sim.active_sessions(), 0);
 }
 
@@ -65,5 +65,5 @@ fn a_wrong_password_is_reported_and_not_retried() {
         let e = manager.get().expect_err("bad password");
         assert_eq!(e.kind(), ErrorKind::InvalidCredentials);
     }
-    assert_eq!(sim.counts().logins, 1);
+    assert_eq!(sim.logins(), 1);
 }

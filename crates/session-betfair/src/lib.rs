@@ -477,7 +477,8 @@ pub use provider::{BetfairProvider, BetfairSession, LoginMethod};
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use sim::{
-    BetfairSim, BetfairSimBuilder, SIM_TOKEN_PREFIX, SIM_WEB_TOKEN_PREFIX, SimCounts, SimVendorApp,
+    AccountsOp, BetfairFault, BetfairSim, BetfairSimBuilder, SIM_TOKEN_PREFIX,
+    SIM_WEB_TOKEN_PREFIX, SimFault, SimOp, SimVendorApp,
 };
 pub use vendor::{
     AccountSubscription, AccountsAuth, AccountsBuilder, AccountsClient, AccountsException,

@@ -24,6 +24,8 @@ impl BetfairSimBuilder {
     /// Adds an account.
     #[must_use]
     pub fn account(mut self, username: &str, password: &str) -> Self {
+        self.first_account
+            .get_or_insert_with(|| (username.to_owned(), password.to_owned()));
         self.accounts.insert(
             username.to_owned(),
             Account {
@@ -39,6 +41,8 @@ impl BetfairSimBuilder {
     /// certificate login does not.
     #[must_use]
     pub fn account_with_two_factor(mut self, username: &str, password: &str, code: &str) -> Self {
+        self.first_account
+            .get_or_insert_with(|| (username.to_owned(), format!("{password}{code}")));
         self.accounts.insert(
             username.to_owned(),
             Account {
@@ -105,6 +109,7 @@ impl BetfairSimBuilder {
     fn state(self) -> (Arc<Mutex<State>>, Arc<dyn Clock>) {
         let state = State {
             accounts: self.accounts,
+            first_account: self.first_account,
             app_key: self.app_key,
             lifetime: self.lifetime,
             login_limit: self.login_limit,
@@ -113,11 +118,8 @@ impl BetfairSimBuilder {
             sessions: HashMap::new(),
             recent_logins: HashMap::new(),
             bans: HashMap::new(),
-            scripted_logins: VecDeque::new(),
-            scripted_keep_alives: VecDeque::new(),
-            scripted_logouts: VecDeque::new(),
             rotate_keep_alives: 0,
-            counts: SimCounts::default(),
+            successful_logins: 0,
             next_token: 0,
             vendor: vendor::VendorState::new(
                 self.vendor_apps,
@@ -131,9 +133,11 @@ impl BetfairSimBuilder {
     /// Starts the simulator over plain HTTP on `127.0.0.1` (every endpoint on one server).
     pub async fn start(self) -> Result<BetfairSim> {
         let (state, clock) = self.state();
-        let server = serve(&state, &clock).await?;
+        let ledger = Arc::new(Ledger::new());
+        let server = serve(&state, &ledger, &clock, None).await?;
         Ok(BetfairSim {
             state,
+            ledger,
             clock,
             server,
             cert_server: None,
@@ -147,17 +151,12 @@ impl BetfairSimBuilder {
         tls: Arc<rustls::ServerConfig>,
     ) -> Result<BetfairSim> {
         let (state, clock) = self.state();
-        let server = serve(&state, &clock).await?;
-        let handler_state = state.clone();
-        let handler_clock = clock.clone();
-        let cert_server = SimServer::start_tls(
-            move |req| handle(&handler_state, handler_clock.as_ref(), req),
-            tls,
-        )
-        .await
-        .map_err(|_| Error::new(ErrorKind::Unavailable, NAME, "simulator could not start"))?;
+        let ledger = Arc::new(Ledger::new());
+        let server = serve(&state, &ledger, &clock, None).await?;
+        let cert_server = serve(&state, &ledger, &clock, Some(tls)).await?;
         Ok(BetfairSim {
             state,
+            ledger,
             clock,
             server,
             cert_server: Some(cert_server),
@@ -165,10 +164,14 @@ impl BetfairSimBuilder {
     }
 }
 
-async fn serve(state: &Arc<Mutex<State>>, clock: &Arc<dyn Clock>) -> Result<SimServer> {
-    let handler_state = state.clone();
-    let handler_clock = clock.clone();
-    SimServer::start(move |req| handle(&handler_state, handler_clock.as_ref(), req))
+async fn serve(
+    state: &Arc<Mutex<State>>,
+    ledger: &Arc<Ledger<SimOp, BetfairFault>>,
+    clock: &Arc<dyn Clock>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> Result<SimServer> {
+    let (state, ledger, clock) = (state.clone(), ledger.clone(), clock.clone());
+    SimServer::start_on(move |req| handle(&state, &ledger, clock.as_ref(), req), tls)
         .await
         .map_err(|_| Error::new(ErrorKind::Unavailable, NAME, "simulator could not start"))
 }

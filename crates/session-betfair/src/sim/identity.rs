@@ -51,7 +51,7 @@ fn issue(st: &mut State, now: SystemTime, username: &str) -> String {
             expires_at: timing::after(now, st.lifetime),
         },
     );
-    st.counts.successful_logins += 1;
+    st.successful_logins += 1;
     st.recent_logins
         .entry(username.to_owned())
         .or_default()
@@ -63,14 +63,6 @@ pub(super) fn login(st: &mut State, now: SystemTime, req: &SimRequest, cert: boo
     let form = req.form();
     let username = form.get("username").cloned().unwrap_or_default();
     let password = form.get("password").cloned().unwrap_or_default();
-    if let Some(scripted) = st.scripted_logins.pop_front() {
-        let token = if matches!(scripted.status.as_str(), "SUCCESS" | "LIMITED_ACCESS") {
-            issue(st, now, &username)
-        } else {
-            String::new()
-        };
-        return login_answer(cert, req, &token, &scripted.status, &scripted.error);
-    }
     let fail = |code: &str| login_answer(cert, req, "", "FAIL", code);
     let form_type = req
         .header("content-type")
@@ -144,9 +136,6 @@ fn session_answer(req: &SimRequest, token: &str, status: &str, error: &str) -> S
 
 fn keep_alive(st: &mut State, now: SystemTime, req: &SimRequest) -> SimResponse {
     let token = req.header("x-authentication").unwrap_or("").to_owned();
-    if let Some(error) = st.scripted_keep_alives.pop_front() {
-        return session_answer(req, &token, "FAIL", &error);
-    }
     let lifetime = st.lifetime;
     match st.sessions.get_mut(&token) {
         Some(session) if !token.is_empty() => {
@@ -164,10 +153,9 @@ pub(super) fn keep_alive_or_rotate(
     now: SystemTime,
     req: &SimRequest,
 ) -> SimResponse {
-    let scripted = !st.scripted_keep_alives.is_empty();
     let answer = keep_alive(st, now, req);
     let token = req.header("x-authentication").unwrap_or("");
-    if scripted || st.rotate_keep_alives == 0 || token.is_empty() {
+    if st.rotate_keep_alives == 0 || token.is_empty() {
         return answer;
     }
     let Some(session) = st.sessions.remove(token) else {
@@ -186,12 +174,35 @@ pub(super) fn keep_alive_or_rotate(
 
 pub(super) fn logout(st: &mut State, req: &SimRequest) -> SimResponse {
     let token = req.header("x-authentication").unwrap_or("").to_owned();
-    if let Some(error) = st.scripted_logouts.pop_front() {
-        return session_answer(req, &token, "FAIL", &error);
-    }
     // Betfair's recorded logout answers echo the session token, success or not.
     match st.sessions.remove(&token) {
         Some(_) if !token.is_empty() => session_answer(req, &token, "SUCCESS", ""),
         _ => session_answer(req, &token, "FAIL", "NO_SESSION"),
+    }
+}
+
+/// A scripted answer of an identity endpoint: a login answers the fault's status and code
+/// (creating a session for `SUCCESS` and `LIMITED_ACCESS`) without checking credentials;
+/// keepAlive and logout answer `FAIL` with the code.
+pub(super) fn scripted_identity(
+    st: &mut State,
+    now: SystemTime,
+    req: &SimRequest,
+    op: SimOp,
+    fault: &BetfairFault,
+) -> SimResponse {
+    let token = req.header("x-authentication").unwrap_or("").to_owned();
+    match op {
+        SimOp::Login | SimOp::CertLogin => {
+            let (status, error) = fault.login_answer();
+            let token = if matches!(status, "SUCCESS" | "LIMITED_ACCESS") {
+                let username = req.form().get("username").cloned().unwrap_or_default();
+                issue(st, now, &username)
+            } else {
+                String::new()
+            };
+            login_answer(op == SimOp::CertLogin, req, &token, status, error)
+        }
+        _ => session_answer(req, &token, "FAIL", fault.code()),
     }
 }

@@ -16,22 +16,23 @@
 //! cancellation, updates, expiry rounded up to midnight, history in both forms, vendor client ids,
 //! affiliate relations, web-app authorisation codes (single use, valid 10 minutes on the injected
 //! clock), access tokens (4 hours) with refresh tokens, and revocation — over JSON-RPC and REST,
-//! with Betfair's exception and framework-error envelopes, per-operation counters and scripted
-//! exceptions.
+//! with Betfair's exception and framework-error envelopes.
+//!
+//! Like every simulator of the workspace it counts, logs and fails requests per [`SimOp`]
+//! ([`BetfairSim::calls`], [`BetfairSim::requests`], [`BetfairSim::fail_next`] with a
+//! [`SimFault`]: the kit's common faults or a [`BetfairFault`]), and builds clients pointed at
+//! itself ([`BetfairSim::provider_builder`], [`BetfairSim::accounts_builder`]).
 //!
 //! ```no_run
 //! # async fn demo() -> session_betfair::Result<()> {
-//! use session_betfair::{BetfairProvider, BetfairSim, SessionManager};
+//! use session_betfair::{BetfairSim, SessionManager, SimOp};
 //!
 //! let sim = BetfairSim::builder().account("alice", "s3cret").start().await?;
-//! let provider = BetfairProvider::builder("APP-KEY")
-//!     .interactive("alice", "s3cret")
-//!     .identity_url(sim.identity_url())
-//!     .allow_insecure_loopback(true)
-//!     .build()?;
+//! // Pointed at the simulator, logging in as its first account.
+//! let provider = sim.provider_builder().build()?;
 //! let manager = SessionManager::new(provider);
 //! let lease = manager.get().await?;
-//! assert_eq!(sim.counts().logins, 1);
+//! assert_eq!(sim.calls(SimOp::Login), 1);
 //! # drop(lease); Ok(()) }
 //! ```
 
@@ -41,9 +42,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use serde_json::json;
-use session_core::test_util::{SimRequest, SimResponse, SimServer};
+use session_core::test_util::{Ledger, SimRecord, SimRequest, SimResponse, SimServer};
 use session_core::timing;
 use session_core::{Clock, Error, ErrorKind, Result, SessionToken, SystemClock};
+
+use crate::config::BetfairBuilder;
+use crate::provider::BetfairProvider;
+use crate::vendor::{AccountsBuilder, AccountsClient};
 
 use crate::error::{LOGIN_BAN, NAME};
 use crate::vendor::SubscriptionStatus;
@@ -57,32 +62,86 @@ mod vendor;
 use identity::{keep_alive_or_rotate, login, logout};
 use routes::handle;
 
-pub use vendor::{SIM_WEB_TOKEN_PREFIX, SimVendorApp};
+pub use vendor::{AccountsOp, SIM_WEB_TOKEN_PREFIX, SimVendorApp};
 
 /// The prefix of every token the simulator issues (handy for leak checks).
 pub const SIM_TOKEN_PREFIX: &str = "BFSIM-TOKEN-";
 
-/// Requests the simulator has seen, per endpoint.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// An operation the simulator counts, logs and can fail on purpose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub struct SimCounts {
-    /// Requests to `/login` (interactive).
-    pub interactive_logins: usize,
-    /// Requests to `/certlogin`.
-    pub cert_logins: usize,
-    /// Requests to either login endpoint.
-    pub logins: usize,
-    /// Logins that created a session (including `LIMITED_ACCESS`).
-    pub successful_logins: usize,
-    /// Requests to `/keepAlive`.
-    pub keep_alives: usize,
-    /// Requests to `/logout`.
-    pub logouts: usize,
-    /// Requests to the API-NG stand-in under `/exchange/`.
-    pub api_calls: usize,
-    /// Accounts API vendor operations among them (see [`BetfairSim::accounts_calls`]).
-    pub accounts_calls: usize,
+pub enum SimOp {
+    /// Interactive login (`/api/login`).
+    Login,
+    /// Certificate login (`/api/certlogin`).
+    CertLogin,
+    /// `/api/keepAlive`.
+    KeepAlive,
+    /// `/api/logout`.
+    Logout,
+    /// A request to the API-NG stand-in under `/exchange/` that is not an Accounts API vendor
+    /// operation (including vendor requests whose body could not be parsed).
+    Api,
+    /// An Accounts API vendor operation.
+    Accounts(AccountsOp),
 }
+
+/// The failures only Betfair has, scripted as [`SimFault::Provider`].
+///
+/// On a login (either endpoint) the simulator answers the fault's status and error code
+/// instead of checking credentials (for `SUCCESS` and `LIMITED_ACCESS` it creates a session);
+/// on keepAlive and logout `FAIL` with the error code; on an Accounts API operation or the
+/// API-NG stand-in an `AccountAPINGException` with the error code, in the request's envelope
+/// (JSON-RPC or REST).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BetfairFault {
+    /// A login answer with this `status` (`FAIL`, `LIMITED_ACCESS`, `LOGIN_RESTRICTED`,
+    /// `SUCCESS`) and `error` code.
+    Login {
+        /// The login status.
+        status: String,
+        /// The error code (empty for none).
+        error: String,
+    },
+    /// This error code: `FAIL` with it on the identity endpoints, an `AccountAPINGException`
+    /// with it on the API.
+    Error(String),
+}
+
+impl BetfairFault {
+    /// A login answer with `status` and `error`.
+    pub fn login(status: impl Into<String>, error: impl Into<String>) -> Self {
+        Self::Login {
+            status: status.into(),
+            error: error.into(),
+        }
+    }
+
+    /// The error code `code` (`NO_SESSION`, `INTERNAL_ERROR`, `TOO_MANY_REQUESTS` …).
+    pub fn error(code: impl Into<String>) -> Self {
+        Self::Error(code.into())
+    }
+
+    /// The login status and error code this fault answers a login with.
+    fn login_answer(&self) -> (&str, &str) {
+        match self {
+            Self::Login { status, error } => (status, error),
+            Self::Error(code) => ("FAIL", code),
+        }
+    }
+
+    /// The error code this fault answers every other operation with.
+    fn code(&self) -> &str {
+        match self {
+            Self::Login { error, .. } => error,
+            Self::Error(code) => code,
+        }
+    }
+}
+
+/// A scripted failure of the Betfair simulator: the kit's common faults or a [`BetfairFault`].
+pub type SimFault = session_core::test_util::SimFault<BetfairFault>;
 
 struct Account {
     password: String,
@@ -94,14 +153,9 @@ struct SimSession {
     expires_at: SystemTime,
 }
 
-#[derive(Clone)]
-struct Scripted {
-    status: String,
-    error: String,
-}
-
 struct State {
     accounts: HashMap<String, Account>,
+    first_account: Option<(String, String)>,
     app_key: Option<String>,
     lifetime: Duration,
     login_limit: usize,
@@ -110,11 +164,8 @@ struct State {
     sessions: HashMap<String, SimSession>,
     recent_logins: HashMap<String, VecDeque<SystemTime>>,
     bans: HashMap<String, SystemTime>,
-    scripted_logins: VecDeque<Scripted>,
-    scripted_keep_alives: VecDeque<String>,
-    scripted_logouts: VecDeque<String>,
     rotate_keep_alives: usize,
-    counts: SimCounts,
+    successful_logins: usize,
     next_token: u64,
     vendor: vendor::VendorState,
 }
@@ -123,6 +174,7 @@ struct State {
 pub struct BetfairSimBuilder {
     clock: Arc<dyn Clock>,
     accounts: HashMap<String, Account>,
+    first_account: Option<(String, String)>,
     app_key: Option<String>,
     lifetime: Duration,
     login_limit: usize,
@@ -136,6 +188,7 @@ pub struct BetfairSimBuilder {
 /// A running simulator. Stops when dropped.
 pub struct BetfairSim {
     state: Arc<Mutex<State>>,
+    ledger: Arc<Ledger<SimOp, BetfairFault>>,
     clock: Arc<dyn Clock>,
     server: SimServer,
     cert_server: Option<SimServer>,

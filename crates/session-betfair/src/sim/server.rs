@@ -7,7 +7,7 @@ impl fmt::Debug for BetfairSim {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BetfairSim")
             .field("identity_url", &self.identity_url())
-            .field("counts", &self.counts())
+            .field("ledger", &self.ledger)
             .finish_non_exhaustive()
     }
 }
@@ -18,6 +18,7 @@ impl BetfairSim {
         BetfairSimBuilder {
             clock: Arc::new(SystemClock),
             accounts: HashMap::new(),
+            first_account: None,
             app_key: None,
             lifetime: Duration::from_secs(12 * 3600),
             login_limit: 100,
@@ -64,9 +65,75 @@ impl BetfairSim {
             .url(&format!("/exchange/account/rest/v1.0/{operation}/"))
     }
 
-    /// Requests seen so far.
-    pub fn counts(&self) -> SimCounts {
-        self.lock().counts
+    /// A provider builder pointed at this simulator: its identity and certificate-login URLs,
+    /// loopback allowed, its clock, its app key (or a placeholder when it accepts any), and
+    /// interactive login as the first account added (with its two-factor code appended, when it
+    /// has one; a user the simulator does not know when it has no accounts). Change what a test
+    /// needs and build.
+    pub fn provider_builder(&self) -> BetfairBuilder {
+        let st = self.lock();
+        let app_key = st
+            .app_key
+            .clone()
+            .unwrap_or_else(|| "SIM-APP-KEY".to_owned());
+        let (username, password) = st
+            .first_account
+            .clone()
+            .unwrap_or_else(|| ("no-such-user".to_owned(), "no-such-password".to_owned()));
+        BetfairProvider::builder(app_key)
+            .interactive(username, password)
+            .identity_url(self.identity_url())
+            .cert_url(self.cert_url())
+            .allow_insecure_loopback(true)
+            .clock(self.clock.clone())
+    }
+
+    /// An Accounts API client builder pointed at this simulator's API (JSON-RPC, loopback
+    /// allowed); the vendor and customer sessions come from providers built with
+    /// [`provider_builder`](Self::provider_builder).
+    pub fn accounts_builder(&self) -> AccountsBuilder {
+        AccountsClient::builder()
+            .api_url(self.api_url())
+            .allow_insecure_loopback(true)
+    }
+
+    /// Requests seen so far for `op`, scripted failures included.
+    pub fn calls(&self, op: SimOp) -> usize {
+        self.ledger.calls(op)
+    }
+
+    /// Requests to either login endpoint: `calls(SimOp::Login) + calls(SimOp::CertLogin)`.
+    pub fn logins(&self) -> usize {
+        self.calls(SimOp::Login) + self.calls(SimOp::CertLogin)
+    }
+
+    /// Logins (either kind, scripted ones included) that created a session, `LIMITED_ACCESS`
+    /// ones included.
+    pub fn successful_logins(&self) -> usize {
+        self.lock().successful_logins
+    }
+
+    /// Every request seen so far (the most recent
+    /// [`DEFAULT_LOG_CAPACITY`](session_core::test_util::DEFAULT_LOG_CAPACITY)), oldest first,
+    /// with the operation it was counted under.
+    pub fn requests(&self) -> Vec<SimRecord<SimOp>> {
+        self.ledger.requests()
+    }
+
+    /// Answers the next request for `op` with `fault`. Faults queue up per operation and are
+    /// played in order.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> session_betfair::Result<()> {
+    /// use session_betfair::{AccountsOp, BetfairFault, BetfairSim, SimFault, SimOp};
+    /// let sim = BetfairSim::builder().account("alice", "s3cret").start().await?;
+    /// sim.fail_next(SimOp::Login, SimFault::Provider(BetfairFault::login("LIMITED_ACCESS", "KYC_SUSPEND")));
+    /// sim.fail_next(SimOp::KeepAlive, SimFault::Provider(BetfairFault::error("INTERNAL_ERROR")));
+    /// sim.fail_next(SimOp::Accounts(AccountsOp::Token), SimFault::Status(503));
+    /// # Ok(()) }
+    /// ```
+    pub fn fail_next(&self, op: SimOp, fault: SimFault) {
+        self.ledger.fail_next(op, fault);
     }
 
     /// Sessions alive now.
@@ -93,52 +160,11 @@ impl BetfairSim {
         self.lock().sessions.clear();
     }
 
-    /// The next login (either kind) answers this status and error instead of checking
-    /// credentials. For `SUCCESS` and `LIMITED_ACCESS` a session is created. Scripts queue up.
-    pub fn script_login(&self, status: &str, error: &str) {
-        self.lock().scripted_logins.push_back(Scripted {
-            status: status.to_owned(),
-            error: error.to_owned(),
-        });
-    }
-
-    /// The next keepAlive answers `FAIL` with `error` (`NO_SESSION`, `INTERNAL_ERROR`, ...).
-    pub fn script_keep_alive(&self, error: &str) {
-        self.lock().scripted_keep_alives.push_back(error.to_owned());
-    }
-
     /// The next successful keepAlive moves the session to a new token, answers that token in
     /// `token`, and stops accepting the old one (Betfair's answers carry a token; clients adopt
     /// it when it differs). Calls queue up.
     pub fn rotate_token_on_keep_alive(&self) {
         self.lock().rotate_keep_alives += 1;
-    }
-
-    /// The next logout answers `FAIL` with `error`.
-    pub fn script_logout(&self, error: &str) {
-        self.lock().scripted_logouts.push_back(error.to_owned());
-    }
-
-    /// Accounts API requests seen for `operation` (`getApplicationSubscriptionToken`, `token`,
-    /// ...).
-    pub fn accounts_calls(&self, operation: &str) -> usize {
-        self.lock()
-            .vendor
-            .calls
-            .get(operation)
-            .copied()
-            .unwrap_or(0)
-    }
-
-    /// The next call of `operation` answers an `AccountAPINGException` with `error_code`
-    /// (before any other check). Scripts queue up per operation.
-    pub fn script_accounts_error(&self, operation: &str, error_code: &str) {
-        self.lock()
-            .vendor
-            .scripted
-            .entry(operation.to_owned())
-            .or_default()
-            .push_back(error_code.to_owned());
     }
 
     /// Creates `count` unactivated subscription tokens for the vendor app `app_key` at once (to

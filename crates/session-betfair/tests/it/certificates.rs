@@ -9,7 +9,7 @@ use p12_keystore::{EncryptionAlgorithm, MacAlgorithm};
 use session_betfair::Password;
 use session_betfair::{
     BetfairProvider, BetfairSim, ClientCertificate, ErrorKind, HttpFailure, LoginMethod,
-    SessionManager, SessionProvider,
+    SessionManager, SessionProvider, SimOp,
 };
 use session_core::test_util::{
     ManualClock, SimRequest, SimResponse, SimServer, assert_error_clean,
@@ -385,7 +385,7 @@ async fn cert_auth_required_from_the_server_is_distinct_from_a_file_problem() {
         e.to_string(),
         "betfair: client certificate not accepted by betfair: CERT_AUTH_REQUIRED"
     );
-    assert_eq!(sim.counts().cert_logins, 1);
+    assert_eq!(sim.calls(SimOp::CertLogin), 1);
 }
 
 #[tokio::test]
@@ -411,13 +411,12 @@ async fn the_simulator_over_mutual_tls_runs_a_whole_certificate_session() {
     assert!(sim.is_live(lease.token()));
     manager.refresh().await.unwrap();
     manager.logout().await.unwrap();
-    let counts = sim.counts();
     assert_eq!(
         (
-            counts.cert_logins,
-            counts.interactive_logins,
-            counts.keep_alives,
-            counts.logouts
+            sim.calls(SimOp::CertLogin),
+            sim.calls(SimOp::Login),
+            sim.calls(SimOp::KeepAlive),
+            sim.calls(SimOp::Logout)
         ),
         (1, 0, 1, 1)
     );

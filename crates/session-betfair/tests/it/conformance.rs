@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use session_betfair::{BetfairProvider, BetfairSim, ClientCertificate};
+use session_betfair::{
+    BetfairFault, BetfairProvider, BetfairSim, ClientCertificate, SimFault, SimOp,
+};
 use session_core::test_util::{Fixture, Harness, ManualClock, Op, Scenario, conformance};
 
 use crate::support::*;
@@ -39,7 +41,17 @@ impl Harness for BetfairHarness {
             _ => PASSWORD,
         };
         if scenario == Scenario::RateLimited {
-            sim.script_login("FAIL", "TEMPORARY_BAN_TOO_MANY_REQUESTS");
+            let op = match self.0 {
+                Kind::Interactive => SimOp::Login,
+                Kind::Certificate => SimOp::CertLogin,
+            };
+            sim.fail_next(
+                op,
+                SimFault::Provider(BetfairFault::login(
+                    "FAIL",
+                    "TEMPORARY_BAN_TOO_MANY_REQUESTS",
+                )),
+            );
         }
         let builder = BetfairProvider::builder(APP_KEY)
             .identity_url(sim.identity_url())
@@ -69,13 +81,10 @@ impl Harness for BetfairHarness {
         Fixture {
             provider,
             secrets,
-            calls: Box::new(move |op| {
-                let c = counter.counts();
-                match op {
-                    Op::Login => c.logins,
-                    Op::Renew => c.keep_alives,
-                    Op::Logout => c.logouts,
-                }
+            calls: Box::new(move |op| match op {
+                Op::Login => counter.logins(),
+                Op::Renew => counter.calls(SimOp::KeepAlive),
+                Op::Logout => counter.calls(SimOp::Logout),
             }),
             guard: Box::new(sim),
         }

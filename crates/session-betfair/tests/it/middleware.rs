@@ -3,7 +3,7 @@
 //! faults on HTTP 400), resend only for repeatable requests, and no token in the logs.
 
 use session_betfair::{
-    BetfairProvider, BetfairSim, ErrorKind, Repeatable, SessionManager, SessionMiddleware,
+    BetfairProvider, BetfairSim, ErrorKind, Repeatable, SessionManager, SessionMiddleware, SimOp,
 };
 use session_core::test_util::{ManualClock, capture_logs};
 
@@ -79,9 +79,9 @@ async fn a_hundred_calls_on_an_expired_session_cause_one_login_and_all_succeed()
     let f = start().await;
     let warm = json_rpc(&f, 0, true).send().await.unwrap();
     assert_eq!(json(warm).await["result"]["user"], USER);
-    assert_eq!(f.sim.counts().logins, 1);
+    assert_eq!(f.sim.logins(), 1);
     f.sim.expire_all_sessions();
-    let before = f.sim.counts().api_calls;
+    let before = f.sim.calls(SimOp::Api);
 
     let mut tasks = Vec::new();
     for i in 1..=100 {
@@ -101,11 +101,11 @@ async fn a_hundred_calls_on_an_expired_session_cause_one_login_and_all_succeed()
         );
     }
     assert_eq!(
-        f.sim.counts().logins,
+        f.sim.logins(),
         2,
         "one login before, exactly one re-login for 100 rejections"
     );
-    let sent = f.sim.counts().api_calls - before;
+    let sent = f.sim.calls(SimOp::Api) - before;
     assert!(
         (100..=200).contains(&sent),
         "each call is sent once or twice, not {sent}"
@@ -120,12 +120,12 @@ async fn a_rejected_call_not_marked_repeatable_is_session_rejected_after_one_req
     let f = start().await;
     json_rpc(&f, 0, true).send().await.unwrap();
     f.sim.expire_all_sessions();
-    let before = f.sim.counts().api_calls;
+    let before = f.sim.calls(SimOp::Api);
 
     let err = json_rpc(&f, 1, false).send().await.unwrap_err();
     assert_eq!(kind(err), ErrorKind::SessionRejected);
-    assert_eq!(f.sim.counts().api_calls - before, 1, "a POST is not resent");
-    assert_eq!(f.sim.counts().logins, 1, "no login for the failed call");
+    assert_eq!(f.sim.calls(SimOp::Api) - before, 1, "a POST is not resent");
+    assert_eq!(f.sim.logins(), 1, "no login for the failed call");
     assert!(
         f.manager.cached().is_none(),
         "the rejected session was dropped"
@@ -133,7 +133,7 @@ async fn a_rejected_call_not_marked_repeatable_is_session_rejected_after_one_req
 
     let resp = json_rpc(&f, 2, false).send().await.unwrap();
     assert_eq!(json(resp).await["result"]["user"], USER);
-    assert_eq!(f.sim.counts().logins, 2);
+    assert_eq!(f.sim.logins(), 2);
     logs.assert_clean(&secrets());
 }
 
@@ -142,7 +142,7 @@ async fn a_rest_fault_on_400_is_a_rejection_and_a_repeatable_call_is_resent() {
     let f = start().await;
     json_rpc(&f, 0, true).send().await.unwrap();
     f.sim.expire_all_sessions();
-    let before = f.sim.counts().api_calls;
+    let before = f.sim.calls(SimOp::Api);
     let resp = f
         .client
         .post(f.sim.rest_url("getAccountFunds"))
@@ -154,6 +154,6 @@ async fn a_rest_fault_on_400_is_a_rejection_and_a_repeatable_call_is_resent() {
         .unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(json(resp).await["user"], USER);
-    assert_eq!(f.sim.counts().api_calls - before, 2);
-    assert_eq!(f.sim.counts().logins, 2);
+    assert_eq!(f.sim.calls(SimOp::Api) - before, 2);
+    assert_eq!(f.sim.logins(), 2);
 }

@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use session_betfair::{
-    BetfairProvider, BetfairSim, ErrorKind, Event, LoginMethod, MemoryStore, SessionManager,
-    SessionProvider, SessionToken,
+    BetfairFault, BetfairProvider, BetfairSim, ErrorKind, Event, LoginMethod, MemoryStore,
+    SessionManager, SessionProvider, SessionToken, SimFault, SimOp,
 };
 use session_core::test_util::{ManualClock, assert_debug_clean};
 
@@ -30,12 +30,12 @@ async fn resume_validates_a_stored_token_with_one_keep_alive() {
     let resumed = provider.resume(token.clone()).await.unwrap();
     assert_eq!(resumed.method(), LoginMethod::Resumed);
     assert_eq!(resumed.token().expose_secret(), token.expose_secret());
-    assert_eq!((sim.counts().logins, sim.counts().keep_alives), (1, 1));
+    assert_eq!((sim.logins(), sim.calls(SimOp::KeepAlive)), (1, 1));
 
     sim.expire_all_sessions();
     let e = provider.resume(token).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::SessionRejected);
-    assert_eq!(sim.counts().logins, 1, "resume never logs in by itself");
+    assert_eq!(sim.logins(), 1, "resume never logs in by itself");
 }
 
 #[tokio::test]
@@ -56,7 +56,7 @@ async fn a_serverless_invocation_reuses_the_stored_token_without_logging_in() {
         .build();
     let lease = manager.get().await.unwrap();
     assert_eq!(lease.method(), LoginMethod::Resumed);
-    assert_eq!((sim.counts().logins, sim.counts().keep_alives), (1, 1));
+    assert_eq!((sim.logins(), sim.calls(SimOp::KeepAlive)), (1, 1));
 }
 
 #[tokio::test]
@@ -69,10 +69,10 @@ async fn a_dead_stored_token_falls_back_to_one_login() {
         .unwrap();
     let session = provider.login().await.unwrap();
     assert_eq!(session.method(), LoginMethod::Interactive);
-    assert_eq!((sim.counts().keep_alives, sim.counts().logins), (1, 1));
+    assert_eq!((sim.calls(SimOp::KeepAlive), sim.logins()), (1, 1));
     // The stored token is used once only.
     provider.login().await.unwrap();
-    assert_eq!((sim.counts().keep_alives, sim.counts().logins), (1, 2));
+    assert_eq!((sim.calls(SimOp::KeepAlive), sim.logins()), (1, 2));
 }
 
 #[tokio::test]
@@ -94,7 +94,7 @@ async fn a_token_only_provider_reports_a_dead_token_as_rejected() {
         ErrorKind::Configuration,
         "no credentials to log in with"
     );
-    assert_eq!(sim.counts().logins, 0);
+    assert_eq!(sim.logins(), 0);
 }
 
 #[tokio::test]
@@ -113,12 +113,15 @@ async fn a_transient_failure_keeps_the_stored_token_for_the_next_attempt() {
         .resume_token(stored)
         .build()
         .unwrap();
-    sim.script_keep_alive("INTERNAL_ERROR");
+    sim.fail_next(
+        SimOp::KeepAlive,
+        SimFault::Provider(BetfairFault::error("INTERNAL_ERROR")),
+    );
     let e = provider.login().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unavailable);
     let session = provider.login().await.unwrap();
     assert_eq!(session.method(), LoginMethod::Resumed);
-    assert_eq!((sim.counts().logins, sim.counts().keep_alives), (1, 2));
+    assert_eq!((sim.logins(), sim.calls(SimOp::KeepAlive)), (1, 2));
 }
 
 #[tokio::test]
@@ -165,7 +168,7 @@ async fn a_second_process_sharing_a_store_does_not_log_in_again() {
     let la = a.get().await.unwrap();
     let lb = b.get().await.unwrap();
     assert_eq!(la.token().expose_secret(), lb.token().expose_secret());
-    assert_eq!(sim.counts().logins, 1);
+    assert_eq!(sim.logins(), 1);
     assert_eq!(
         events.try_recv().unwrap(),
         Event::Acquired {
@@ -194,9 +197,8 @@ async fn a_stored_token_logged_out_elsewhere_is_caught_by_one_keep_alive() {
         .build();
     let fresh = b.get().await.unwrap();
     assert_ne!(fresh.token().expose_secret(), old.token().expose_secret());
-    let counts = sim.counts();
     assert_eq!(
-        (counts.logins, counts.keep_alives),
+        (sim.logins(), sim.calls(SimOp::KeepAlive)),
         (2, 1),
         "one keepAlive found the stored token dead"
     );
@@ -221,6 +223,5 @@ async fn a_stored_token_still_accepted_costs_one_keep_alive_and_no_login() {
         b.get().await.unwrap().token().expose_secret(),
         old.token().expose_secret()
     );
-    let counts = sim.counts();
-    assert_eq!((counts.logins, counts.keep_alives), (1, 1));
+    assert_eq!((sim.logins(), sim.calls(SimOp::KeepAlive)), (1, 1));
 }

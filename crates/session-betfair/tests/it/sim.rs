@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use session_betfair::{
-    BetfairProvider, BetfairSim, ErrorKind, Renewal, SessionManager, SessionProvider, TwoFactorCode,
+    BetfairFault, BetfairProvider, BetfairSim, ErrorKind, Renewal, SessionManager, SessionProvider,
+    SimFault, SimOp, TwoFactorCode,
 };
 use session_core::test_util::ManualClock;
 
@@ -61,7 +62,7 @@ async fn the_hundred_and_first_login_in_a_minute_starts_a_twenty_minute_ban() {
     assert_eq!(e.kind(), ErrorKind::RateLimited);
     assert_eq!(e.code(), Some("TEMPORARY_BAN_TOO_MANY_REQUESTS"));
     assert!(sim.banned_until(USER).is_some());
-    assert_eq!(sim.counts().logins, 101);
+    assert_eq!(sim.logins(), 101);
 
     // Existing sessions stay valid.
     assert!(matches!(
@@ -78,10 +79,10 @@ async fn the_hundred_and_first_login_in_a_minute_starts_a_twenty_minute_ban() {
     );
     // The first provider refuses locally.
     assert_eq!(p.login().await.unwrap_err().kind(), ErrorKind::RateLimited);
-    assert_eq!(sim.counts().logins, 102);
+    assert_eq!(sim.logins(), 102);
     clock.advance(Duration::from_secs(61));
     p.login().await.unwrap();
-    assert_eq!(sim.counts().logins, 103);
+    assert_eq!(sim.logins(), 103);
 }
 
 #[tokio::test]
@@ -99,7 +100,7 @@ async fn logins_spread_over_minutes_are_not_banned() {
         p.login().await.unwrap();
         clock.advance(Duration::from_secs(21));
     }
-    assert_eq!(sim.counts().successful_logins, 6);
+    assert_eq!(sim.successful_logins(), 6);
 }
 
 #[tokio::test]
@@ -135,9 +136,24 @@ async fn scripted_answers_come_first_and_in_order() {
     let clock = ManualClock::new();
     let sim = start(&clock).await;
     let p = provider(&sim, &clock);
-    sim.script_login("LIMITED_ACCESS", "KYC_SUSPEND");
-    sim.script_login("LOGIN_RESTRICTED", "SPANISH_TERMS_ACCEPTANCE_REQUIRED");
-    sim.script_login("FAIL", "INVALID_CONNECTIVITY_TO_REGULATOR_IT");
+    sim.fail_next(
+        SimOp::Login,
+        SimFault::Provider(BetfairFault::login("LIMITED_ACCESS", "KYC_SUSPEND")),
+    );
+    sim.fail_next(
+        SimOp::Login,
+        SimFault::Provider(BetfairFault::login(
+            "LOGIN_RESTRICTED",
+            "SPANISH_TERMS_ACCEPTANCE_REQUIRED",
+        )),
+    );
+    sim.fail_next(
+        SimOp::Login,
+        SimFault::Provider(BetfairFault::login(
+            "FAIL",
+            "INVALID_CONNECTIVITY_TO_REGULATOR_IT",
+        )),
+    );
     let s = p.login().await.unwrap();
     assert_eq!(s.limited_access(), Some("KYC_SUSPEND"));
     assert!(sim.is_live(s.token()));
@@ -153,27 +169,32 @@ async fn scripted_answers_come_first_and_in_order() {
     assert_eq!(e.kind(), ErrorKind::Unavailable);
     p.login().await.unwrap();
 
-    sim.script_keep_alive("INTERNAL_ERROR");
+    sim.fail_next(
+        SimOp::KeepAlive,
+        SimFault::Provider(BetfairFault::error("INTERNAL_ERROR")),
+    );
     assert_eq!(
         p.renew(&s).await.unwrap_err().kind(),
         ErrorKind::Unavailable
     );
     p.renew(&s).await.unwrap();
-    sim.script_logout("INTERNAL_ERROR");
+    sim.fail_next(
+        SimOp::Logout,
+        SimFault::Provider(BetfairFault::error("INTERNAL_ERROR")),
+    );
     assert_eq!(
         p.logout(&s).await.unwrap_err().kind(),
         ErrorKind::Unavailable
     );
     p.logout(&s).await.unwrap();
     assert!(!sim.is_live(s.token()));
-    let c = sim.counts();
     assert_eq!(
         (
-            c.logins,
-            c.interactive_logins,
-            c.successful_logins,
-            c.keep_alives,
-            c.logouts
+            sim.logins(),
+            sim.calls(SimOp::Login),
+            sim.successful_logins(),
+            sim.calls(SimOp::KeepAlive),
+            sim.calls(SimOp::Logout)
         ),
         (4, 4, 2, 2, 2)
     );
@@ -208,11 +229,11 @@ async fn a_manager_on_the_simulator_renews_before_expiry_and_relogs_after() {
     clock.advance(Duration::from_secs(721));
     let renewed = manager.get().await.unwrap();
     assert_eq!(renewed.generation(), first.generation());
-    assert_eq!(sim.counts().keep_alives, 1);
+    assert_eq!(sim.calls(SimOp::KeepAlive), 1);
     clock.advance(Duration::from_secs(1201));
     let after = manager.get().await.unwrap();
     assert!(after.generation() > first.generation());
-    assert_eq!(sim.counts().logins, 2);
+    assert_eq!(sim.logins(), 2);
 }
 
 #[tokio::test]
@@ -237,7 +258,7 @@ async fn keep_alive_and_logout_answers_echo_the_token_and_a_rotated_token_is_ado
         !sim.is_live(&old),
         "the simulator stopped accepting the old token"
     );
-    assert_eq!(sim.counts().logins, 1, "adopted without a new login");
+    assert_eq!(sim.logins(), 1, "adopted without a new login");
     assert_eq!(
         manager.get().await.unwrap().token().expose_secret(),
         renewed.token().expose_secret()
@@ -274,4 +295,80 @@ async fn post_identity(sim: &BetfairSim, op: &str, token: &str) -> serde_json::V
         .unwrap();
     let response = client.send(request).await.unwrap();
     response.json().unwrap()
+}
+
+#[tokio::test]
+async fn the_provider_builder_logs_in_as_the_first_account_and_the_log_holds_the_exact_requests() {
+    let clock = ManualClock::new();
+    let sim = start(&clock).await;
+    let p = sim.provider_builder().build().unwrap();
+    let s = p.login().await.unwrap();
+    assert!(sim.is_live(s.token()));
+    p.logout(&s).await.unwrap();
+
+    let log = sim.requests();
+    let ops: Vec<SimOp> = log.iter().map(|r| r.op).collect();
+    assert_eq!(ops, [SimOp::Login, SimOp::Logout]);
+    let login = &log[0].request;
+    assert_eq!(login.line(), "POST /api/login");
+    assert_eq!(login.header("x-application"), Some(APP_KEY));
+    assert_eq!(login.form()["username"], USER);
+    assert_eq!(login.form()["password"], PASSWORD);
+    assert_eq!(
+        log[1].request.header("x-authentication"),
+        Some(s.token().expose_secret())
+    );
+    let shown = format!("{log:?} {sim:?}");
+    for secret in [PASSWORD, APP_KEY, s.token().expose_secret()] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+}
+
+#[tokio::test]
+async fn scripted_api_errors_and_transport_faults_reach_the_provider_as_kinds() {
+    let clock = ManualClock::new();
+    let sim = start(&clock).await;
+    let p = sim
+        .provider_builder()
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    for (fault, kind) in [
+        (SimFault::Drop, ErrorKind::Unavailable),
+        (SimFault::Hang, ErrorKind::Timeout),
+        (SimFault::Status(503), ErrorKind::Unavailable),
+        (
+            SimFault::Provider(BetfairFault::error("INVALID_USERNAME_OR_PASSWORD")),
+            ErrorKind::InvalidCredentials,
+        ),
+    ] {
+        sim.fail_next(SimOp::Login, fault.clone());
+        let e = p.login().await.unwrap_err();
+        assert_eq!(e.kind(), kind, "{fault:?}: {e:?}");
+    }
+    assert_eq!((sim.calls(SimOp::Login), sim.successful_logins()), (4, 0));
+
+    // The API-NG stand-in answers a scripted error code in its own envelope.
+    let s = p.login().await.unwrap();
+    sim.fail_next(
+        SimOp::Api,
+        SimFault::Provider(BetfairFault::error("TOO_MANY_REQUESTS")),
+    );
+    let client = session_core::test_util::reqwest_client();
+    let bytes = client
+        .post(sim.json_rpc_url())
+        .header("x-authentication", s.token().expose_secret())
+        .body(r#"{"jsonrpc":"2.0","method":"AccountAPING/v1.0/getAccountFunds","id":1}"#)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(
+        body["error"]["data"]["AccountAPINGException"]["errorCode"],
+        "TOO_MANY_REQUESTS"
+    );
+    assert_eq!(sim.calls(SimOp::Api), 1);
 }

@@ -7,9 +7,10 @@
 use std::time::Duration;
 
 use session_betfair::{
-    AccountsClient, AccountsTransport, AffiliateRelationStatus, BetfairSim, CustomerLogin,
-    ErrorKind, OffsetDateTime, SessionManager, SubscriptionHistoryQuery, SubscriptionStatus,
-    SubscriptionToken, SubscriptionTokenRequest, accounts_fault,
+    AccountsClient, AccountsOp, AccountsTransport, AffiliateRelationStatus, BetfairFault,
+    BetfairSim, CustomerLogin, ErrorKind, OffsetDateTime, SessionManager, SimFault, SimOp,
+    SubscriptionHistoryQuery, SubscriptionStatus, SubscriptionToken, SubscriptionTokenRequest,
+    accounts_fault,
 };
 use session_core::test_util::{ManualClock, assert_debug_clean, assert_error_clean, capture_logs};
 
@@ -25,12 +26,7 @@ fn vendor_manager(
 }
 
 fn accounts(sim: &BetfairSim, transport: AccountsTransport) -> AccountsClient {
-    AccountsClient::builder()
-        .api_url(sim.api_url())
-        .transport(transport)
-        .allow_insecure_loopback(true)
-        .build()
-        .unwrap()
+    sim.accounts_builder().transport(transport).build().unwrap()
 }
 
 async fn subscribe_a_customer(transport: AccountsTransport) {
@@ -105,7 +101,10 @@ async fn subscribe_a_customer(transport: AccountsTransport) {
         Some(time_at("2031-01-02T00:00:00Z")),
         "365 days after 2030-01-01T01:00, rounded up to midnight"
     );
-    assert_eq!(sim.accounts_calls("activateApplicationSubscription"), 1);
+    assert_eq!(
+        sim.calls(SimOp::Accounts(AccountsOp::ActivateApplicationSubscription)),
+        1
+    );
 }
 
 fn time_at(s: &str) -> OffsetDateTime {
@@ -332,7 +331,10 @@ async fn the_fifteen_thousandth_unactivated_token_is_the_last_until_one_is_used(
         .get_application_subscription_token(&vendor, &SubscriptionTokenRequest::new())
         .await
         .unwrap();
-    assert_eq!(sim.accounts_calls("getApplicationSubscriptionToken"), 4);
+    assert_eq!(
+        sim.calls(SimOp::Accounts(AccountsOp::GetApplicationSubscriptionToken)),
+        4
+    );
 }
 
 #[tokio::test]
@@ -505,8 +507,13 @@ async fn reads_through_a_manager_survive_the_simulator_forgetting_every_session(
         .list_application_subscription_tokens(&vendor, None)
         .await
         .unwrap();
-    assert_eq!(sim.counts().logins, 2, "one re-login");
-    assert_eq!(sim.accounts_calls("listApplicationSubscriptionTokens"), 3);
+    assert_eq!(sim.logins(), 2, "one re-login");
+    assert_eq!(
+        sim.calls(SimOp::Accounts(
+            AccountsOp::ListApplicationSubscriptionTokens
+        )),
+        3
+    );
 
     sim.expire_all_sessions();
     let e = accounts
@@ -515,7 +522,7 @@ async fn reads_through_a_manager_survive_the_simulator_forgetting_every_session(
         .unwrap_err();
     assert_eq!(e.code(), Some("INVALID_SESSION_INFORMATION"));
     assert_eq!(
-        sim.accounts_calls("getApplicationSubscriptionToken"),
+        sim.calls(SimOp::Accounts(AccountsOp::GetApplicationSubscriptionToken)),
         1,
         "not repeated"
     );
@@ -523,7 +530,7 @@ async fn reads_through_a_manager_survive_the_simulator_forgetting_every_session(
         .get_application_subscription_token(&vendor, &SubscriptionTokenRequest::new())
         .await
         .unwrap();
-    assert_eq!(sim.counts().logins, 3);
+    assert_eq!(sim.logins(), 3);
 }
 
 #[tokio::test]
@@ -532,7 +539,10 @@ async fn scripted_exceptions_and_framework_errors_come_back_typed() {
     let sim = vendor_sim(&clock).await;
     let accounts = accounts(&sim, AccountsTransport::Rest);
     let vendor = vendor_manager(&sim, &clock);
-    sim.script_accounts_error("listApplicationSubscriptionTokens", "SERVICE_BUSY");
+    sim.fail_next(
+        SimOp::Accounts(AccountsOp::ListApplicationSubscriptionTokens),
+        SimFault::Provider(BetfairFault::error("SERVICE_BUSY")),
+    );
     let e = accounts
         .list_application_subscription_tokens(&vendor, None)
         .await
@@ -580,8 +590,13 @@ async fn the_customer_history_read_is_repeated_once_with_a_fresh_customer_sessio
         .await
         .unwrap();
     assert!(history.is_empty());
-    assert_eq!(sim.accounts_calls("getApplicationSubscriptionHistory"), 2);
-    assert_eq!(sim.counts().logins, 2);
+    assert_eq!(
+        sim.calls(SimOp::Accounts(
+            AccountsOp::GetApplicationSubscriptionHistory
+        )),
+        2
+    );
+    assert_eq!(sim.logins(), 2);
     assert!(customer.get().await.unwrap().generation() > first);
     assert_eq!(
         SubscriptionTokenRequest::from_options(Some(7), Some("r".to_owned())),
@@ -649,4 +664,56 @@ async fn a_subscription_lifecycle_logs_no_token_key_or_password() {
         logs.assert_clean(&secrets);
     }
     assert!(!logs.is_empty(), "the capture saw this test's TRACE output");
+}
+
+/// The kit's common faults and Betfair's own play on an Accounts operation in both envelopes,
+/// and every request is logged under its operation.
+#[tokio::test]
+async fn common_and_betfair_faults_on_an_accounts_operation_reach_the_client_as_kinds() {
+    for transport in [AccountsTransport::JsonRpc, AccountsTransport::Rest] {
+        let clock = ManualClock::new();
+        let sim = vendor_sim(&clock).await;
+        let accounts = accounts(&sim, transport);
+        let vendor = vendor_manager(&sim, &clock);
+        let op = SimOp::Accounts(AccountsOp::GetApplicationSubscriptionToken);
+        for (fault, kind) in [
+            (SimFault::Status(503), ErrorKind::Unavailable),
+            (SimFault::Drop, ErrorKind::Unavailable),
+            (SimFault::GatewayPage, ErrorKind::Unavailable),
+            (
+                SimFault::Provider(BetfairFault::error("TOO_MANY_REQUESTS")),
+                ErrorKind::RateLimited,
+            ),
+        ] {
+            sim.fail_next(op, fault.clone());
+            let e = accounts
+                .get_application_subscription_token(&vendor, &SubscriptionTokenRequest::new())
+                .await
+                .unwrap_err();
+            assert_eq!(e.kind(), kind, "{transport:?} {fault:?}: {e:?}");
+        }
+        assert_eq!(
+            sim.unactivated_tokens(VENDOR_KEY),
+            0,
+            "no faulted call created a token"
+        );
+        accounts
+            .get_application_subscription_token(&vendor, &SubscriptionTokenRequest::new())
+            .await
+            .expect("the script is used up");
+        assert_eq!(sim.calls(op), 5, "{transport:?}");
+        let ops: Vec<SimOp> = sim.requests().iter().map(|r| r.op).collect();
+        assert_eq!(ops.iter().filter(|o| **o == op).count(), 5);
+        assert!(ops.contains(&SimOp::Login), "{ops:?}");
+        assert_eq!(
+            AccountsOp::from_name("getApplicationSubscriptionToken"),
+            Some(AccountsOp::GetApplicationSubscriptionToken)
+        );
+        assert!(
+            AccountsOp::ALL
+                .iter()
+                .all(|o| AccountsOp::from_name(o.name()) == Some(*o))
+        );
+        assert_eq!(AccountsOp::from_name("placeOrders"), None);
+    }
 }

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use session_betfair::{
-    AccountsClient, AuthorisationCode, BetfairProvider, BetfairSim, ClientCredentials, ErrorKind,
-    Renewal, Result, Session, SessionManager, SessionProvider, SubscriptionTokenRequest,
-    WebAppProvider, WebAppSession,
+    AccountsClient, AccountsOp, AuthorisationCode, BetfairFault, BetfairProvider, BetfairSim,
+    ClientCredentials, ErrorKind, Renewal, Result, Session, SessionManager, SessionProvider,
+    SimFault, SimOp, SubscriptionTokenRequest, WebAppProvider, WebAppSession,
 };
 use session_core::test_util::{Fixture, Harness, ManualClock, Op, Scenario, conformance};
 
@@ -132,7 +132,7 @@ async fn the_authorisation_code_becomes_a_managed_session_renewed_with_the_refre
         .await
         .unwrap();
     assert_eq!(mine.len(), 1);
-    assert_eq!(sim.accounts_calls("token"), 1);
+    assert_eq!(sim.calls(SimOp::Accounts(AccountsOp::Token)), 1);
 
     // Near expiry the manager renews with the refresh token: a new access token.
     clock.advance(Duration::from_secs(14_400 - 60));
@@ -146,7 +146,7 @@ async fn the_authorisation_code_becomes_a_managed_session_renewed_with_the_refre
         renewed.refresh_token().unwrap().expose_secret(),
         lease.refresh_token().unwrap().expose_secret()
     );
-    assert_eq!(sim.accounts_calls("token"), 2);
+    assert_eq!(sim.calls(SimOp::Accounts(AccountsOp::Token)), 2);
 
     // An access token the upstream forgot: a read invalidates and re-logs in (refresh grant).
     sim.expire_access_tokens();
@@ -154,7 +154,7 @@ async fn the_authorisation_code_becomes_a_managed_session_renewed_with_the_refre
         .list_account_subscription_tokens(&web)
         .await
         .unwrap();
-    assert_eq!(sim.accounts_calls("token"), 3);
+    assert_eq!(sim.calls(SimOp::Accounts(AccountsOp::Token)), 3);
 
     // The customer revokes: the access token dies and the refresh token with it.
     accounts
@@ -231,7 +231,7 @@ async fn a_wrong_vendor_secret_keeps_the_code_for_a_corrected_retry() {
         );
     }
     assert_eq!(
-        sim.accounts_calls("token"),
+        sim.calls(SimOp::Accounts(AccountsOp::Token)),
         2,
         "the code was kept and sent again"
     );
@@ -258,7 +258,7 @@ async fn a_rejected_vendor_session_during_the_exchange_is_invalidated_and_the_co
         "the vendor's lease was invalidated"
     );
     provider.login().await.unwrap();
-    assert_eq!(sim.counts().logins, 2);
+    assert_eq!(sim.logins(), 2);
 }
 
 #[tokio::test]
@@ -301,7 +301,7 @@ async fn the_web_app_session_persists_and_restores_and_renews_after_restore() {
         session.access_token().expose_secret()
     );
     fresh.login().await.unwrap();
-    assert_eq!(sim.accounts_calls("token"), 3);
+    assert_eq!(sim.calls(SimOp::Accounts(AccountsOp::Token)), 3);
 }
 
 #[tokio::test]
@@ -394,7 +394,10 @@ impl Harness for WebAppHarness {
             _ => VENDOR_SECRET,
         };
         if scenario == Scenario::RateLimited {
-            sim.script_accounts_error("token", "TOO_MANY_REQUESTS");
+            sim.fail_next(
+                SimOp::Accounts(AccountsOp::Token),
+                SimFault::Provider(BetfairFault::error("TOO_MANY_REQUESTS")),
+            );
         }
         let code = sim.issue_authorisation_code(CUSTOMER, VENDOR_ID);
         let inner = WebAppProvider::builder(

@@ -2,7 +2,7 @@
 
 use http::Method;
 use http::header::CONTENT_TYPE;
-use session_betfair::{BetfairProvider, BetfairSession, BetfairSim};
+use session_betfair::{BetfairFault, SimFault, SimOp, BetfairProvider, BetfairSession, BetfairSim};
 use session_core::http::{HttpClient, finish, request};
 use session_core::{Error, ErrorKind, Lease, Session, SessionManager, SessionProvider};
 use url::Url;
@@ -80,7 +80,7 @@ pub(super) async fn run(t: &mut Table) {
 
     t.step("login (interactive)", async {
         let lease = manager.get().await.map_err(|e| failed(&e))?;
-        expect_count("logins", sim.counts().logins, 1)?;
+        expect_count("logins", sim.logins(), 1)?;
         let hours = lease
             .expires_at()
             .and_then(|at| at.duration_since(clock.now()).ok())
@@ -103,8 +103,8 @@ pub(super) async fn run(t: &mut Table) {
 
     t.step("renewal (keepAlive)", async {
         manager.refresh().await.map_err(|e| failed(&e))?;
-        expect_count("keepAlives", sim.counts().keep_alives, 1)?;
-        expect_count("logins", sim.counts().logins, 1)?;
+        expect_count("keepAlives", sim.calls(SimOp::KeepAlive), 1)?;
+        expect_count("logins", sim.logins(), 1)?;
         Ok("keepAlive extended the same session".to_owned())
     })
     .await;
@@ -124,14 +124,14 @@ pub(super) async fn run(t: &mut Table) {
         if !accepted {
             return Err("the new session was refused".to_owned());
         }
-        expect_count("logins", sim.counts().logins, 2)?;
+        expect_count("logins", sim.logins(), 2)?;
         Ok("INVALID_SESSION_INFORMATION → one login, retried".to_owned())
     })
     .await;
 
     t.step("logout", async {
         manager.logout().await.map_err(|e| failed(&e))?;
-        expect_count("logouts", sim.counts().logouts, 1)?;
+        expect_count("logouts", sim.calls(SimOp::Logout), 1)?;
         if sim.active_sessions() != 0 {
             return Err("a session is still active".to_owned());
         }
@@ -147,11 +147,11 @@ pub(super) async fn run(t: &mut Table) {
 
     t.step("ban", async {
         let fresh = new_manager(&sim, PASSWORD, &clock)?;
-        sim.script_login("FAIL", "TEMPORARY_BAN_TOO_MANY_REQUESTS");
+        sim.fail_next(SimOp::Login, SimFault::Provider(BetfairFault::login("FAIL", "TEMPORARY_BAN_TOO_MANY_REQUESTS")));
         let first = expect_kind(fresh.get().await, ErrorKind::RateLimited)?;
-        let before = sim.counts().logins;
+        let before = sim.logins();
         expect_kind(fresh.get().await, ErrorKind::RateLimited)?;
-        expect_count("logins during the ban", sim.counts().logins, before)?;
+        expect_count("logins during the ban", sim.logins(), before)?;
         Ok(format!("{first}; next login refused locally"))
     })
     .await;

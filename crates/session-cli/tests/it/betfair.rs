@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use session_betfair::{BetfairSim, SIM_TOKEN_PREFIX};
+use session_betfair::{BetfairFault, SimFault, SimOp, BetfairSim, SIM_TOKEN_PREFIX};
 use session_core::test_util::{ClientCertificates, TestPki};
 
 use crate::common::{Sessions, TempDir, sessions, store_json};
@@ -62,7 +62,7 @@ async fn interactive_login_reports_and_stores_the_session() {
     assert_eq!(v["stored"], true);
     assert!(v.get("token").is_none());
     assert!(v["expires_at"].is_string());
-    assert_eq!(sim.counts().interactive_logins, 1);
+    assert_eq!(sim.calls(SimOp::Login), 1);
     assert_eq!(store_json(&dir.store_path())["provider"], "betfair");
 
     let v = cmd(&base(&sim), None, &["login", "--reveal"])
@@ -88,7 +88,7 @@ async fn keepalive_status_and_logout_use_the_stored_session() {
         .ok("betfair", "keepalive");
     assert!(v["expires_at"].is_string());
     assert_eq!(v["limited"], false);
-    assert_eq!(sim.counts().keep_alives, 1);
+    assert_eq!(sim.calls(SimOp::KeepAlive), 1);
 
     let v = sessions()
         .args(["--json"])
@@ -98,14 +98,14 @@ async fn keepalive_status_and_logout_use_the_stored_session() {
         .await
         .ok("betfair", "status");
     assert!(v["expires_at"].is_string());
-    assert_eq!(sim.counts().keep_alives, 1);
+    assert_eq!(sim.calls(SimOp::KeepAlive), 1);
 
     cmd(&b, Some(&dir), &["logout"])
         .run()
         .await
         .clean(&secrets())
         .ok("betfair", "logout");
-    assert_eq!(sim.counts().logouts, 1);
+    assert_eq!(sim.calls(SimOp::Logout), 1);
     assert_eq!(sim.active_sessions(), 0);
     assert!(!dir.store_path().exists());
 }
@@ -136,7 +136,7 @@ async fn keepalive_of_a_dead_session_is_session_rejected_and_logout_still_succee
 #[tokio::test(flavor = "multi_thread")]
 async fn limited_access_is_a_success_with_its_reason() {
     let sim = sim().await;
-    sim.script_login("LIMITED_ACCESS", "PENDING_AUTH");
+    sim.fail_next(SimOp::Login, SimFault::Provider(BetfairFault::login("LIMITED_ACCESS", "PENDING_AUTH")));
     let v = cmd(&base(&sim), None, &["login"])
         .run()
         .await
@@ -165,7 +165,7 @@ async fn failures_map_to_their_kinds_codes_and_exit_codes() {
         ("FAIL", "SERVICE_BUSY", "unavailable"),
         ("FAIL", "INVALID_APP_KEY", "configuration"),
     ] {
-        sim.script_login(status, code);
+        sim.fail_next(SimOp::Login, SimFault::Provider(BetfairFault::login(status, code)));
         let e = cmd(&b, None, &["login"])
             .run()
             .await
@@ -179,13 +179,13 @@ async fn a_ban_is_remembered_in_the_store_and_the_next_login_stays_local() {
     let sim = sim().await;
     let dir = TempDir::new("bf-ban");
     let b = base(&sim);
-    sim.script_login("FAIL", "TEMPORARY_BAN_TOO_MANY_REQUESTS");
+    sim.fail_next(SimOp::Login, SimFault::Provider(BetfairFault::login("FAIL", "TEMPORARY_BAN_TOO_MANY_REQUESTS")));
     let e = cmd(&b, Some(&dir), &["login"])
         .run()
         .await
         .fails("betfair", "login", "rate_limited");
     assert_eq!(e["code"], "TEMPORARY_BAN_TOO_MANY_REQUESTS");
-    assert_eq!(sim.counts().logins, 1);
+    assert_eq!(sim.logins(), 1);
     let stored = store_json(&dir.store_path());
     assert!(stored["banned_until"].as_i64().is_some(), "{stored}");
     #[cfg(unix)]
@@ -196,14 +196,14 @@ async fn a_ban_is_remembered_in_the_store_and_the_next_login_stays_local() {
         .await
         .fails("betfair", "login", "rate_limited");
     assert_eq!(e["code"], "TEMPORARY_BAN_TOO_MANY_REQUESTS");
-    assert_eq!(sim.counts().logins, 1, "the banned login was not sent");
+    assert_eq!(sim.logins(), 1, "the banned login was not sent");
     // Another account on the same file is not banned.
     cmd(&b, Some(&dir), &["login"])
         .env("BETFAIR_USERNAME", "someone_else")
         .run()
         .await
         .fails("betfair", "login", "invalid_credentials");
-    assert_eq!(sim.counts().logins, 2);
+    assert_eq!(sim.logins(), 2);
 }
 
 const VENDOR: &str = "vendor_user";
@@ -375,7 +375,7 @@ async fn vendor_commands_need_a_stored_session_and_report_accounts_errors() {
             .await
             .fails("betfair", command, "configuration");
     }
-    assert_eq!(sim.counts().api_calls, 0);
+    assert_eq!(sim.calls(SimOp::Api), 0);
     // An unknown subscription token is refused by the Accounts API.
     let store = dir.path("customer.json");
     as_user(&b, &store, USER, PASSWORD, &["login"])
@@ -515,14 +515,14 @@ async fn certificate_login_over_mutual_tls_with_cert_and_key_or_one_pem() {
     .clean(&secrets())
     .ok("betfair", "login");
     assert_eq!(v["method"], "certificate");
-    assert_eq!(sim.counts().cert_logins, 1);
+    assert_eq!(sim.calls(SimOp::CertLogin), 1);
     // keepAlive and logout go to the same host without the client certificate.
     with_ca(&["keepalive"])
         .run()
         .await
         .ok("betfair", "keepalive");
     with_ca(&["logout"]).run().await.ok("betfair", "logout");
-    assert_eq!(sim.counts().logouts, 1);
+    assert_eq!(sim.calls(SimOp::Logout), 1);
 
     let v = with_ca(&["login", "--pem", pem.to_str().unwrap()])
         .run()
@@ -530,7 +530,7 @@ async fn certificate_login_over_mutual_tls_with_cert_and_key_or_one_pem() {
         .clean(&secrets())
         .ok("betfair", "login");
     assert_eq!(v["method"], "certificate");
-    assert_eq!(sim.counts().cert_logins, 2);
+    assert_eq!(sim.calls(SimOp::CertLogin), 2);
 
     // Without --ca-cert the test server's certificate is not trusted.
     sessions()
@@ -578,7 +578,7 @@ async fn current_and_legacy_pkcs12_files_both_load_and_log_in() {
             .clean(&[P12_PASSWORD])
             .ok("betfair", "login");
         assert_eq!(v["method"], "certificate", "{file}");
-        assert_eq!(sim.counts().cert_logins, i + 1);
+        assert_eq!(sim.calls(SimOp::CertLogin), i + 1);
     }
 }
 
@@ -620,7 +620,7 @@ async fn unusable_certificates_are_configuration_errors() {
     .await
     .clean(&["PW-SENTINEL-p12-wrong"])
     .fails("betfair", "login", "configuration");
-    assert_eq!(sim.counts().logins, 0);
+    assert_eq!(sim.logins(), 0);
     // A usable certificate over plain HTTP: the server says CERT_AUTH_REQUIRED.
     let e = cmd(
         &b,
@@ -662,5 +662,5 @@ async fn a_client_certificate_the_server_refuses_is_unavailable() {
         .run()
         .await
         .fails("betfair", "login", "unavailable");
-    assert_eq!(sim.counts().cert_logins, 0);
+    assert_eq!(sim.calls(SimOp::CertLogin), 0);
 }

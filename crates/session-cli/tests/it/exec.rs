@@ -2,7 +2,7 @@
 //! (never stdout or stderr, even at `RUST_LOG=trace`), the exit code is the child's, a store's
 //! session is reused and kept, and without a store the session is logged out after the child.
 
-use session_betfair::SIM_TOKEN_PREFIX;
+use session_betfair::{SIM_TOKEN_PREFIX, SimOp};
 
 use crate::common::TempDir;
 
@@ -52,7 +52,7 @@ async fn the_secret_reaches_only_the_child_and_its_exit_code_comes_back() {
         .run()
         .await;
     run.code(0);
-    assert_eq!(sim.counts().interactive_logins, 1);
+    assert_eq!(sim.calls(SimOp::Login), 1);
     assert_eq!(sim.active_sessions(), 1);
     assert!(dir.store_path().is_file());
 }
@@ -73,8 +73,8 @@ async fn without_a_store_exec_logs_in_for_the_child_and_out_after() {
             .unwrap()
             .starts_with(SIM_TOKEN_PREFIX)
     );
-    assert_eq!(sim.counts().interactive_logins, 1);
-    assert_eq!(sim.counts().logouts, 1);
+    assert_eq!(sim.calls(SimOp::Login), 1);
+    assert_eq!(sim.calls(SimOp::Logout), 1);
     assert_eq!(sim.active_sessions(), 0);
 }
 

@@ -173,13 +173,29 @@ where
         render: impl FnOnce(SimFault<P>) -> SimResponse,
         normal: impl FnOnce() -> SimResponse,
     ) -> SimResponse {
-        match self.record(op, request) {
+        self.answer_with(op, request, |fault| match fault {
             None => normal(),
-            Some(SimFault::Delay(d)) => normal().delayed(d),
-            Some(SimFault::Truncated) => normal().truncated(),
+            Some(fault) => render(fault),
+        })
+    }
+
+    /// [`answer`](Self::answer) for simulators whose normal answer and fault rendering share
+    /// mutable state: `respond` gets `None` to answer normally (also under a
+    /// [`Delay`](SimFault::Delay) or [`Truncated`](SimFault::Truncated), which are applied to its
+    /// answer) or the scripted content fault to render; [`Hang`](SimFault::Hang) and
+    /// [`Drop`](SimFault::Drop) never reach it.
+    pub fn answer_with(
+        &self,
+        op: Op,
+        request: &SimRequest,
+        respond: impl FnOnce(Option<SimFault<P>>) -> SimResponse,
+    ) -> SimResponse {
+        match self.record(op, request) {
+            Some(SimFault::Delay(d)) => respond(None).delayed(d),
+            Some(SimFault::Truncated) => respond(None).truncated(),
             Some(SimFault::Hang) => SimResponse::hang(),
             Some(SimFault::Drop) => SimResponse::dropped(),
-            Some(fault) => render(fault),
+            fault => respond(fault),
         }
     }
 }

@@ -5,7 +5,7 @@
 #[path = "../../quick-start-trust.rs"]
 mod trust;
 
-use session_betfair::BetfairSim;
+use session_betfair::{BetfairSim, SimOp};
 use session_core::test_util::{ClientCertificates, TestPki};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -26,8 +26,7 @@ async fn the_readme_quick_start_runs_against_the_simulator() {
     let result = quick_start_betfair::quick_start(&sim.cert_url()).await;
     let _ = std::fs::remove_dir_all(&dir);
     result.expect("the quick start runs");
-    let counts = sim.counts();
-    assert_eq!(counts.cert_logins, 1);
-    assert_eq!(counts.interactive_logins, 0);
+    assert_eq!(sim.calls(SimOp::CertLogin), 1);
+    assert_eq!(sim.calls(SimOp::Login), 0);
     assert_eq!(sim.active_sessions(), 1);
 }

@@ -4,7 +4,7 @@
 //! clock), access and refresh tokens, and revocation — over JSON-RPC and REST, with Betfair's
 //! exception and framework-error envelopes.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
@@ -51,24 +51,89 @@ const MAX_CLIENT_REF: usize = 255;
 /// The prefix of every web-app secret the simulator issues (codes, access and refresh tokens).
 pub const SIM_WEB_TOKEN_PREFIX: &str = "BFSIM-WEB-";
 
-/// The vendor operations the simulator implements; other operations get the generic stand-in.
-pub(crate) const VENDOR_OPS: &[&str] = &[
-    "getApplicationSubscriptionToken",
-    "activateApplicationSubscription",
-    "cancelApplicationSubscription",
-    "updateApplicationSubscription",
-    "listApplicationSubscriptionTokens",
-    "listAccountSubscriptionTokens",
-    "getApplicationSubscriptionHistory",
-    "getVendorClientId",
-    "getVendorDetails",
-    "token",
-    "isAccountSubscribedToWebApp",
-    "revokeAccessToWebApp",
-    "listAuthorizedWebApps",
-    "getAffiliateRelation",
-    "getAuthorisationCode",
-];
+/// An Accounts API vendor operation the simulator implements (counted and scripted as
+/// [`SimOp::Accounts`](super::SimOp::Accounts)); other operations get the API-NG stand-in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AccountsOp {
+    /// `getApplicationSubscriptionToken`.
+    GetApplicationSubscriptionToken,
+    /// `activateApplicationSubscription`.
+    ActivateApplicationSubscription,
+    /// `cancelApplicationSubscription`.
+    CancelApplicationSubscription,
+    /// `updateApplicationSubscription`.
+    UpdateApplicationSubscription,
+    /// `listApplicationSubscriptionTokens`.
+    ListApplicationSubscriptionTokens,
+    /// `listAccountSubscriptionTokens`.
+    ListAccountSubscriptionTokens,
+    /// `getApplicationSubscriptionHistory`.
+    GetApplicationSubscriptionHistory,
+    /// `getVendorClientId`.
+    GetVendorClientId,
+    /// `getVendorDetails`.
+    GetVendorDetails,
+    /// `token`.
+    Token,
+    /// `isAccountSubscribedToWebApp`.
+    IsAccountSubscribedToWebApp,
+    /// `revokeAccessToWebApp`.
+    RevokeAccessToWebApp,
+    /// `listAuthorizedWebApps`.
+    ListAuthorizedWebApps,
+    /// `getAffiliateRelation`.
+    GetAffiliateRelation,
+    /// `getAuthorisationCode`.
+    GetAuthorisationCode,
+}
+
+impl AccountsOp {
+    /// Every operation, in the IDD's order.
+    pub const ALL: [Self; 15] = [
+        Self::GetApplicationSubscriptionToken,
+        Self::ActivateApplicationSubscription,
+        Self::CancelApplicationSubscription,
+        Self::UpdateApplicationSubscription,
+        Self::ListApplicationSubscriptionTokens,
+        Self::ListAccountSubscriptionTokens,
+        Self::GetApplicationSubscriptionHistory,
+        Self::GetVendorClientId,
+        Self::GetVendorDetails,
+        Self::Token,
+        Self::IsAccountSubscribedToWebApp,
+        Self::RevokeAccessToWebApp,
+        Self::ListAuthorizedWebApps,
+        Self::GetAffiliateRelation,
+        Self::GetAuthorisationCode,
+    ];
+
+    /// The operation's name on the wire (`getVendorClientId`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::GetApplicationSubscriptionToken => "getApplicationSubscriptionToken",
+            Self::ActivateApplicationSubscription => "activateApplicationSubscription",
+            Self::CancelApplicationSubscription => "cancelApplicationSubscription",
+            Self::UpdateApplicationSubscription => "updateApplicationSubscription",
+            Self::ListApplicationSubscriptionTokens => "listApplicationSubscriptionTokens",
+            Self::ListAccountSubscriptionTokens => "listAccountSubscriptionTokens",
+            Self::GetApplicationSubscriptionHistory => "getApplicationSubscriptionHistory",
+            Self::GetVendorClientId => "getVendorClientId",
+            Self::GetVendorDetails => "getVendorDetails",
+            Self::Token => "token",
+            Self::IsAccountSubscribedToWebApp => "isAccountSubscribedToWebApp",
+            Self::RevokeAccessToWebApp => "revokeAccessToWebApp",
+            Self::ListAuthorizedWebApps => "listAuthorizedWebApps",
+            Self::GetAffiliateRelation => "getAffiliateRelation",
+            Self::GetAuthorisationCode => "getAuthorisationCode",
+        }
+    }
+
+    /// The operation named `name` on the wire, when the simulator implements it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|op| op.name() == name)
+    }
+}
 
 /// `AccountAPINGException` ids (`AANGX-00NN`), as the IDD numbers them.
 const EXCEPTION_IDS: &[(&str, u8)] = &[

@@ -71,43 +71,41 @@ pub(super) fn operation(
     st: &mut State,
     now: SystemTime,
     req: &SimRequest,
-    op: &str,
+    op: AccountsOp,
     p: &Value,
 ) -> Answer {
+    use AccountsOp as O;
     match op {
-        "getApplicationSubscriptionToken" => {
+        O::GetApplicationSubscriptionToken => {
             subscriptions::get_application_subscription_token(st, now, req, p)
         }
-        "activateApplicationSubscription" => {
+        O::ActivateApplicationSubscription => {
             subscriptions::activate_application_subscription(st, now, req, p)
         }
-        "cancelApplicationSubscription" => {
+        O::CancelApplicationSubscription => {
             subscriptions::cancel_application_subscription(st, now, req, p)
         }
-        "updateApplicationSubscription" => {
+        O::UpdateApplicationSubscription => {
             subscriptions::update_application_subscription(st, now, req, p)
         }
-        "listApplicationSubscriptionTokens" => {
+        O::ListApplicationSubscriptionTokens => {
             subscriptions::list_application_subscription_tokens(st, now, req, p)
         }
-        "listAccountSubscriptionTokens" => {
+        O::ListAccountSubscriptionTokens => {
             subscriptions::list_account_subscription_tokens(st, now, req)
         }
-        "getApplicationSubscriptionHistory" => {
+        O::GetApplicationSubscriptionHistory => {
             subscriptions::get_application_subscription_history(st, now, req, p)
         }
-        "getVendorClientId" => webapps::get_vendor_client_id(st, now, req),
-        "getVendorDetails" => webapps::get_vendor_details(st, now, req, p),
-        "token" => webapps::token(st, now, req, p),
-        "isAccountSubscribedToWebApp" => webapps::is_account_subscribed_to_web_app(st, now, req, p),
-        "revokeAccessToWebApp" => webapps::revoke_access_to_web_app(st, now, req, p),
-        "listAuthorizedWebApps" => webapps::list_authorized_web_apps(st, now, req),
-        "getAffiliateRelation" => webapps::get_affiliate_relation(st, now, req, p),
-        "getAuthorisationCode" => webapps::get_authorisation_code(st, now, req, p),
-        _ => Answer::Framework {
-            rpc: -32601,
-            dsc: "DSC-0021",
-            status: 404,
-        },
+        O::GetVendorClientId => webapps::get_vendor_client_id(st, now, req),
+        O::GetVendorDetails => webapps::get_vendor_details(st, now, req, p),
+        O::Token => webapps::token(st, now, req, p),
+        O::IsAccountSubscribedToWebApp => {
+            webapps::is_account_subscribed_to_web_app(st, now, req, p)
+        }
+        O::RevokeAccessToWebApp => webapps::revoke_access_to_web_app(st, now, req, p),
+        O::ListAuthorizedWebApps => webapps::list_authorized_web_apps(st, now, req),
+        O::GetAffiliateRelation => webapps::get_affiliate_relation(st, now, req, p),
+        O::GetAuthorisationCode => webapps::get_authorisation_code(st, now, req, p),
     }
 }

@@ -1,6 +1,9 @@
 //! Routing of JSON-RPC and REST requests to the vendor operations, and the answers in Betfair's
 //! envelopes: results, `AccountAPINGException`s and framework errors.
 
+use session_core::test_util::Ledger;
+
+use super::super::{BetfairFault, SimFault, SimOp};
 use super::*;
 
 /// What an operation answers.
@@ -89,7 +92,7 @@ pub(crate) struct Routed {
     json_rpc: bool,
     id: Value,
     /// The operation and its params, or the framework error to answer.
-    call: std::result::Result<(String, Value), Answer>,
+    call: std::result::Result<(AccountsOp, Value), Answer>,
 }
 
 fn framework_parse_error(json_rpc: bool, id: Value) -> Routed {
@@ -116,21 +119,16 @@ pub(crate) fn route(req: &SimRequest, segments: &[String]) -> Option<Routed> {
                 return Some(framework_parse_error(true, id));
             }
             let method = body.get("method").and_then(Value::as_str).unwrap_or("");
-            let op = method.strip_prefix("AccountAPING/v1.0/")?;
-            if !VENDOR_OPS.contains(&op) {
-                return None;
-            }
+            let op = AccountsOp::from_name(method.strip_prefix("AccountAPING/v1.0/")?)?;
             let params = body.get("params").cloned().unwrap_or(json!({}));
             Some(Routed {
                 json_rpc: true,
                 id,
-                call: Ok((op.to_owned(), params)),
+                call: Ok((op, params)),
             })
         }
-        ["exchange", "account", "rest", "v1.0", op] => {
-            if !VENDOR_OPS.contains(op) {
-                return None;
-            }
+        ["exchange", "account", "rest", "v1.0", name] => {
+            let op = AccountsOp::from_name(name)?;
             let params = if req.body.is_empty() {
                 json!({})
             } else {
@@ -142,16 +140,18 @@ pub(crate) fn route(req: &SimRequest, segments: &[String]) -> Option<Routed> {
             Some(Routed {
                 json_rpc: false,
                 id: Value::Null,
-                call: Ok(((*op).to_owned(), params)),
+                call: Ok((op, params)),
             })
         }
         _ => None,
     }
 }
 
-/// Answers a routed request.
+/// Answers a routed request: counted and logged under its operation (a request whose body
+/// could not be parsed, under [`SimOp::Api`]), then scripted or answered normally.
 pub(crate) fn handle(
     st: &mut State,
+    ledger: &Ledger<SimOp, BetfairFault>,
     now: SystemTime,
     req: &SimRequest,
     routed: Routed,
@@ -159,22 +159,30 @@ pub(crate) fn handle(
     let Routed { json_rpc, id, call } = routed;
     let (op, params) = match call {
         Ok(c) => c,
-        Err(answer) => return respond(st, json_rpc, &id, answer),
+        Err(answer) => {
+            return ledger.answer_with(SimOp::Api, req, |fault| match fault {
+                None => respond(st, json_rpc, &id, answer),
+                Some(f) => scripted(st, json_rpc, &id, f),
+            });
+        }
     };
-    *st.vendor.calls.entry(op.clone()).or_default() += 1;
-    st.counts.accounts_calls += 1;
-    st.vendor
-        .codes
-        .retain(|_, c| timing::after(c.issued, CODE_LIFETIME) > now);
-    st.vendor.access.retain(|_, a| a.expires_at > now);
-    let scripted = st
-        .vendor
-        .scripted
-        .get_mut(&op)
-        .and_then(VecDeque::pop_front);
-    let answer = match scripted {
-        Some(code) => Answer::Exception(code),
-        None => operation(st, now, req, &op, &params),
-    };
-    respond(st, json_rpc, &id, answer)
+    ledger.answer_with(SimOp::Accounts(op), req, |fault| {
+        st.vendor
+            .codes
+            .retain(|_, c| timing::after(c.issued, CODE_LIFETIME) > now);
+        st.vendor.access.retain(|_, a| a.expires_at > now);
+        match fault {
+            None => {
+                let answer = operation(st, now, req, op, &params);
+                respond(st, json_rpc, &id, answer)
+            }
+            Some(f) => scripted(st, json_rpc, &id, f),
+        }
+    })
+}
+
+/// A scripted fault: Betfair's faults as an `AccountAPINGException` in the request's envelope,
+/// the common ones as the kit renders them.
+fn scripted(st: &mut State, json_rpc: bool, id: &Value, fault: SimFault) -> SimResponse {
+    fault.render(|f| respond(st, json_rpc, id, exception(f.code())))
 }

@@ -51,8 +51,6 @@ pub(crate) struct VendorState {
     pub(crate) affiliated: HashSet<String>,
     pub(crate) cap: usize,
     pub(crate) access_ttl: Duration,
-    pub(crate) scripted: HashMap<String, VecDeque<String>>,
-    pub(crate) calls: HashMap<String, usize>,
     pub(super) next: u64,
     next_token: u64,
 }
@@ -70,8 +68,6 @@ impl VendorState {
             affiliated: HashSet::new(),
             cap,
             access_ttl,
-            scripted: HashMap::new(),
-            calls: HashMap::new(),
             next: 0,
             next_token: 0,
         }
