@@ -3,7 +3,7 @@
 //! its default features logs in against its simulator, interactively over loopback HTTP and with
 //! a client certificate over mutual TLS, and logs out.
 
-use session_betfair::{SimOp, BetfairProvider, BetfairSim, ClientCertificate, SessionManager};
+use session_betfair::{BetfairProvider, BetfairSim, ClientCertificate, SessionManager, SimOp};
 use session_core::test_util::{ClientCertificates, TestPki};
 
 /// Runs the library half of the scenario.

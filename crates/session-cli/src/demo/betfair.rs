@@ -2,7 +2,7 @@
 
 use http::Method;
 use http::header::CONTENT_TYPE;
-use session_betfair::{BetfairFault, SimFault, SimOp, BetfairProvider, BetfairSession, BetfairSim};
+use session_betfair::{BetfairFault, BetfairProvider, BetfairSession, BetfairSim, SimFault, SimOp};
 use session_core::http::{HttpClient, finish, request};
 use session_core::{Error, ErrorKind, Lease, Session, SessionManager, SessionProvider};
 use url::Url;
@@ -147,7 +147,13 @@ pub(super) async fn run(t: &mut Table) {
 
     t.step("ban", async {
         let fresh = new_manager(&sim, PASSWORD, &clock)?;
-        sim.fail_next(SimOp::Login, SimFault::Provider(BetfairFault::login("FAIL", "TEMPORARY_BAN_TOO_MANY_REQUESTS")));
+        sim.fail_next(
+            SimOp::Login,
+            SimFault::Provider(BetfairFault::login(
+                "FAIL",
+                "TEMPORARY_BAN_TOO_MANY_REQUESTS",
+            )),
+        );
         let first = expect_kind(fresh.get().await, ErrorKind::RateLimited)?;
         let before = sim.logins();
         expect_kind(fresh.get().await, ErrorKind::RateLimited)?;

@@ -26,7 +26,7 @@ fn new_manager(
 ) -> Result<SessionManager<CasProvider>, String> {
     let provider = sim
         .provider_builder()
-.credentials(UsernamePassword::new(USER, password))
+        .credentials(UsernamePassword::new(USER, password))
         .timeout(REQUEST_TIMEOUT)
         .build()
         .map_err(|e| failed(&e))?;

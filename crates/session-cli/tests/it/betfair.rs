@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use session_betfair::{BetfairFault, SimFault, SimOp, BetfairSim, SIM_TOKEN_PREFIX};
+use session_betfair::{BetfairFault, BetfairSim, SIM_TOKEN_PREFIX, SimFault, SimOp};
 use session_core::test_util::{ClientCertificates, TestPki};
 
 use crate::common::{Sessions, TempDir, sessions, store_json};
@@ -136,7 +136,10 @@ async fn keepalive_of_a_dead_session_is_session_rejected_and_logout_still_succee
 #[tokio::test(flavor = "multi_thread")]
 async fn limited_access_is_a_success_with_its_reason() {
     let sim = sim().await;
-    sim.fail_next(SimOp::Login, SimFault::Provider(BetfairFault::login("LIMITED_ACCESS", "PENDING_AUTH")));
+    sim.fail_next(
+        SimOp::Login,
+        SimFault::Provider(BetfairFault::login("LIMITED_ACCESS", "PENDING_AUTH")),
+    );
     let v = cmd(&base(&sim), None, &["login"])
         .run()
         .await
@@ -165,7 +168,10 @@ async fn failures_map_to_their_kinds_codes_and_exit_codes() {
         ("FAIL", "SERVICE_BUSY", "unavailable"),
         ("FAIL", "INVALID_APP_KEY", "configuration"),
     ] {
-        sim.fail_next(SimOp::Login, SimFault::Provider(BetfairFault::login(status, code)));
+        sim.fail_next(
+            SimOp::Login,
+            SimFault::Provider(BetfairFault::login(status, code)),
+        );
         let e = cmd(&b, None, &["login"])
             .run()
             .await
@@ -179,7 +185,13 @@ async fn a_ban_is_remembered_in_the_store_and_the_next_login_stays_local() {
     let sim = sim().await;
     let dir = TempDir::new("bf-ban");
     let b = base(&sim);
-    sim.fail_next(SimOp::Login, SimFault::Provider(BetfairFault::login("FAIL", "TEMPORARY_BAN_TOO_MANY_REQUESTS")));
+    sim.fail_next(
+        SimOp::Login,
+        SimFault::Provider(BetfairFault::login(
+            "FAIL",
+            "TEMPORARY_BAN_TOO_MANY_REQUESTS",
+        )),
+    );
     let e = cmd(&b, Some(&dir), &["login"])
         .run()
         .await

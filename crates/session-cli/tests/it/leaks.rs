@@ -107,7 +107,13 @@ async fn betfair_lifecycle_leaks_nothing_at_trace_level() {
             traced(&run);
         }
     }
-    sim.fail_next(SimOp::Login, SimFault::Provider(BetfairFault::login("FAIL", "TEMPORARY_BAN_TOO_MANY_REQUESTS")));
+    sim.fail_next(
+        session_betfair::SimOp::Login,
+        session_betfair::SimFault::Provider(session_betfair::BetfairFault::login(
+            "FAIL",
+            "TEMPORARY_BAN_TOO_MANY_REQUESTS",
+        )),
+    );
     for _ in 0..2 {
         let run = crate::betfair::cmd(&base, Some(&dir), &["login"])
             .env("RUST_LOG", "trace")

@@ -240,7 +240,7 @@ async fn a_missing_password_is_prompted_for_on_a_terminal_without_echo() {
         .unwrap_or_else(|| panic!("no JSON in {text:?}"));
     let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
     assert_eq!(v["ok"], true, "{v}");
-    assert_eq!(sim.calls(SimOp::Login), 1);
+    assert_eq!(sim.calls(session_betfair::SimOp::Login), 1);
 }
 
 /// Runs `line` under `script` (a pseudo-terminal) and returns everything it printed.

@@ -137,7 +137,10 @@ async fn status_reports_the_stored_session_without_a_request() {
         v["expires_in_secs"].as_i64().is_some_and(|s| s > 800),
         "{v}"
     );
-    assert_eq!(sim.calls(SimOp::Login) + sim.calls(SimOp::Refresh) + sim.calls(SimOp::Logout), requests);
+    assert_eq!(
+        sim.calls(SimOp::Login) + sim.calls(SimOp::Refresh) + sim.calls(SimOp::Logout),
+        requests
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -29,7 +29,7 @@ async fn eight_concurrent_logins_on_one_store_make_one_upstream_login() {
         }
     }
     assert_eq!(
-        sim.calls(SimOp::Login),
+        sim.calls(session_betfair::SimOp::Login),
         1,
         "exactly one upstream login"
     );
