@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Barrier};
 
-use session_betfair::{SimOp, BetfairProvider, BetfairSim, BlockingManager, ErrorKind, Session};
+use session_betfair::{BetfairProvider, BetfairSim, BlockingManager, ErrorKind, Session, SimOp};
 
 /// The simulator runs on its own runtime on a thread of its own; the test threads have none.
 fn simulator() -> (BetfairSim, tokio::runtime::Runtime) {
