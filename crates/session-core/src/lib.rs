@@ -224,6 +224,7 @@ mod manager;
 pub mod middleware;
 pub mod oauth;
 mod observe;
+mod persist;
 pub mod prelude;
 mod provider;
 mod secret;
@@ -248,6 +249,7 @@ pub use secret::{
     AccessToken, ApiKey, ApiKeySecret, ApiSecret, AppKey, ClientCredentials, ClientSecret,
     Password, RefreshToken, SessionId, SessionToken, Ticket, UsernamePassword,
 };
+pub use persist::{StateReader, StateWriter};
 pub use session::{Expiry, PersistedSession, RenewPolicy, Renewal, SecretState, Session};
 pub use store::{FileStore, MAX_RECORD_BYTES, MemoryStore, SessionStore, StoreLock, StoredRecord};
 pub use timing::{from_unix_seconds, unix_seconds};
