@@ -1,11 +1,15 @@
-//! Configuration: which CAS flavor to speak, where, as whom, and how long tickets live.
+//! Configuration: which CAS flavor to speak, where, as whom, and how long tickets live; the
+//! builder and its checks.
 
-use session_core::http::HttpOptions;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use session_core::{ApiKeySecret, Clock, SystemClock, UsernamePassword};
+use session_core::http::HttpOptions;
+use session_core::{ApiKeySecret, Error, Result, UsernamePassword};
+
+use crate::error::NAME;
+use crate::provider::{CasProvider, Inner};
 
 /// The idle timeout of a normal ticket: 7,200 s (2 hours) without use.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(7_200);
@@ -199,12 +203,12 @@ impl Default for Lifetimes {
     }
 }
 
-/// Everything a [`CasProvider`](crate::CasProvider) needs. Build with [`CasConfig::new`] and
-/// the chained setters, then call [`CasConfig::build`].
+/// Builds a [`CasProvider`]. Start with [`CasProvider::builder`], chain the setters, then call
+/// [`build`](Self::build), which checks everything.
 ///
 /// ```
-/// use session_cas::{ApiKeySecret, CasConfig, Territory, UsernamePassword};
-/// let provider = CasConfig::new(
+/// use session_cas::{ApiKeySecret, CasProvider, Territory, UsernamePassword};
+/// let provider = CasProvider::builder(
 ///     "https://sandbox.whapi.com/v2/sessions",
 ///     UsernamePassword::new("punter_01", "hunter22"),
 /// )
@@ -215,7 +219,7 @@ impl Default for Lifetimes {
 /// # let _ = provider;
 /// ```
 #[derive(Clone)]
-pub struct CasConfig {
+pub struct CasBuilder {
     pub(crate) base_url: String,
     pub(crate) flavor: Flavor,
     pub(crate) credentials: UsernamePassword,
@@ -230,11 +234,10 @@ pub struct CasConfig {
     pub(crate) lifetimes: Lifetimes,
     pub(crate) keep_alive: Option<Option<Duration>>,
     pub(crate) renew_service: Option<String>,
-    pub(crate) clock: Arc<dyn Clock>,
     pub(crate) http: HttpOptions,
 }
 
-impl fmt::Debug for CasConfig {
+impl fmt::Debug for CasBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // A base URL with user info is refused at build time; never print one.
         let base_url = if self.base_url.contains('@') {
@@ -242,7 +245,7 @@ impl fmt::Debug for CasConfig {
         } else {
             self.base_url.as_str()
         };
-        f.debug_struct("CasConfig")
+        f.debug_struct("CasBuilder")
             .field("base_url", &base_url)
             .field("flavor", &self.flavor)
             .field("credentials", &self.credentials)
@@ -262,13 +265,10 @@ impl fmt::Debug for CasConfig {
     }
 }
 
-impl CasConfig {
-    /// A configuration for the William Hill flavor at `base_url` (the Sessions API root, e.g.
-    /// `https://sandbox.whapi.com/v2/sessions`, or the CAS prefix for [`Flavor::Apereo`]),
-    /// logging in as `credentials`.
-    pub fn new(base_url: impl Into<String>, credentials: UsernamePassword) -> Self {
+impl CasBuilder {
+    pub(crate) fn new(base_url: String, credentials: UsernamePassword) -> Self {
         Self {
-            base_url: base_url.into(),
+            base_url,
             flavor: Flavor::default(),
             credentials,
             api: None,
@@ -282,7 +282,6 @@ impl CasConfig {
             lifetimes: Lifetimes::default(),
             keep_alive: None,
             renew_service: None,
-            clock: Arc::new(SystemClock),
             http: HttpOptions::default(),
         }
     }
@@ -400,47 +399,65 @@ impl CasConfig {
         self
     }
 
-    /// The clock used for every lifetime computation (default the system clock).
-    #[must_use]
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// Allows `http://` for loopback hosts (tests, simulators). Other hosts always need https.
-    #[must_use]
-    pub fn allow_insecure_loopback(mut self, allow: bool) -> Self {
-        self.http.allow_insecure_loopback = allow;
-        self
-    }
-
-    /// Whole-request timeout (default 30 s).
-    #[must_use]
-    pub fn timeout(mut self, d: Duration) -> Self {
-        self.http.timeout = Some(d);
-        self
-    }
-
-    /// Connect timeout (default 10 s).
-    #[must_use]
-    pub fn connect_timeout(mut self, d: Duration) -> Self {
-        self.http.connect_timeout = Some(d);
-        self
-    }
-
-    /// Also trusts the root certificates in `pem` (checked when the provider is built).
-    #[must_use]
-    pub fn add_root_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.http.root_pems.push(pem.into());
-        self
-    }
-
     session_core::http_option_methods!();
 
-    /// Builds the provider; fails with [`ErrorKind::Configuration`](session_core::ErrorKind)
-    /// for a bad base URL, missing William Hill API credentials, `extended` with Apereo, or an
-    /// unusable certificate.
-    pub fn build(self) -> session_core::Result<crate::CasProvider> {
-        crate::CasProvider::new(self)
+    /// Checks the configuration and builds the provider. No request is made. Fails with
+    /// [`ErrorKind::Configuration`](session_core::ErrorKind::Configuration) for a bad base URL,
+    /// missing or empty William Hill API credentials, `extended` with Apereo, a zero lifetime,
+    /// an empty username, or an unusable certificate or proxy.
+    pub fn build(self) -> Result<CasProvider> {
+        let base = self.http.base_url(NAME, &self.base_url)?;
+        let api = match (self.flavor, self.api) {
+            (Flavor::WhApi, None) => {
+                return Err(Error::configuration(
+                    NAME,
+                    "the william hill flavor needs api credentials (apiKey and apiSecret)",
+                ));
+            }
+            (Flavor::WhApi, Some(api)) if api.key.is_empty() || api.secret.is_empty() => {
+                return Err(Error::configuration(NAME, "empty api credentials"));
+            }
+            (_, api) => api.map(Arc::new),
+        };
+        if self.flavor == Flavor::Apereo && self.extended {
+            return Err(Error::configuration(
+                NAME,
+                "extended tickets are a william hill feature; not available with apereo",
+            ));
+        }
+        let l = self.lifetimes;
+        if l.idle_timeout.is_zero() || l.max_lifetime.is_zero() || l.extended_lifetime.is_zero() {
+            return Err(Error::configuration(
+                NAME,
+                "ticket lifetimes must be positive",
+            ));
+        }
+        if self.credentials.username.is_empty() {
+            return Err(Error::configuration(NAME, "empty username"));
+        }
+        let http = self.http.client(NAME)?;
+        let keep_alive = self.keep_alive.unwrap_or(if self.extended {
+            None
+        } else {
+            Some(l.idle_timeout / 2)
+        });
+        Ok(CasProvider::from_inner(Inner {
+            flavor: self.flavor,
+            base,
+            credentials: self.credentials,
+            api,
+            territory: self.territory,
+            language_as_per_territory: self.language_as_per_territory,
+            extended: self.extended,
+            extended_encoding: self.extended_encoding,
+            extended_placement: self.extended_placement,
+            login_fields: self.login_fields,
+            service_ticket_fields: self.service_ticket_fields,
+            lifetimes: l,
+            keep_alive,
+            renew_service: self.renew_service,
+            clock: self.http.clock.clone(),
+            http,
+        }))
     }
 }

@@ -5,7 +5,7 @@
 //! `CAS_API_SECRET`. `--flavor` and `--territory` are stored with the session. `exec` gives its
 //! child `CAS_TGT` and `CAS_BASE_URL`.
 
-use session_cas::{ApiKeySecret, CasConfig, CasProvider, CasSession, Flavor, Territory};
+use session_cas::{ApiKeySecret, CasProvider, CasSession, Flavor, Territory};
 use session_core::{Password, Result, UsernamePassword};
 
 use crate::cli::{CasArgs, CasCommand, CasFlavor, CasTerritory};
@@ -78,7 +78,7 @@ fn build(
     } else {
         env_opt(NAME, "CAS_PASSWORD")?.unwrap_or_default()
     };
-    let mut config = CasConfig::new(
+    let mut config = CasProvider::builder(
         base,
         UsernamePassword::new(username, Password::new(password)),
     )

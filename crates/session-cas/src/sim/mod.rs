@@ -18,7 +18,7 @@
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! use session_cas::CasSim;
-//! use session_cas::{CasConfig, Flavor, SessionManager, UsernamePassword};
+//! use session_cas::{CasProvider, Flavor, SessionManager, UsernamePassword};
 //! let sim = CasSim::builder(Flavor::WhApi)
 //!     .user("punter_01", "hunter22")
 //!     .api_credentials("l7xxSIMKEY0000000000", "SIMSECRET00000000000")
@@ -45,7 +45,8 @@ use session_core::test_util::{SimRequest, SimResponse, SimServer, TlsServerConfi
 use session_core::timing;
 use session_core::{ApiKeySecret, Clock, SystemClock, UsernamePassword};
 
-use crate::config::{CasConfig, Flavor, Lifetimes};
+use crate::config::{CasBuilder, Flavor, Lifetimes};
+use crate::provider::CasProvider;
 use crate::wire::{format_http_date, format_iso_datetime};
 
 mod apereo;

@@ -60,8 +60,8 @@ impl CasSim {
 
     /// A provider configuration pointed at this simulator: its base URL, flavor, clock, loopback
     /// allowed, and (William Hill) its API credentials or placeholders.
-    pub fn config(&self, credentials: UsernamePassword) -> CasConfig {
-        let mut config = CasConfig::new(self.base_url(), credentials)
+    pub fn config(&self, credentials: UsernamePassword) -> CasBuilder {
+        let mut config = CasProvider::builder(self.base_url(), credentials)
             .flavor(self.shared.flavor)
             .clock(self.shared.clock.clone())
             .allow_insecure_loopback(true);
