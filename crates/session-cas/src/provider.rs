@@ -511,7 +511,9 @@ impl SessionProvider for CasProvider {
         );
         session.idle_timeout = s.secs("idle_timeout")?;
         session.touch(s.time("last_used")?);
-        session.temporary_password = s.field::<Option<bool>>("temporary_password")?.unwrap_or(false);
+        session.temporary_password = s
+            .field::<Option<bool>>("temporary_password")?
+            .unwrap_or(false);
         Ok(session)
     }
 

@@ -242,6 +242,7 @@ pub use clock::{BoxFuture, Clock, SystemClock, Timer};
 pub use error::{Error, ErrorKind, HttpFailure, Result, UpstreamText, looks_like_code};
 pub use guard::LoginGuard;
 pub use manager::{Event, Health, KeepAlive, Lease, LogoutOnDrop, ManagerBuilder, SessionManager};
+pub use persist::{StateReader, StateWriter};
 pub use provider::{
     FnProvider, SessionProvider, StaticToken, StaticTokenProvider, provider_fn, sensitive_value,
 };
@@ -249,7 +250,6 @@ pub use secret::{
     AccessToken, ApiKey, ApiKeySecret, ApiSecret, AppKey, ClientCredentials, ClientSecret,
     Password, RefreshToken, SessionId, SessionToken, Ticket, UsernamePassword,
 };
-pub use persist::{StateReader, StateWriter};
 pub use session::{Expiry, PersistedSession, RenewPolicy, Renewal, SecretState, Session};
 pub use store::{FileStore, MAX_RECORD_BYTES, MemoryStore, SessionStore, StoreLock, StoredRecord};
 pub use timing::{from_unix_seconds, unix_seconds};

@@ -224,10 +224,7 @@ impl StateReader {
 /// A field name as it may appear in an error: the names are the provider's own constants, but
 /// a message stays one printable line whatever it is given.
 fn printable(name: &str) -> String {
-    name.chars()
-        .filter(|c| !c.is_control())
-        .take(64)
-        .collect()
+    name.chars().filter(|c| !c.is_control()).take(64).collect()
 }
 
 impl PersistedSession {

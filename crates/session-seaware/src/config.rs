@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use http::{HeaderMap, HeaderName};
 use session_core::oauth::Placement;
 use session_core::{
-    ClientCredentials, ClientSecret, Clock, Error, Password, Result, SessionManager,
-    SessionProvider, SystemClock, UsernamePassword,
+    ClientCredentials, ClientSecret, Error, Password, Result, SessionManager, SessionProvider,
+    UsernamePassword,
 };
 
 use crate::error::NAME;
@@ -176,7 +176,6 @@ pub struct SeawareBuilder {
     pub(crate) gateway: Option<Gateway>,
     pub(crate) extra_headers: Option<ExtraHeaders>,
     pub(crate) http: HttpOptions,
-    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for SeawareBuilder {
@@ -212,7 +211,6 @@ impl SeawareBuilder {
             gateway: None,
             extra_headers: None,
             http: HttpOptions::default(),
-            clock: Arc::new(SystemClock),
         }
     }
 
@@ -316,43 +314,7 @@ impl SeawareBuilder {
         self
     }
 
-    /// Allows `http://` base URLs whose host is loopback (`127.0.0.0/8`, `::1`, `localhost`), for
-    /// tests and simulators. Other `http://` hosts are refused even with this set.
-    #[must_use]
-    pub fn allow_insecure_loopback(mut self, allow: bool) -> Self {
-        self.http.allow_insecure_loopback = allow;
-        self
-    }
-
-    /// Whole-request timeout (default 30 s), also used as the read timeout.
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = Some(timeout);
-        self
-    }
-
-    /// Connect timeout (default 10 s).
-    #[must_use]
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.http.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// Also trusts the root certificates in `pem` (checked by [`build`](Self::build)).
-    #[must_use]
-    pub fn add_root_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.http.root_pems.push(pem.into());
-        self
-    }
-
     session_core::http_option_methods!();
-
-    /// The clock expiry is computed with (default [`SystemClock`]).
-    #[must_use]
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
 
     /// Checks the configuration and builds the provider.
     ///

@@ -201,7 +201,7 @@ impl SeawareProvider {
                 gateway: b.gateway,
                 extra_headers: b.extra_headers,
                 http,
-                clock: b.clock,
+                clock: b.http.clock.clone(),
                 refresh_unsupported: AtomicBool::new(false),
             }),
         })

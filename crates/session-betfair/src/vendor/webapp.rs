@@ -425,8 +425,7 @@ impl SessionProvider for WebAppProvider {
                 .map_or(TokenType::Bearer, TokenType::parse),
             vendor_client_id: s.field("vendor_client_id")?,
             app_key: s.field("app_key")?,
-            expiry: persisted
-                .expiry_or(|| Expiry::after(self.clock.now(), self.default_ttl)),
+            expiry: persisted.expiry_or(|| Expiry::after(self.clock.now(), self.default_ttl)),
         };
         if let Some(r) = &session.refresh_token {
             let mut grants = self.lock();

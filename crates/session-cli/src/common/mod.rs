@@ -17,7 +17,7 @@ use session_core::http::HttpResponse;
 use session_core::{
     Clock, Error, ErrorKind, Event, Expiry, FileStore, Lease, PersistedSession, RenewPolicy,
     Renewal, Result, SecretState, Session, SessionManager, SessionProvider, SessionStore,
-    StoredRecord, SystemClock, from_unix_seconds, unix_seconds,
+    StateReader, StoredRecord, SystemClock,
 };
 
 use crate::output::Report;

@@ -170,7 +170,10 @@ impl HttpClientBuilder {
     /// characters, a line break); the value is not echoed.
     pub fn user_agent(mut self, agent: &str) -> Result<Self> {
         if agent.trim().is_empty() {
-            return Err(Error::configuration(self.provider, "the user agent is empty"));
+            return Err(Error::configuration(
+                self.provider,
+                "the user agent is empty",
+            ));
         }
         self.user_agent = HeaderValue::from_str(agent)
             .map_err(|_| Error::configuration(self.provider, "invalid user agent header value"))?;

@@ -199,7 +199,10 @@ macro_rules! http_option_methods {
         /// the TLS backend's default roots. Checked by `build`: a PEM without a certificate is a
         /// configuration error.
         #[must_use]
-        pub fn add_root_pem(mut self, pem: impl ::core::convert::Into<::std::vec::Vec<u8>>) -> Self {
+        pub fn add_root_pem(
+            mut self,
+            pem: impl ::core::convert::Into<::std::vec::Vec<u8>>,
+        ) -> Self {
             self.http.root_pems.push(pem.into());
             self
         }
@@ -219,7 +222,10 @@ macro_rules! http_option_methods {
         /// `.suffix`, IPs, CIDR ranges; comma-separated); loopback hosts always are. See
         /// [`HttpClientBuilder::no_proxy`]($crate::http::HttpClientBuilder::no_proxy).
         #[must_use]
-        pub fn no_proxy(mut self, hosts: impl ::core::convert::Into<::std::string::String>) -> Self {
+        pub fn no_proxy(
+            mut self,
+            hosts: impl ::core::convert::Into<::std::string::String>,
+        ) -> Self {
             let hosts = hosts.into();
             self.http.no_proxy = Some(match self.http.no_proxy.take() {
                 Some(mut list) => {
@@ -255,7 +261,10 @@ macro_rules! http_option_methods {
         /// request that sets its own keeps it. Checked by `build`: a value that is not a valid
         /// header value is a configuration error.
         #[must_use]
-        pub fn user_agent(mut self, agent: impl ::core::convert::Into<::std::string::String>) -> Self {
+        pub fn user_agent(
+            mut self,
+            agent: impl ::core::convert::Into<::std::string::String>,
+        ) -> Self {
             self.http.user_agent = Some(agent.into());
             self
         }

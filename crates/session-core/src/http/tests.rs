@@ -52,8 +52,14 @@ fn base_dirs_refuse_query_and_fragment_and_keep_the_last_segment() {
         ..HttpOptions::default()
     };
     let dir = |u: &str| o.base_dir("p", u).map(|u| u.to_string());
-    assert_eq!(dir("http://127.0.0.1:9/api").unwrap(), "http://127.0.0.1:9/api/");
-    assert_eq!(dir("http://127.0.0.1:9/api/").unwrap(), "http://127.0.0.1:9/api/");
+    assert_eq!(
+        dir("http://127.0.0.1:9/api").unwrap(),
+        "http://127.0.0.1:9/api/"
+    );
+    assert_eq!(
+        dir("http://127.0.0.1:9/api/").unwrap(),
+        "http://127.0.0.1:9/api/"
+    );
     assert_eq!(dir("http://127.0.0.1:9").unwrap(), "http://127.0.0.1:9/");
     assert_eq!(
         dir("https://h.example/b\u{e4}se").unwrap(),
@@ -78,7 +84,11 @@ fn user_agents_are_checked_header_values() {
         user_agent: Some(agent.to_owned()),
         ..HttpOptions::default()
     };
-    assert!(with("my-app/1.2 (+https://example.com)").builder("p").is_ok());
+    assert!(
+        with("my-app/1.2 (+https://example.com)")
+            .builder("p")
+            .is_ok()
+    );
     for bad in ["", "  ", "line\r\nX-Injected: 1", "nul\0byte"] {
         let e = with(bad).builder("p").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Configuration, "{bad:?}");

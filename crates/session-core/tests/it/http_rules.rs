@@ -301,7 +301,9 @@ async fn the_option_macro_forwards_every_setting_and_the_user_agent_is_sent() {
     let server = MockServer::start_async().await;
     let m = server
         .mock_async(|when, then| {
-            when.method(GET).path("/ua").header("user-agent", "demo-app/9.9");
+            when.method(GET)
+                .path("/ua")
+                .header("user-agent", "demo-app/9.9");
             then.status(200)
                 .header("content-type", "application/json")
                 .body("{}");

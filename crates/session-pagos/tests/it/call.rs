@@ -4,7 +4,7 @@ use httpmock::prelude::*;
 use serde_json::json;
 use session_core::test_util::ManualClock;
 use session_pagos::{
-    AccessToken, ErrorKind, PagosClient, PagosConfig, PagosSim, SimFailure, SimOp, TokenSource,
+    AccessToken, ErrorKind, PagosClient, PagosProvider, PagosSim, SimFailure, SimOp, TokenSource,
 };
 
 use crate::{APP, DOC_SESSION, DOC_TOKEN, SUCCESS, fixed_provider, sim_config, start_sim};
@@ -140,7 +140,7 @@ async fn a_fixed_token_refused_on_a_call_is_session_rejected_without_retry() {
         .start()
         .await
         .unwrap();
-    let provider = PagosConfig::new(
+    let provider = PagosProvider::builder(
         sim.base_url(),
         APP,
         TokenSource::fixed(AccessToken::new("FIXED-SENTINEL-42aa")),

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use session_core::test_util::ManualClock;
 use session_pagos::{
-    AccessToken, ClientCredentials, PagosConfig, PagosProvider, PagosSim, TokenSource,
+    AccessToken, ClientCredentials, PagosBuilder, PagosProvider, PagosSim, TokenSource,
 };
 
 /// The application key of the vendor's sample.
@@ -59,7 +59,7 @@ pub(crate) const CLIENT_SECRET: &str = "CS-SENTINEL-it-51c2";
 /// A provider with a fixed token against `base`, close-on-drop off (so httpmock sees only the
 /// requests a test makes).
 pub(crate) fn fixed_provider(base: &str, token: &str) -> PagosProvider {
-    PagosConfig::new(base, APP, TokenSource::fixed(AccessToken::new(token)))
+    PagosProvider::builder(base, APP, TokenSource::fixed(AccessToken::new(token)))
         .allow_insecure_loopback(true)
         .close_on_drop(None)
         .build()
@@ -78,8 +78,8 @@ pub(crate) async fn start_sim(clock: &ManualClock) -> PagosSim {
 }
 
 /// A client-credentials configuration against `sim`, on `clock`.
-pub(crate) fn sim_config(sim: &PagosSim, clock: &ManualClock) -> PagosConfig {
-    PagosConfig::new(
+pub(crate) fn sim_config(sim: &PagosSim, clock: &ManualClock) -> PagosBuilder {
+    PagosProvider::builder(
         sim.base_url(),
         APP,
         TokenSource::client_credentials(
@@ -104,7 +104,7 @@ pub(crate) async fn eventually(check: impl Fn() -> bool) -> bool {
         .is_ok()
 }
 
-/// An `Arc`'d clone of a manual clock, as `PagosConfig::clock` wants it.
+/// An `Arc`'d clone of a manual clock, as `PagosBuilder::clock` wants it.
 pub(crate) fn shared(clock: &ManualClock) -> Arc<dyn session_pagos::Clock> {
     clock.shared()
 }
