@@ -82,10 +82,8 @@ fn build(
         base,
         UsernamePassword::new(username, Password::new(password)),
     )
-    .flavor(flavor)
-    .allow_insecure_loopback(globals.insecure_loopback)
-    .timeout(globals.timeout);
-    config = common::with_proxy!(globals, config);
+    .flavor(flavor);
+    config = common::with_globals!(globals, NAME, config)?;
     if flavor == Flavor::WhApi {
         let key = env_required(NAME, "CAS_API_KEY")?;
         let secret = env_required(NAME, "CAS_API_SECRET")?;
@@ -99,9 +97,6 @@ fn build(
     }
     if extended {
         config = config.extended(true);
-    }
-    if let Some(pem) = globals.ca_pem(NAME)? {
-        config = config.add_root_pem(pem);
     }
     config.build()
 }

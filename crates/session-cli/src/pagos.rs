@@ -19,7 +19,7 @@ use async_trait::async_trait;
 use http::Method;
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::Value;
-use session_core::http::{HttpClient, HttpResponse, finish, join_segments, request};
+use session_core::http::{HttpClient, HttpOptions, HttpResponse, finish, join_segments, request};
 use session_core::{
     AccessToken, AppKey, ClientCredentials, ClientSecret, Clock, Error, ErrorKind, Expiry,
     PersistedSession, RenewPolicy, Result, Session, SessionId, SessionProvider, SystemClock,
@@ -87,18 +87,11 @@ fn build(
         }
         None => TokenSource::fixed(AccessToken::new(env_required(NAME, "PAGOS_TOKEN")?)),
     };
-    let mut config = common::with_proxy!(
-        globals,
-        PagosProvider::builder(base, application_key.clone(), source)
-    )
-    .allow_insecure_loopback(globals.insecure_loopback)
-    .timeout(globals.timeout)
-    // The CLI process ends right after `open`: the session must outlive it.
-    .close_on_drop(None);
-    if let Some(pem) = globals.ca_pem(NAME)? {
-        config = config.add_root_pem(pem);
-    }
-    Ok((config.build()?, application_key))
+    let config = PagosProvider::builder(base, application_key.clone(), source)
+        // The CLI process ends right after `open`: the session must outlive it.
+        .close_on_drop(None);
+    let provider = common::with_globals!(globals, NAME, config)?.build()?;
+    Ok((provider, application_key))
 }
 
 /// A dedicated session as the CLI holds it: just opened, or read back from the store.
@@ -410,21 +403,23 @@ impl Closer {
     }
 }
 
+/// The client `close` sends with: the HTTP options the provider's builder gets, in the core
+/// options type.
+struct CloseHttp {
+    http: HttpOptions,
+}
+
+impl CloseHttp {
+    session_core::http_option_methods!(http);
+}
+
 fn http_client(globals: &Globals) -> Result<HttpClient> {
-    let mut builder = HttpClient::builder(NAME)
-        .allow_insecure_loopback(globals.insecure_loopback)
-        .timeout(globals.timeout)
-        .read_timeout(globals.timeout);
-    if let Some(proxy) = globals.proxy.as_deref() {
-        builder = builder.proxy(proxy)?;
-    }
-    if let Some(hosts) = globals.no_proxy.as_deref() {
-        builder = builder.no_proxy(hosts);
-    }
-    if let Some(pem) = globals.ca_pem(NAME)? {
-        builder = builder.add_root_pem(&pem)?;
-    }
-    builder.build()
+    let options = CloseHttp {
+        http: HttpOptions::new(),
+    };
+    common::with_globals!(globals, NAME, options)?
+        .http
+        .client(NAME)
 }
 
 async fn account(globals: &Globals, args: &PagosArgs) -> Result<(Account<PagosCli>, AppKey)> {

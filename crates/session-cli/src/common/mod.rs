@@ -37,7 +37,7 @@ pub(crate) use account::{Account, LoginRule, Obtained, Prepared, needs_login, pr
 pub(crate) use commands::{exec, profiles, status};
 pub(crate) use env::{env_opt, env_required};
 use globals::check_profile_name;
-pub(crate) use globals::{Globals, profile_folder, proxy_from_env, with_proxy};
+pub(crate) use globals::{Globals, profile_folder, proxy_from_env, with_globals};
 pub(crate) use options::{OptionSpec, SessionOptions, stored_options};
 use options::{WRAP, unwrap_state};
 pub(crate) use provider::{CliProvider, CliSession};
