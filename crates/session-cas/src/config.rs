@@ -220,10 +220,18 @@ impl Default for Lifetimes {
 /// ```
 #[derive(Clone)]
 pub struct CasBuilder {
-    pub(crate) base_url: String,
+    base_url: String,
+    settings: Settings,
+    api: Option<ApiKeySecret>,
+    keep_alive: Option<Option<Duration>>,
+    http: HttpOptions,
+}
+
+/// The options the provider keeps as they were configured (checked by [`CasBuilder::build`]).
+#[derive(Clone)]
+pub(crate) struct Settings {
     pub(crate) flavor: Flavor,
     pub(crate) credentials: UsernamePassword,
-    pub(crate) api: Option<ApiKeySecret>,
     pub(crate) territory: Option<Territory>,
     pub(crate) language_as_per_territory: Option<bool>,
     pub(crate) extended: bool,
@@ -232,9 +240,7 @@ pub struct CasBuilder {
     pub(crate) login_fields: FieldSelection,
     pub(crate) service_ticket_fields: FieldSelection,
     pub(crate) lifetimes: Lifetimes,
-    pub(crate) keep_alive: Option<Option<Duration>>,
     pub(crate) renew_service: Option<String>,
-    pub(crate) http: HttpOptions,
 }
 
 impl fmt::Debug for CasBuilder {
@@ -247,19 +253,25 @@ impl fmt::Debug for CasBuilder {
         };
         f.debug_struct("CasBuilder")
             .field("base_url", &base_url)
-            .field("flavor", &self.flavor)
-            .field("credentials", &self.credentials)
+            .field("flavor", &self.settings.flavor)
+            .field("credentials", &self.settings.credentials)
             .field("api", &self.api)
-            .field("territory", &self.territory)
-            .field("language_as_per_territory", &self.language_as_per_territory)
-            .field("extended", &self.extended)
-            .field("extended_encoding", &self.extended_encoding)
-            .field("extended_placement", &self.extended_placement)
-            .field("login_fields", &self.login_fields)
-            .field("service_ticket_fields", &self.service_ticket_fields)
-            .field("lifetimes", &self.lifetimes)
+            .field("territory", &self.settings.territory)
+            .field(
+                "language_as_per_territory",
+                &self.settings.language_as_per_territory,
+            )
+            .field("extended", &self.settings.extended)
+            .field("extended_encoding", &self.settings.extended_encoding)
+            .field("extended_placement", &self.settings.extended_placement)
+            .field("login_fields", &self.settings.login_fields)
+            .field(
+                "service_ticket_fields",
+                &self.settings.service_ticket_fields,
+            )
+            .field("lifetimes", &self.settings.lifetimes)
             .field("keep_alive", &self.keep_alive)
-            .field("renew_service", &self.renew_service.is_some())
+            .field("renew_service", &self.settings.renew_service.is_some())
             .field("http", &self.http)
             .finish_non_exhaustive()
     }
@@ -269,19 +281,21 @@ impl CasBuilder {
     pub(crate) fn new(base_url: String, credentials: UsernamePassword) -> Self {
         Self {
             base_url,
-            flavor: Flavor::default(),
-            credentials,
+            settings: Settings {
+                flavor: Flavor::default(),
+                credentials,
+                territory: None,
+                language_as_per_territory: None,
+                extended: false,
+                extended_encoding: ExtendedEncoding::default(),
+                extended_placement: ExtendedPlacement::default(),
+                login_fields: FieldSelection::default(),
+                service_ticket_fields: FieldSelection::default(),
+                lifetimes: Lifetimes::default(),
+                renew_service: None,
+            },
             api: None,
-            territory: None,
-            language_as_per_territory: None,
-            extended: false,
-            extended_encoding: ExtendedEncoding::default(),
-            extended_placement: ExtendedPlacement::default(),
-            login_fields: FieldSelection::default(),
-            service_ticket_fields: FieldSelection::default(),
-            lifetimes: Lifetimes::default(),
             keep_alive: None,
-            renew_service: None,
             http: HttpOptions::default(),
         }
     }
@@ -289,7 +303,7 @@ impl CasBuilder {
     /// The protocol flavor (default [`Flavor::WhApi`]).
     #[must_use]
     pub fn flavor(mut self, flavor: Flavor) -> Self {
-        self.flavor = flavor;
+        self.settings.flavor = flavor;
         self
     }
 
@@ -304,7 +318,7 @@ impl CasBuilder {
     /// William Hill's `territory` header (not sent by default).
     #[must_use]
     pub fn territory(mut self, territory: Territory) -> Self {
-        self.territory = Some(territory);
+        self.settings.territory = Some(territory);
         self
     }
 
@@ -312,7 +326,7 @@ impl CasBuilder {
     /// the server's default is `true`).
     #[must_use]
     pub fn language_as_per_territory(mut self, value: bool) -> Self {
-        self.language_as_per_territory = Some(value);
+        self.settings.language_as_per_territory = Some(value);
         self
     }
 
@@ -320,14 +334,14 @@ impl CasBuilder {
     /// applications). Not available with [`Flavor::Apereo`].
     #[must_use]
     pub fn extended(mut self, extended: bool) -> Self {
-        self.extended = extended;
+        self.settings.extended = extended;
         self
     }
 
     /// How the `extended` field is encoded (default JSON boolean).
     #[must_use]
     pub fn extended_encoding(mut self, encoding: ExtendedEncoding) -> Self {
-        self.extended_encoding = encoding;
+        self.settings.extended_encoding = encoding;
         self
     }
 
@@ -335,49 +349,49 @@ impl CasBuilder {
     /// parameter `extended=Y` for an extended ticket, and the body field always).
     #[must_use]
     pub fn extended_placement(mut self, placement: ExtendedPlacement) -> Self {
-        self.extended_placement = placement;
+        self.settings.extended_placement = placement;
         self
     }
 
     /// `fields` / `include` / `exclude` lists for the William Hill login call.
     #[must_use]
     pub fn login_fields(mut self, selection: FieldSelection) -> Self {
-        self.login_fields = selection;
+        self.settings.login_fields = selection;
         self
     }
 
     /// `fields` / `include` / `exclude` lists for the William Hill service-ticket call.
     #[must_use]
     pub fn service_ticket_fields(mut self, selection: FieldSelection) -> Self {
-        self.service_ticket_fields = selection;
+        self.settings.service_ticket_fields = selection;
         self
     }
 
     /// Local lifetime tracking (defaults: 7,200 s idle, 28,000 s hard cap, 60 days extended).
     #[must_use]
     pub fn lifetimes(mut self, lifetimes: Lifetimes) -> Self {
-        self.lifetimes = lifetimes;
+        self.settings.lifetimes = lifetimes;
         self
     }
 
     /// The idle timeout of normal tickets (default 7,200 s).
     #[must_use]
     pub fn idle_timeout(mut self, d: Duration) -> Self {
-        self.lifetimes.idle_timeout = d;
+        self.settings.lifetimes.idle_timeout = d;
         self
     }
 
     /// The hard cap of normal tickets (default 28,000 s).
     #[must_use]
     pub fn max_lifetime(mut self, d: Duration) -> Self {
-        self.lifetimes.max_lifetime = d;
+        self.settings.lifetimes.max_lifetime = d;
         self
     }
 
     /// The lifetime of extended tickets (default 60 days).
     #[must_use]
     pub fn extended_lifetime(mut self, d: Duration) -> Self {
-        self.lifetimes.extended_lifetime = d;
+        self.settings.lifetimes.extended_lifetime = d;
         self
     }
 
@@ -395,7 +409,7 @@ impl CasBuilder {
     /// timeout must really be pushed back. The URL must be a registered CAS service.
     #[must_use]
     pub fn renew_service(mut self, service: impl Into<String>) -> Self {
-        self.renew_service = Some(service.into());
+        self.settings.renew_service = Some(service.into());
         self
     }
 
@@ -407,7 +421,7 @@ impl CasBuilder {
     /// an empty username, or an unusable certificate or proxy.
     pub fn build(self) -> Result<CasProvider> {
         let base = self.http.base_url(NAME, &self.base_url)?;
-        let api = match (self.flavor, self.api) {
+        let api = match (self.settings.flavor, self.api) {
             (Flavor::WhApi, None) => {
                 return Err(Error::configuration(
                     NAME,
@@ -419,43 +433,33 @@ impl CasBuilder {
             }
             (_, api) => api.map(Arc::new),
         };
-        if self.flavor == Flavor::Apereo && self.extended {
+        if self.settings.flavor == Flavor::Apereo && self.settings.extended {
             return Err(Error::configuration(
                 NAME,
                 "extended tickets are a william hill feature; not available with apereo",
             ));
         }
-        let l = self.lifetimes;
+        let l = self.settings.lifetimes;
         if l.idle_timeout.is_zero() || l.max_lifetime.is_zero() || l.extended_lifetime.is_zero() {
             return Err(Error::configuration(
                 NAME,
                 "ticket lifetimes must be positive",
             ));
         }
-        if self.credentials.username.is_empty() {
+        if self.settings.credentials.username.is_empty() {
             return Err(Error::configuration(NAME, "empty username"));
         }
         let http = self.http.client(NAME)?;
-        let keep_alive = self.keep_alive.unwrap_or(if self.extended {
+        let keep_alive = self.keep_alive.unwrap_or(if self.settings.extended {
             None
         } else {
             Some(l.idle_timeout / 2)
         });
         Ok(CasProvider::from_inner(Inner {
-            flavor: self.flavor,
+            settings: self.settings,
             base,
-            credentials: self.credentials,
             api,
-            territory: self.territory,
-            language_as_per_territory: self.language_as_per_territory,
-            extended: self.extended,
-            extended_encoding: self.extended_encoding,
-            extended_placement: self.extended_placement,
-            login_fields: self.login_fields,
-            service_ticket_fields: self.service_ticket_fields,
-            lifetimes: l,
             keep_alive,
-            renew_service: self.renew_service,
             clock: self.http.clock.clone(),
             http,
         }))

@@ -15,9 +15,7 @@ use session_core::{
 };
 use url::Url;
 
-use crate::config::{
-    CasBuilder, ExtendedEncoding, ExtendedPlacement, FieldSelection, Flavor, Lifetimes, Territory,
-};
+use crate::config::{CasBuilder, Flavor, Lifetimes, Settings};
 use crate::error::{NAME, is_rejection};
 use crate::wire;
 
@@ -181,22 +179,13 @@ pub struct CasProvider {
     inner: Inner,
 }
 
-/// A provider's checked configuration, made by [`CasBuilder::build`](crate::CasBuilder::build).
+/// A provider's checked configuration, made by [`CasBuilder::build`](crate::CasBuilder::build):
+/// the settings as configured, and what `build` derived from the rest.
 pub(crate) struct Inner {
-    pub(crate) flavor: Flavor,
+    pub(crate) settings: Settings,
     pub(crate) base: Url,
-    pub(crate) credentials: UsernamePassword,
     pub(crate) api: Option<Arc<ApiKeySecret>>,
-    pub(crate) territory: Option<Territory>,
-    pub(crate) language_as_per_territory: Option<bool>,
-    pub(crate) extended: bool,
-    pub(crate) extended_encoding: ExtendedEncoding,
-    pub(crate) extended_placement: ExtendedPlacement,
-    pub(crate) login_fields: FieldSelection,
-    pub(crate) service_ticket_fields: FieldSelection,
-    pub(crate) lifetimes: Lifetimes,
     pub(crate) keep_alive: Option<Duration>,
-    pub(crate) renew_service: Option<String>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) http: HttpClient,
 }
@@ -204,13 +193,13 @@ pub(crate) struct Inner {
 impl fmt::Debug for CasProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CasProvider")
-            .field("flavor", &self.inner.flavor)
+            .field("flavor", &self.inner.settings.flavor)
             .field("base", &self.inner.base.as_str())
-            .field("credentials", &self.inner.credentials)
+            .field("credentials", &self.inner.settings.credentials)
             .field("api", &self.inner.api)
-            .field("territory", &self.inner.territory)
-            .field("extended", &self.inner.extended)
-            .field("lifetimes", &self.inner.lifetimes)
+            .field("territory", &self.inner.settings.territory)
+            .field("extended", &self.inner.settings.extended)
+            .field("lifetimes", &self.inner.settings.lifetimes)
             .field("keep_alive", &self.inner.keep_alive)
             .finish_non_exhaustive()
     }
@@ -230,7 +219,7 @@ impl CasProvider {
 
     /// The flavor this provider speaks.
     pub fn flavor(&self) -> Flavor {
-        self.inner.flavor
+        self.inner.settings.flavor
     }
 
     /// The configured base URL (all ticket URLs are built from it, never from a server's
@@ -241,7 +230,7 @@ impl CasProvider {
 
     /// The lifetimes this provider tracks.
     pub fn lifetimes(&self) -> Lifetimes {
-        self.inner.lifetimes
+        self.inner.settings.lifetimes
     }
 
     fn wh(&self) -> Result<wire::WhContext<'_>> {
@@ -253,14 +242,14 @@ impl CasProvider {
         Ok(wire::WhContext {
             base: &self.inner.base,
             api,
-            territory: self.inner.territory,
-            language_as_per_territory: self.inner.language_as_per_territory,
+            territory: self.inner.settings.territory,
+            language_as_per_territory: self.inner.settings.language_as_per_territory,
         })
     }
 
     /// Refuses, without a request, a session of another flavor or one past its local deadline.
     fn check_usable(&self, session: &CasSession, now: SystemTime) -> Result<()> {
-        if session.flavor != self.inner.flavor {
+        if session.flavor != self.inner.settings.flavor {
             return Err(Error::configuration(
                 NAME,
                 "session belongs to another cas flavor",
@@ -284,11 +273,11 @@ impl CasProvider {
     /// (its idle deadline moves). Errors: [`ErrorKind::SessionRejected`] when it is gone
     /// (`{"valid": false}`, 404, 20511, or past its local deadline, in which case no request is
     /// made).
-    #[tracing::instrument(name = "cas.validate", skip_all, fields(provider = NAME, flavor = %self.inner.flavor))]
+    #[tracing::instrument(name = "cas.validate", skip_all, fields(provider = NAME, flavor = %self.inner.settings.flavor))]
     pub async fn validate(&self, session: &CasSession) -> Result<()> {
         let sent_at = self.inner.clock.now();
         self.check_usable(session, sent_at)?;
-        match self.inner.flavor {
+        match self.inner.settings.flavor {
             Flavor::WhApi => {
                 let resp = self
                     .send(wire::wh_validate(&self.wh()?, &session.ticket)?)
@@ -314,17 +303,17 @@ impl CasProvider {
     /// deadline, with no request); the "target service not established" error (20510 / 20502,
     /// Apereo's unknown service) is [`ErrorKind::Configuration`], recognized by
     /// [`is_target_not_established`](crate::is_target_not_established).
-    #[tracing::instrument(name = "cas.service_ticket", skip_all, fields(provider = NAME, flavor = %self.inner.flavor))]
+    #[tracing::instrument(name = "cas.service_ticket", skip_all, fields(provider = NAME, flavor = %self.inner.settings.flavor))]
     pub async fn service_ticket(&self, session: &CasSession, target: &str) -> Result<Ticket> {
         let sent_at = self.inner.clock.now();
         self.check_usable(session, sent_at)?;
-        let st = match self.inner.flavor {
+        let st = match self.inner.settings.flavor {
             Flavor::WhApi => {
                 let req = wire::wh_service_ticket(
                     &self.wh()?,
                     &session.ticket,
                     target,
-                    &self.inner.service_ticket_fields,
+                    &self.inner.settings.service_ticket_fields,
                 )?;
                 wire::parse_wh_service_ticket(&self.send(req).await?)?
             }
@@ -346,11 +335,11 @@ impl CasProvider {
     ) -> CasSession {
         CasSession {
             ticket,
-            flavor: self.inner.flavor,
+            flavor: self.inner.settings.flavor,
             extended,
             issued_at,
             hard_deadline,
-            idle_timeout: (!extended).then_some(self.inner.lifetimes.idle_timeout),
+            idle_timeout: (!extended).then_some(self.inner.settings.lifetimes.idle_timeout),
             last_used: Mutex::new(issued_at),
             temporary_password: false,
             temporary_password_url: None,
@@ -367,33 +356,33 @@ impl SessionProvider for CasProvider {
         NAME
     }
 
-    #[tracing::instrument(name = "cas.login", skip_all, fields(provider = NAME, flavor = %self.inner.flavor))]
+    #[tracing::instrument(name = "cas.login", skip_all, fields(provider = NAME, flavor = %self.inner.settings.flavor))]
     async fn login(&self) -> Result<CasSession> {
         let sent_at = self.inner.clock.now();
-        let user = &self.inner.credentials;
-        match self.inner.flavor {
+        let user = &self.inner.settings.credentials;
+        match self.inner.settings.flavor {
             Flavor::WhApi => {
                 let req = wire::wh_login(
                     &self.wh()?,
                     &user.username,
                     &user.password,
                     wire::Extended {
-                        wanted: self.inner.extended,
-                        encoding: self.inner.extended_encoding,
-                        placement: self.inner.extended_placement,
+                        wanted: self.inner.settings.extended,
+                        encoding: self.inner.settings.extended_encoding,
+                        placement: self.inner.settings.extended_placement,
                     },
-                    &self.inner.login_fields,
+                    &self.inner.settings.login_fields,
                 )?;
                 let resp = self.send(req).await?;
                 let login = wire::parse_wh_login(&resp)?;
                 let received_at = self.inner.clock.now();
                 // The server's echo can only shorten the ticket: an explicit `false` means the
                 // request for an extended ticket was not honoured.
-                let extended = self.inner.extended && login.extended != Some(false);
+                let extended = self.inner.settings.extended && login.extended != Some(false);
                 let cap = if extended {
-                    self.inner.lifetimes.extended_lifetime
+                    self.inner.settings.lifetimes.extended_lifetime
                 } else {
-                    self.inner.lifetimes.max_lifetime
+                    self.inner.settings.lifetimes.max_lifetime
                 };
                 let hard =
                     wire::hard_deadline(sent_at, received_at, cap, login.expiry, login.server_date);
@@ -407,7 +396,7 @@ impl SessionProvider for CasProvider {
                 let req = wire::apereo_login(&self.inner.base, &user.username, &user.password)?;
                 let resp = self.send(req).await?;
                 let ticket = wire::parse_apereo_login(&resp)?;
-                let hard = timing::after(sent_at, self.inner.lifetimes.max_lifetime);
+                let hard = timing::after(sent_at, self.inner.settings.lifetimes.max_lifetime);
                 tracing::debug!("cas ticket granted");
                 Ok(self.new_session(ticket, false, sent_at, hard))
             }
@@ -418,7 +407,7 @@ impl SessionProvider for CasProvider {
     /// ticket), which counts as use: the session is extended to the new idle deadline, capped by
     /// the hard deadline. Within the renewal window of the hard deadline no use can help, so this
     /// answers [`Renewal::Unsupported`] and the manager logs in again.
-    #[tracing::instrument(name = "cas.renew", skip_all, fields(provider = NAME, flavor = %self.inner.flavor))]
+    #[tracing::instrument(name = "cas.renew", skip_all, fields(provider = NAME, flavor = %self.inner.settings.flavor))]
     async fn renew(&self, session: &CasSession) -> Result<Renewal<CasSession>> {
         let now = self.inner.clock.now();
         self.check_usable(session, now)?;
@@ -429,7 +418,7 @@ impl SessionProvider for CasProvider {
         if left <= RENEW_BUFFER.saturating_add(RENEW_JITTER) {
             return Ok(Renewal::Unsupported);
         }
-        match &self.inner.renew_service {
+        match &self.inner.settings.renew_service {
             Some(service) => {
                 self.service_ticket(session, service).await?;
             }
@@ -438,15 +427,15 @@ impl SessionProvider for CasProvider {
         Ok(Renewal::Extended(session.expiry()))
     }
 
-    #[tracing::instrument(name = "cas.logout", skip_all, fields(provider = NAME, flavor = %self.inner.flavor))]
+    #[tracing::instrument(name = "cas.logout", skip_all, fields(provider = NAME, flavor = %self.inner.settings.flavor))]
     async fn logout(&self, session: &CasSession) -> Result<()> {
-        if session.flavor != self.inner.flavor {
+        if session.flavor != self.inner.settings.flavor {
             return Err(Error::configuration(
                 NAME,
                 "session belongs to another cas flavor",
             ));
         }
-        match self.inner.flavor {
+        match self.inner.settings.flavor {
             Flavor::WhApi => {
                 let resp = self
                     .send(wire::wh_logout(&self.wh()?, &session.ticket)?)
@@ -465,7 +454,7 @@ impl SessionProvider for CasProvider {
     fn policy(&self) -> RenewPolicy {
         RenewPolicy::default()
             .with_keep_alive(self.inner.keep_alive)
-            .with_default_ttl(self.inner.lifetimes.idle_timeout)
+            .with_default_ttl(self.inner.settings.lifetimes.idle_timeout)
             .with_buffer(RENEW_BUFFER)
             .with_jitter(RENEW_JITTER)
     }
@@ -473,9 +462,9 @@ impl SessionProvider for CasProvider {
     fn store_key(&self) -> String {
         format!(
             "{NAME}:{}:{}:{}",
-            self.inner.flavor,
+            self.inner.settings.flavor,
             self.inner.base.as_str(),
-            self.inner.credentials.username
+            self.inner.settings.credentials.username
         )
     }
 
@@ -497,7 +486,7 @@ impl SessionProvider for CasProvider {
 
     fn restore(&self, persisted: &PersistedSession) -> Result<CasSession> {
         let mut s = persisted.reader(NAME)?;
-        if s.field::<String>("flavor")? != self.inner.flavor.as_str() {
+        if s.field::<String>("flavor")? != self.inner.settings.flavor.as_str() {
             return Err(Error::configuration(
                 NAME,
                 "stored session belongs to another cas flavor",
