@@ -18,7 +18,9 @@ use crate::session::{Closer, DedicatedSession};
 use crate::token::{BearerToken, TokenManager, get_lease, refresh_lease};
 use crate::wire::{self, CloseOutcome, OpenOutcome, Redact};
 
-/// Everything a provider (and the sessions it opens) needs.
+/// Everything a provider (and the sessions it opens) needs, made by
+/// [`PagosBuilder::build`](crate::PagosBuilder::build).
+#[derive(Clone)]
 pub(crate) struct Inner {
     pub(crate) http: HttpClient,
     pub(crate) base: Url,
@@ -95,16 +97,9 @@ impl PagosProvider {
                 "application key is empty",
             ));
         }
-        let s = &self.inner;
         Ok(Self::from_inner(Inner {
-            http: s.http.clone(),
-            base: s.base.clone(),
             application_key,
-            tokens: s.tokens.clone(),
-            clock: s.clock.clone(),
-            session_ttl: s.session_ttl,
-            close_on_drop: s.close_on_drop,
-            policy: s.policy,
+            ..Inner::clone(&self.inner)
         }))
     }
 

@@ -4,18 +4,20 @@
 use session_core::http::HttpOptions;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use http::{HeaderMap, HeaderName};
 use session_core::oauth::Placement;
 use session_core::{
-    ClientCredentials, ClientSecret, Error, Password, Result, SessionManager, SessionProvider,
-    UsernamePassword,
+    ClientCredentials, ClientSecret, Error, Password, RenewPolicy, Result, SessionManager,
+    SessionProvider, UsernamePassword,
 };
 
 use crate::error::NAME;
-use crate::provider::SeawareProvider;
+use crate::provider::{Inner, SeawareProvider};
+use crate::wire;
 
 /// The travel-agent session scope (`scope=travelagent`), the one SwOTA's documentation shows.
 pub const TRAVELAGENT: &str = "travelagent";
@@ -163,19 +165,19 @@ impl Gateway {
 
 /// Builds a [`SeawareProvider`]. Start with [`SeawareProvider::builder`].
 pub struct SeawareBuilder {
-    pub(crate) base_url: String,
-    pub(crate) credentials: Option<UsernamePassword>,
-    pub(crate) client: ClientCredentials,
-    pub(crate) scope: Option<String>,
-    pub(crate) placement: Placement,
-    pub(crate) renewal: RenewalMode,
-    pub(crate) mode: SessionMode,
-    pub(crate) default_ttl: Duration,
-    pub(crate) renew_buffer: Duration,
-    pub(crate) renew_jitter: Duration,
-    pub(crate) gateway: Option<Gateway>,
-    pub(crate) extra_headers: Option<ExtraHeaders>,
-    pub(crate) http: HttpOptions,
+    base_url: String,
+    credentials: Option<UsernamePassword>,
+    client: ClientCredentials,
+    scope: Option<String>,
+    placement: Placement,
+    renewal: RenewalMode,
+    mode: SessionMode,
+    default_ttl: Duration,
+    renew_buffer: Duration,
+    renew_jitter: Duration,
+    gateway: Option<Gateway>,
+    extra_headers: Option<ExtraHeaders>,
+    http: HttpOptions,
 }
 
 impl fmt::Debug for SeawareBuilder {
@@ -323,6 +325,54 @@ impl SeawareBuilder {
     /// missing credentials in session mode, an empty client id, a gateway configured into
     /// `Authorization` while sessions are on, or an unusable root certificate.
     pub fn build(self) -> Result<SeawareProvider> {
-        SeawareProvider::from_builder(self)
+        let mut base_url = self.http.base_url(NAME, &self.base_url)?;
+        base_url.set_query(None);
+        base_url.set_fragment(None);
+        if self.client.client_id.is_empty() {
+            return Err(Error::configuration(NAME, "client id must not be empty"));
+        }
+        if self.mode == SessionMode::Session {
+            match &self.credentials {
+                Some(c) if !c.username.is_empty() => {}
+                _ => {
+                    return Err(Error::configuration(
+                        NAME,
+                        "username and password are required in session mode",
+                    ));
+                }
+            }
+            if self
+                .gateway
+                .as_ref()
+                .is_some_and(|g| g.header() == http::header::AUTHORIZATION)
+            {
+                return Err(Error::configuration(
+                    NAME,
+                    "the gateway bearer and the session bearer cannot both use the authorization header",
+                ));
+            }
+        }
+        let http = self.http.client(NAME)?;
+        let policy = RenewPolicy::default()
+            .with_default_ttl(self.default_ttl)
+            .with_buffer(self.renew_buffer)
+            .with_jitter(self.renew_jitter);
+        Ok(SeawareProvider::from_inner(Inner {
+            token_url: wire::token_url(&base_url),
+            logout_url: wire::logout_url(&base_url),
+            base_url,
+            credentials: self.credentials,
+            client: self.client,
+            scope: self.scope,
+            placement: self.placement,
+            renewal: self.renewal,
+            mode: self.mode,
+            policy,
+            gateway: self.gateway,
+            extra_headers: self.extra_headers,
+            http,
+            clock: self.http.clock.clone(),
+            refresh_unsupported: AtomicBool::new(false),
+        }))
     }
 }

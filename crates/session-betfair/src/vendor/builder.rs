@@ -60,7 +60,7 @@ impl AccountsBuilder {
                 .unwrap_or(self.jurisdiction.api_url()),
         )?;
         Ok(AccountsClient {
-            inner: Arc::new(ClientInner {
+            inner: Arc::new(Inner {
                 http: self.make_client()?,
                 api,
                 transport: self.transport,

@@ -97,7 +97,7 @@ pub struct AccountsBuilder {
     http: HttpOptions,
 }
 
-struct ClientInner {
+struct Inner {
     http: HttpClient,
     api: Url,
     transport: AccountsTransport,
@@ -135,5 +135,5 @@ struct ClientInner {
 /// the error returned, since repeating it could create a second token or consume a code.
 #[derive(Clone)]
 pub struct AccountsClient {
-    inner: Arc<ClientInner>,
+    inner: Arc<Inner>,
 }
