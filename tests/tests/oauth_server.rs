@@ -19,7 +19,7 @@ use session_core::oauth::{ClientAuth, ClientCredentialsProvider, Placement};
 use session_core::{
     ClientCredentials, ErrorKind, Renewal, Session, SessionManager, SessionProvider,
 };
-use session_pagos::{PagosConfig, TokenSource};
+use session_pagos::{PagosProvider, TokenSource};
 use session_seaware::{SeawareProvider, SeawareSession, is_rejection};
 use session_tests::oauth_server::{OAuthServer, Unavailable};
 use url::Url;
@@ -406,7 +406,7 @@ async fn client_credentials_get_a_token_in_the_form_body_or_with_basic_auth() {
         );
     }
     // The Pagos token source is the same provider.
-    let pagos = PagosConfig::new(
+    let pagos = PagosProvider::builder(
         server.base_url(),
         "a4dcfb4f0464453b928ce1d6bcfb6aa3",
         TokenSource::client_credentials(

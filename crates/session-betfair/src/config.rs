@@ -5,9 +5,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use session_core::http::{HttpClient, HttpOptions, parse_base_url};
-use session_core::{AppKey, Clock, Error, Password, Result, SessionToken, SystemClock};
-use url::Url;
+use session_core::http::{HttpClient, HttpOptions};
+use session_core::{AppKey, Error, Password, Result, SessionToken};
 
 use crate::cert::ClientCertificate;
 use crate::error::NAME;
@@ -216,7 +215,6 @@ pub struct BetfairBuilder {
     cert_url: Option<String>,
     lifetime: Option<Duration>,
     keep_alive: Option<Option<Duration>>,
-    clock: Arc<dyn Clock>,
     http: HttpOptions,
     resume: Option<SessionToken>,
 }
@@ -259,7 +257,6 @@ impl BetfairBuilder {
             cert_url: None,
             lifetime: None,
             keep_alive: None,
-            clock: Arc::new(SystemClock),
             http: HttpOptions::default(),
             resume: None,
         }
@@ -359,43 +356,6 @@ impl BetfairBuilder {
         self
     }
 
-    /// The clock used for every expiry computation and the local login ban (default
-    /// [`SystemClock`]).
-    #[must_use]
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// Allows `http://` base URLs to loopback hosts (tests, local simulators). Any other host
-    /// still needs `https://`.
-    #[must_use]
-    pub fn allow_insecure_loopback(mut self, allow: bool) -> Self {
-        self.http.allow_insecure_loopback = allow;
-        self
-    }
-
-    /// Timeout of each request, from sending to the last body byte (default 30 s).
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = Some(timeout);
-        self
-    }
-
-    /// Connect timeout (default 10 s).
-    #[must_use]
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.http.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// Also trusts the root certificates in `pem` (for example a test CA or a corporate proxy).
-    #[must_use]
-    pub fn add_root_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.http.root_pems.push(pem.into());
-        self
-    }
-
     session_core::http_option_methods!();
 
     /// Resumes a stored session token instead of logging in: the provider's first
@@ -443,17 +403,17 @@ impl BetfairBuilder {
                 "the app key is not a valid header value",
             ));
         }
-        let identity_url = base(
+        let identity_url = self.http.base_dir(
+            NAME,
             self.identity_url
                 .as_deref()
                 .unwrap_or(self.jurisdiction.identity_url()),
-            self.http.allow_insecure_loopback,
         )?;
-        let cert_url = base(
+        let cert_url = self.http.base_dir(
+            NAME,
             self.cert_url
                 .as_deref()
                 .unwrap_or(self.jurisdiction.cert_url()),
-            self.http.allow_insecure_loopback,
         )?;
         let lifetime = self
             .lifetime
@@ -494,7 +454,7 @@ impl BetfairBuilder {
                 "configure credentials (interactive or certificate) or a token to resume",
             ));
         }
-        Ok(BetfairProvider::from_parts(crate::provider::Parts {
+        Ok(BetfairProvider::from_inner(crate::provider::Inner {
             app_key: self.app_key,
             jurisdiction: self.jurisdiction,
             credentials,
@@ -502,32 +462,22 @@ impl BetfairBuilder {
             cert_url,
             lifetime,
             keep_alive,
-            clock: self.clock,
+            clock: self.http.clock.clone(),
             http,
             resume: self.resume,
         }))
     }
 }
 
-fn base(url: &str, allow_insecure_loopback: bool) -> Result<Url> {
-    let mut url = parse_base_url(NAME, url, allow_insecure_loopback)?;
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::configuration(
-            NAME,
-            "a base url must not have a query or fragment",
-        ));
-    }
-    // Endpoints are appended as path segments; a trailing slash keeps the base's last segment.
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    Ok(url)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn base(url: &str, allow_insecure_loopback: bool) -> Result<url::Url> {
+        let mut options = HttpOptions::new();
+        options.allow_insecure_loopback = allow_insecure_loopback;
+        options.base_dir(NAME, url)
+    }
 
     #[test]
     fn every_jurisdiction_has_https_hosts_and_a_lifetime() {

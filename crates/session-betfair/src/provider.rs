@@ -6,12 +6,11 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use http::HeaderMap;
-use serde::Deserialize;
 use session_core::LoginGuard;
 use session_core::http::{HttpClient, HttpResponse};
 use session_core::{
     AppKey, Clock, Error, ErrorKind, Expiry, Password, PersistedSession, RenewPolicy, Renewal,
-    Result, SecretState, Session, SessionProvider, SessionToken, sensitive_value,
+    Result, Session, SessionProvider, SessionToken, sensitive_value,
 };
 use url::Url;
 
@@ -126,7 +125,7 @@ pub(crate) struct Credentials {
     pub(crate) kind: LoginKind,
 }
 
-pub(crate) struct Parts {
+pub(crate) struct Inner {
     pub(crate) app_key: AppKey,
     pub(crate) jurisdiction: Jurisdiction,
     pub(crate) credentials: Option<Credentials>,
@@ -148,7 +147,7 @@ pub(crate) struct Parts {
 /// [`login`](SessionProvider::login) fails locally with
 /// [`ErrorKind::RateLimited`] and sends nothing.
 pub struct BetfairProvider {
-    parts: Parts,
+    inner: Inner,
     /// The 20-minute login ban, kept by the core's guard (bans only: final failures are the
     /// manager's to remember).
     guard: LoginGuard,
@@ -157,7 +156,7 @@ pub struct BetfairProvider {
 
 impl fmt::Debug for BetfairProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let p = &self.parts;
+        let p = &self.inner;
         f.debug_struct("BetfairProvider")
             .field("jurisdiction", &p.jurisdiction)
             .field("identity_url", &p.identity_url.as_str())
@@ -184,25 +183,16 @@ impl fmt::Debug for BetfairProvider {
     }
 }
 
-#[derive(Deserialize)]
-struct Stored {
-    token: SessionToken,
-    #[serde(default)]
-    limited: Option<String>,
-    #[serde(default)]
-    method: Option<String>,
-}
-
 impl BetfairProvider {
     /// Starts a builder for an application identified by `app_key` (`X-Application`).
     pub fn builder(app_key: impl Into<AppKey>) -> BetfairBuilder {
         BetfairBuilder::new(app_key.into())
     }
 
-    pub(crate) fn from_parts(mut parts: Parts) -> Self {
-        let resume = parts.resume.take();
+    pub(crate) fn from_inner(mut inner: Inner) -> Self {
+        let resume = inner.resume.take();
         Self {
-            parts,
+            inner,
             guard: LoginGuard::bans_only(LOGIN_BAN),
             resume: Mutex::new(resume),
         }
@@ -210,36 +200,36 @@ impl BetfairProvider {
 
     /// The jurisdiction.
     pub fn jurisdiction(&self) -> Jurisdiction {
-        self.parts.jurisdiction
+        self.inner.jurisdiction
     }
 
     /// The identity base URL (interactive login, keepAlive, logout).
     pub fn identity_url(&self) -> &Url {
-        &self.parts.identity_url
+        &self.inner.identity_url
     }
 
     /// The certificate-login base URL.
     pub fn cert_url(&self) -> &Url {
-        &self.parts.cert_url
+        &self.inner.cert_url
     }
 
     /// The assumed session lifetime.
     pub fn session_lifetime(&self) -> Duration {
-        self.parts.lifetime
+        self.inner.lifetime
     }
 
     /// The username, when credentials are configured.
     pub fn username(&self) -> Option<&str> {
-        self.parts.credentials.as_ref().map(|c| c.username.as_str())
+        self.inner.credentials.as_ref().map(|c| c.username.as_str())
     }
 
     /// Until when logins are refused locally after `TEMPORARY_BAN_TOO_MANY_REQUESTS`.
     pub fn banned_until(&self) -> Option<SystemTime> {
-        self.guard.banned_until(self.parts.clock.now())
+        self.guard.banned_until(self.inner.clock.now())
     }
 
     fn fresh_expiry(&self) -> Expiry {
-        Expiry::after(self.parts.clock.now(), self.parts.lifetime)
+        Expiry::after(self.inner.clock.now(), self.inner.lifetime)
     }
 
     fn session(
@@ -250,9 +240,9 @@ impl BetfairProvider {
     ) -> BetfairSession {
         BetfairSession {
             token,
-            app_key: self.parts.app_key.clone(),
-            identity_url: self.parts.identity_url.clone(),
-            jurisdiction: self.parts.jurisdiction,
+            app_key: self.inner.app_key.clone(),
+            identity_url: self.inner.identity_url.clone(),
+            jurisdiction: self.inner.jurisdiction,
             limited,
             method,
             expiry: self.fresh_expiry(),
@@ -277,24 +267,24 @@ impl BetfairProvider {
     async fn keep_alive(&self, session: &BetfairSession) -> Result<Option<SessionToken>> {
         let request =
             wire::keep_alive_request(&session.identity_url, &session.app_key, &session.token)?;
-        let response = self.parts.http.send(request).await?;
+        let response = self.inner.http.send(request).await?;
         let answered = wire::parse_session_call("keepalive", &response)?;
         Ok(answered.filter(|t| t.expose_secret() != session.token.expose_secret()))
     }
 
     fn check_ban(&self) -> Result<()> {
         self.guard
-            .check(NAME, self.parts.clock.now())
+            .check(NAME, self.inner.clock.now())
             .map_err(|e| e.with_code("TEMPORARY_BAN_TOO_MANY_REQUESTS"))
     }
 
     fn note_failure(&self, e: &Error) {
-        self.guard.record(e, self.parts.clock.now());
+        self.guard.record(e, self.inner.clock.now());
     }
 
     async fn login_with(&self, credentials: &Credentials) -> Result<BetfairSession> {
         self.check_ban()?;
-        let p = &self.parts;
+        let p = &self.inner;
         let (request, http, method) = match &credentials.kind {
             LoginKind::Interactive { two_factor } => {
                 let code = two_factor.as_ref().and_then(|f| f());
@@ -354,7 +344,7 @@ impl SessionProvider for BetfairProvider {
                 Ok(session) => return Ok(session),
                 Err(e) if e.kind() == ErrorKind::SessionRejected => {
                     tracing::debug!(provider = NAME, "stored session rejected; logging in");
-                    if self.parts.credentials.is_none() {
+                    if self.inner.credentials.is_none() {
                         return Err(e);
                     }
                 }
@@ -365,7 +355,7 @@ impl SessionProvider for BetfairProvider {
                 }
             }
         }
-        match &self.parts.credentials {
+        match &self.inner.credentials {
             Some(credentials) => self.login_with(credentials).await,
             None => Err(Error::configuration(
                 NAME,
@@ -391,7 +381,7 @@ impl SessionProvider for BetfairProvider {
     async fn logout(&self, session: &BetfairSession) -> Result<()> {
         let request =
             wire::logout_request(&session.identity_url, &session.app_key, &session.token)?;
-        let response = self.parts.http.send(request).await?;
+        let response = self.inner.http.send(request).await?;
         match wire::parse_session_call("logout", &response) {
             Ok(_) => Ok(()),
             // Already gone upstream: that is logged out too.
@@ -401,10 +391,10 @@ impl SessionProvider for BetfairProvider {
     }
 
     fn policy(&self) -> RenewPolicy {
-        let life = self.parts.lifetime;
+        let life = self.inner.lifetime;
         // Renewed between 50 % and 60 % of the way through its life; keepAlive every half life.
         RenewPolicy::default()
-            .with_keep_alive(self.parts.keep_alive)
+            .with_keep_alive(self.inner.keep_alive)
             .with_default_ttl(life)
             .with_buffer(life * 2 / 5)
             .with_jitter(life / 10)
@@ -413,7 +403,7 @@ impl SessionProvider for BetfairProvider {
     fn store_key(&self) -> String {
         format!(
             "{NAME}:{}:{}",
-            self.parts.identity_url,
+            self.inner.identity_url,
             self.username().unwrap_or("")
         )
     }
@@ -424,36 +414,26 @@ impl SessionProvider for BetfairProvider {
             LoginMethod::Certificate => "certificate",
             LoginMethod::Resumed => "resumed",
         };
-        let state = serde_json::json!({
-            "token": session.token.expose_secret(),
-            "limited": session.limited,
-            "method": method,
-        });
-        let expires_at = session.expiry.at();
-        Some(PersistedSession::new(
-            SecretState::new(state.to_string()),
-            expires_at,
-        ))
+        Some(
+            PersistedSession::writer()
+                .secret("token", session.token.expose_secret())
+                .field("limited", &session.limited)
+                .field("method", method)
+                .finish(session.expiry.deadline()),
+        )
     }
 
     /// Rebuilds a stored session. The token is only ever sent to this provider's own identity
     /// host, whatever the store holds.
     fn restore(&self, persisted: &PersistedSession) -> Result<BetfairSession> {
-        let stored: Stored = serde_json::from_str(persisted.state.expose_secret())
-            .map_err(|_| Error::configuration(NAME, "unreadable stored session"))?;
-        if stored.token.expose_secret().trim().is_empty() {
-            return Err(Error::configuration(NAME, "stored session has no token"));
-        }
-        let method = match stored.method.as_deref() {
+        let mut s = persisted.reader(NAME)?;
+        let method = match s.field::<Option<String>>("method")?.as_deref() {
             Some("interactive") => LoginMethod::Interactive,
             Some("certificate") => LoginMethod::Certificate,
             _ => LoginMethod::Resumed,
         };
-        let mut session = self.session(stored.token, stored.limited, method);
-        session.expiry = match persisted.expires_at {
-            Some(t) => Expiry::At(t),
-            None => self.fresh_expiry(),
-        };
+        let mut session = self.session(s.secret("token")?, s.field("limited")?, method);
+        session.expiry = persisted.expiry_or(|| self.fresh_expiry());
         Ok(session)
     }
 

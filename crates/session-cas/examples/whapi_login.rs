@@ -6,7 +6,7 @@
 //! `WH_BASE_URL` overrides the base URL (default `https://sandbox.whapi.com/v2/sessions`).
 #![allow(clippy::print_stdout)]
 
-use session_cas::{ApiKeySecret, CasConfig, SessionManager, UsernamePassword};
+use session_cas::{ApiKeySecret, CasProvider, SessionManager, UsernamePassword};
 
 fn env(name: &str) -> Result<String, Box<dyn std::error::Error>> {
     std::env::var(name).map_err(|_| format!("set {name}").into())
@@ -16,7 +16,7 @@ fn env(name: &str) -> Result<String, Box<dyn std::error::Error>> {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let base = std::env::var("WH_BASE_URL")
         .unwrap_or_else(|_| "https://sandbox.whapi.com/v2/sessions".to_owned());
-    let provider = CasConfig::new(
+    let provider = CasProvider::builder(
         base,
         UsernamePassword::new(env("WH_USERNAME")?, env("WH_PASSWORD")?),
     )

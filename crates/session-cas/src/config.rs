@@ -1,11 +1,15 @@
-//! Configuration: which CAS flavor to speak, where, as whom, and how long tickets live.
+//! Configuration: which CAS flavor to speak, where, as whom, and how long tickets live; the
+//! builder and its checks.
 
-use session_core::http::HttpOptions;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use session_core::{ApiKeySecret, Clock, SystemClock, UsernamePassword};
+use session_core::http::HttpOptions;
+use session_core::{ApiKeySecret, Error, Result, UsernamePassword};
+
+use crate::error::NAME;
+use crate::provider::{CasProvider, Inner};
 
 /// The idle timeout of a normal ticket: 7,200 s (2 hours) without use.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(7_200);
@@ -199,12 +203,12 @@ impl Default for Lifetimes {
     }
 }
 
-/// Everything a [`CasProvider`](crate::CasProvider) needs. Build with [`CasConfig::new`] and
-/// the chained setters, then call [`CasConfig::build`].
+/// Builds a [`CasProvider`]. Start with [`CasProvider::builder`], chain the setters, then call
+/// [`build`](Self::build), which checks everything.
 ///
 /// ```
-/// use session_cas::{ApiKeySecret, CasConfig, Territory, UsernamePassword};
-/// let provider = CasConfig::new(
+/// use session_cas::{ApiKeySecret, CasProvider, Territory, UsernamePassword};
+/// let provider = CasProvider::builder(
 ///     "https://sandbox.whapi.com/v2/sessions",
 ///     UsernamePassword::new("punter_01", "hunter22"),
 /// )
@@ -215,11 +219,19 @@ impl Default for Lifetimes {
 /// # let _ = provider;
 /// ```
 #[derive(Clone)]
-pub struct CasConfig {
-    pub(crate) base_url: String,
+pub struct CasBuilder {
+    base_url: String,
+    settings: Settings,
+    api: Option<ApiKeySecret>,
+    keep_alive: Option<Option<Duration>>,
+    http: HttpOptions,
+}
+
+/// The options the provider keeps as they were configured (checked by [`CasBuilder::build`]).
+#[derive(Clone)]
+pub(crate) struct Settings {
     pub(crate) flavor: Flavor,
     pub(crate) credentials: UsernamePassword,
-    pub(crate) api: Option<ApiKeySecret>,
     pub(crate) territory: Option<Territory>,
     pub(crate) language_as_per_territory: Option<bool>,
     pub(crate) extended: bool,
@@ -228,13 +240,10 @@ pub struct CasConfig {
     pub(crate) login_fields: FieldSelection,
     pub(crate) service_ticket_fields: FieldSelection,
     pub(crate) lifetimes: Lifetimes,
-    pub(crate) keep_alive: Option<Option<Duration>>,
     pub(crate) renew_service: Option<String>,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) http: HttpOptions,
 }
 
-impl fmt::Debug for CasConfig {
+impl fmt::Debug for CasBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // A base URL with user info is refused at build time; never print one.
         let base_url = if self.base_url.contains('@') {
@@ -242,62 +251,66 @@ impl fmt::Debug for CasConfig {
         } else {
             self.base_url.as_str()
         };
-        f.debug_struct("CasConfig")
+        f.debug_struct("CasBuilder")
             .field("base_url", &base_url)
-            .field("flavor", &self.flavor)
-            .field("credentials", &self.credentials)
+            .field("flavor", &self.settings.flavor)
+            .field("credentials", &self.settings.credentials)
             .field("api", &self.api)
-            .field("territory", &self.territory)
-            .field("language_as_per_territory", &self.language_as_per_territory)
-            .field("extended", &self.extended)
-            .field("extended_encoding", &self.extended_encoding)
-            .field("extended_placement", &self.extended_placement)
-            .field("login_fields", &self.login_fields)
-            .field("service_ticket_fields", &self.service_ticket_fields)
-            .field("lifetimes", &self.lifetimes)
+            .field("territory", &self.settings.territory)
+            .field(
+                "language_as_per_territory",
+                &self.settings.language_as_per_territory,
+            )
+            .field("extended", &self.settings.extended)
+            .field("extended_encoding", &self.settings.extended_encoding)
+            .field("extended_placement", &self.settings.extended_placement)
+            .field("login_fields", &self.settings.login_fields)
+            .field(
+                "service_ticket_fields",
+                &self.settings.service_ticket_fields,
+            )
+            .field("lifetimes", &self.settings.lifetimes)
             .field("keep_alive", &self.keep_alive)
-            .field("renew_service", &self.renew_service.is_some())
+            .field("renew_service", &self.settings.renew_service.is_some())
             .field("http", &self.http)
             .finish_non_exhaustive()
     }
 }
 
-impl CasConfig {
-    /// A configuration for the William Hill flavor at `base_url` (the Sessions API root, e.g.
-    /// `https://sandbox.whapi.com/v2/sessions`, or the CAS prefix for [`Flavor::Apereo`]),
-    /// logging in as `credentials`.
-    pub fn new(base_url: impl Into<String>, credentials: UsernamePassword) -> Self {
+impl CasBuilder {
+    pub(crate) fn new(base_url: String, credentials: UsernamePassword) -> Self {
         Self {
-            base_url: base_url.into(),
-            flavor: Flavor::default(),
-            credentials,
+            base_url,
+            settings: Settings {
+                flavor: Flavor::default(),
+                credentials,
+                territory: None,
+                language_as_per_territory: None,
+                extended: false,
+                extended_encoding: ExtendedEncoding::default(),
+                extended_placement: ExtendedPlacement::default(),
+                login_fields: FieldSelection::default(),
+                service_ticket_fields: FieldSelection::default(),
+                lifetimes: Lifetimes::default(),
+                renew_service: None,
+            },
             api: None,
-            territory: None,
-            language_as_per_territory: None,
-            extended: false,
-            extended_encoding: ExtendedEncoding::default(),
-            extended_placement: ExtendedPlacement::default(),
-            login_fields: FieldSelection::default(),
-            service_ticket_fields: FieldSelection::default(),
-            lifetimes: Lifetimes::default(),
             keep_alive: None,
-            renew_service: None,
-            clock: Arc::new(SystemClock),
             http: HttpOptions::default(),
         }
     }
 
-    /// Logs in as `credentials` instead of those given to [`new`](Self::new).
+    /// Logs in as `credentials` instead of those given to [`CasProvider::builder`](crate::CasProvider::builder).
     #[must_use]
     pub fn credentials(mut self, credentials: UsernamePassword) -> Self {
-        self.credentials = credentials;
+        self.settings.credentials = credentials;
         self
     }
 
     /// The protocol flavor (default [`Flavor::WhApi`]).
     #[must_use]
     pub fn flavor(mut self, flavor: Flavor) -> Self {
-        self.flavor = flavor;
+        self.settings.flavor = flavor;
         self
     }
 
@@ -312,7 +325,7 @@ impl CasConfig {
     /// William Hill's `territory` header (not sent by default).
     #[must_use]
     pub fn territory(mut self, territory: Territory) -> Self {
-        self.territory = Some(territory);
+        self.settings.territory = Some(territory);
         self
     }
 
@@ -320,7 +333,7 @@ impl CasConfig {
     /// the server's default is `true`).
     #[must_use]
     pub fn language_as_per_territory(mut self, value: bool) -> Self {
-        self.language_as_per_territory = Some(value);
+        self.settings.language_as_per_territory = Some(value);
         self
     }
 
@@ -328,14 +341,14 @@ impl CasConfig {
     /// applications). Not available with [`Flavor::Apereo`].
     #[must_use]
     pub fn extended(mut self, extended: bool) -> Self {
-        self.extended = extended;
+        self.settings.extended = extended;
         self
     }
 
     /// How the `extended` field is encoded (default JSON boolean).
     #[must_use]
     pub fn extended_encoding(mut self, encoding: ExtendedEncoding) -> Self {
-        self.extended_encoding = encoding;
+        self.settings.extended_encoding = encoding;
         self
     }
 
@@ -343,49 +356,49 @@ impl CasConfig {
     /// parameter `extended=Y` for an extended ticket, and the body field always).
     #[must_use]
     pub fn extended_placement(mut self, placement: ExtendedPlacement) -> Self {
-        self.extended_placement = placement;
+        self.settings.extended_placement = placement;
         self
     }
 
     /// `fields` / `include` / `exclude` lists for the William Hill login call.
     #[must_use]
     pub fn login_fields(mut self, selection: FieldSelection) -> Self {
-        self.login_fields = selection;
+        self.settings.login_fields = selection;
         self
     }
 
     /// `fields` / `include` / `exclude` lists for the William Hill service-ticket call.
     #[must_use]
     pub fn service_ticket_fields(mut self, selection: FieldSelection) -> Self {
-        self.service_ticket_fields = selection;
+        self.settings.service_ticket_fields = selection;
         self
     }
 
     /// Local lifetime tracking (defaults: 7,200 s idle, 28,000 s hard cap, 60 days extended).
     #[must_use]
     pub fn lifetimes(mut self, lifetimes: Lifetimes) -> Self {
-        self.lifetimes = lifetimes;
+        self.settings.lifetimes = lifetimes;
         self
     }
 
     /// The idle timeout of normal tickets (default 7,200 s).
     #[must_use]
     pub fn idle_timeout(mut self, d: Duration) -> Self {
-        self.lifetimes.idle_timeout = d;
+        self.settings.lifetimes.idle_timeout = d;
         self
     }
 
     /// The hard cap of normal tickets (default 28,000 s).
     #[must_use]
     pub fn max_lifetime(mut self, d: Duration) -> Self {
-        self.lifetimes.max_lifetime = d;
+        self.settings.lifetimes.max_lifetime = d;
         self
     }
 
     /// The lifetime of extended tickets (default 60 days).
     #[must_use]
     pub fn extended_lifetime(mut self, d: Duration) -> Self {
-        self.lifetimes.extended_lifetime = d;
+        self.settings.lifetimes.extended_lifetime = d;
         self
     }
 
@@ -403,51 +416,59 @@ impl CasConfig {
     /// timeout must really be pushed back. The URL must be a registered CAS service.
     #[must_use]
     pub fn renew_service(mut self, service: impl Into<String>) -> Self {
-        self.renew_service = Some(service.into());
-        self
-    }
-
-    /// The clock used for every lifetime computation (default the system clock).
-    #[must_use]
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// Allows `http://` for loopback hosts (tests, simulators). Other hosts always need https.
-    #[must_use]
-    pub fn allow_insecure_loopback(mut self, allow: bool) -> Self {
-        self.http.allow_insecure_loopback = allow;
-        self
-    }
-
-    /// Whole-request timeout (default 30 s).
-    #[must_use]
-    pub fn timeout(mut self, d: Duration) -> Self {
-        self.http.timeout = Some(d);
-        self
-    }
-
-    /// Connect timeout (default 10 s).
-    #[must_use]
-    pub fn connect_timeout(mut self, d: Duration) -> Self {
-        self.http.connect_timeout = Some(d);
-        self
-    }
-
-    /// Also trusts the root certificates in `pem` (checked when the provider is built).
-    #[must_use]
-    pub fn add_root_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.http.root_pems.push(pem.into());
+        self.settings.renew_service = Some(service.into());
         self
     }
 
     session_core::http_option_methods!();
 
-    /// Builds the provider; fails with [`ErrorKind::Configuration`](session_core::ErrorKind)
-    /// for a bad base URL, missing William Hill API credentials, `extended` with Apereo, or an
-    /// unusable certificate.
-    pub fn build(self) -> session_core::Result<crate::CasProvider> {
-        crate::CasProvider::new(self)
+    /// Checks the configuration and builds the provider. No request is made. Fails with
+    /// [`ErrorKind::Configuration`](session_core::ErrorKind::Configuration) for a bad base URL,
+    /// missing or empty William Hill API credentials, `extended` with Apereo, a zero lifetime,
+    /// an empty username, or an unusable certificate or proxy.
+    pub fn build(self) -> Result<CasProvider> {
+        let base = self.http.base_url(NAME, &self.base_url)?;
+        let api = match (self.settings.flavor, self.api) {
+            (Flavor::WhApi, None) => {
+                return Err(Error::configuration(
+                    NAME,
+                    "the william hill flavor needs api credentials (apiKey and apiSecret)",
+                ));
+            }
+            (Flavor::WhApi, Some(api)) if api.key.is_empty() || api.secret.is_empty() => {
+                return Err(Error::configuration(NAME, "empty api credentials"));
+            }
+            (_, api) => api.map(Arc::new),
+        };
+        if self.settings.flavor == Flavor::Apereo && self.settings.extended {
+            return Err(Error::configuration(
+                NAME,
+                "extended tickets are a william hill feature; not available with apereo",
+            ));
+        }
+        let l = self.settings.lifetimes;
+        if l.idle_timeout.is_zero() || l.max_lifetime.is_zero() || l.extended_lifetime.is_zero() {
+            return Err(Error::configuration(
+                NAME,
+                "ticket lifetimes must be positive",
+            ));
+        }
+        if self.settings.credentials.username.is_empty() {
+            return Err(Error::configuration(NAME, "empty username"));
+        }
+        let http = self.http.client(NAME)?;
+        let keep_alive = self.keep_alive.unwrap_or(if self.settings.extended {
+            None
+        } else {
+            Some(l.idle_timeout / 2)
+        });
+        Ok(CasProvider::from_inner(Inner {
+            settings: self.settings,
+            base,
+            api,
+            keep_alive,
+            clock: self.http.clock.clone(),
+            http,
+        }))
     }
 }

@@ -10,10 +10,10 @@
 //! # Quick start (William Hill)
 //!
 //! ```no_run
-//! use session_cas::{ApiKeySecret, CasConfig, ErrorKind, SessionManager, UsernamePassword};
+//! use session_cas::{ApiKeySecret, CasProvider, ErrorKind, SessionManager, UsernamePassword};
 //!
 //! # async fn run() -> session_cas::Result<()> {
-//! let provider = CasConfig::new(
+//! let provider = CasProvider::builder(
 //!     "https://sandbox.whapi.com/v2/sessions",
 //!     UsernamePassword::new("punter_01", std::env::var("WH_PASSWORD").unwrap_or_default()),
 //! )
@@ -46,9 +46,9 @@
 //! # Quick start (Apereo CAS)
 //!
 //! ```no_run
-//! use session_cas::{CasConfig, Flavor, SessionManager, UsernamePassword};
+//! use session_cas::{CasProvider, Flavor, SessionManager, UsernamePassword};
 //! # async fn run() -> session_cas::Result<()> {
-//! let provider = CasConfig::new("https://cas.example.org/cas", UsernamePassword::new("ann", "pw"))
+//! let provider = CasProvider::builder("https://cas.example.org/cas", UsernamePassword::new("ann", "pw"))
 //!     .flavor(Flavor::Apereo)
 //!     // Apereo counts service-ticket grants, not status reads, as use: renew with one.
 //!     .renew_service("https://app.example.org/keepalive")
@@ -88,7 +88,7 @@
 //! keep-alive supervisor runs, and to renew 2 minutes (plus up to 30 s of jitter) before the
 //! deadline. Within that window of the hard cap no use can help, so renewal answers
 //! [`Renewal::Unsupported`] and the manager logs in again; a ticket past its deadline is treated
-//! as gone (no request is made with it). Lifetimes are configurable ([`CasConfig::lifetimes`]).
+//! as gone (no request is made with it). Lifetimes are configurable ([`CasBuilder::lifetimes`]).
 //!
 //! # Features
 //!
@@ -125,10 +125,10 @@
 //! ```no_run
 //! # #[cfg(feature = "middleware")]
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use session_cas::{ApiKeySecret, CasConfig, Repeatable, SessionManager, SessionMiddleware};
+//! use session_cas::{ApiKeySecret, CasProvider, Repeatable, SessionManager, SessionMiddleware};
 //! use session_cas::UsernamePassword;
 //!
-//! let provider = CasConfig::new(
+//! let provider = CasProvider::builder(
 //!     "https://sandbox.whapi.com/v2/sessions",
 //!     UsernamePassword::new("punter_01", std::env::var("WH_PASSWORD").unwrap_or_default()),
 //! )
@@ -195,7 +195,7 @@
 //! 6. **Expired ticket on validate**: 404/20511 or 200 `{"valid": false}` — both mean gone.
 //! 7. **Does validation refresh the idle timer?** Not stated by William Hill; Apereo refreshes it
 //!    on service-ticket grants, not obviously on status reads. The crate renews by validating and
-//!    counts that as use; [`CasConfig::renew_service`] renews with a service-ticket grant instead
+//!    counts that as use; [`CasBuilder::renew_service`] renews with a service-ticket grant instead
 //!    (recommended for Apereo).
 //! 8. **Error `code`** typed as a string, listed as integers: both accepted.
 //! 9. **Apereo bad credentials**: 401 now, 400 on old servers: both are
@@ -226,7 +226,7 @@
 //! - The TGT is part of URL paths. The crate and `session-core`'s HTTP client never log or display
 //!   a URL, a header or a body; errors carry fixed messages and upstream codes only.
 //! - `apiKey`, `apiSecret` and `apiTicket` header values are marked sensitive.
-//! - `https://` only (loopback `http://` only with [`CasConfig::allow_insecure_loopback`]);
+//! - `https://` only (loopback `http://` only with [`CasBuilder::allow_insecure_loopback`]);
 //!   redirects are never followed.
 //! - Bad credentials and account states are never retried automatically: repeated bad passwords
 //!   lock William Hill accounts (20504).
@@ -250,7 +250,7 @@ mod sim;
 mod wire;
 
 pub use config::{
-    CasConfig, DEFAULT_EXTENDED_LIFETIME, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_LIFETIME,
+    CasBuilder, DEFAULT_EXTENDED_LIFETIME, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_LIFETIME,
     ExtendedEncoding, ExtendedPlacement, FieldSelection, Flavor, Lifetimes, Territory,
 };
 pub use error::is_target_not_established;

@@ -7,19 +7,15 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use http::HeaderMap;
-use serde::Deserialize;
 use session_core::http::{HttpClient, HttpResponse};
 use session_core::timing;
 use session_core::{
     ApiKeySecret, Clock, Error, ErrorKind, Expiry, PersistedSession, RenewPolicy, Renewal, Result,
-    SecretState, Session, SessionProvider, Ticket, UsernamePassword, from_unix_seconds,
-    sensitive_value, unix_seconds,
+    Session, SessionProvider, Ticket, UsernamePassword, sensitive_value,
 };
 use url::Url;
 
-use crate::config::{
-    CasConfig, ExtendedEncoding, ExtendedPlacement, FieldSelection, Flavor, Lifetimes, Territory,
-};
+use crate::config::{CasBuilder, Flavor, Lifetimes, Settings};
 use crate::error::{NAME, is_rejection};
 use crate::wire;
 
@@ -178,131 +174,82 @@ impl Session for CasSession {
 }
 
 /// Logs in to a William Hill Sessions API v2 or Apereo CAS REST server, validates and ends the
-/// ticket, and mints service tickets. Build it with [`CasConfig`].
+/// ticket, and mints service tickets. Build it with [`CasProvider::builder`].
 pub struct CasProvider {
-    flavor: Flavor,
-    base: Url,
-    credentials: UsernamePassword,
-    api: Option<Arc<ApiKeySecret>>,
-    territory: Option<Territory>,
-    language_as_per_territory: Option<bool>,
-    extended: bool,
-    extended_encoding: ExtendedEncoding,
-    extended_placement: ExtendedPlacement,
-    login_fields: FieldSelection,
-    service_ticket_fields: FieldSelection,
-    lifetimes: Lifetimes,
-    keep_alive: Option<Duration>,
-    renew_service: Option<String>,
-    clock: Arc<dyn Clock>,
-    http: HttpClient,
+    inner: Inner,
+}
+
+/// A provider's checked configuration, made by [`CasBuilder::build`](crate::CasBuilder::build):
+/// the settings as configured, and what `build` derived from the rest.
+pub(crate) struct Inner {
+    pub(crate) settings: Settings,
+    pub(crate) base: Url,
+    pub(crate) api: Option<Arc<ApiKeySecret>>,
+    pub(crate) keep_alive: Option<Duration>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) http: HttpClient,
 }
 
 impl fmt::Debug for CasProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CasProvider")
-            .field("flavor", &self.flavor)
-            .field("base", &self.base.as_str())
-            .field("credentials", &self.credentials)
-            .field("api", &self.api)
-            .field("territory", &self.territory)
-            .field("extended", &self.extended)
-            .field("lifetimes", &self.lifetimes)
-            .field("keep_alive", &self.keep_alive)
+            .field("flavor", &self.inner.settings.flavor)
+            .field("base", &self.inner.base.as_str())
+            .field("credentials", &self.inner.settings.credentials)
+            .field("api", &self.inner.api)
+            .field("territory", &self.inner.settings.territory)
+            .field("extended", &self.inner.settings.extended)
+            .field("lifetimes", &self.inner.settings.lifetimes)
+            .field("keep_alive", &self.inner.keep_alive)
             .finish_non_exhaustive()
     }
 }
 
 impl CasProvider {
-    /// Builds a provider from `config` (same as [`CasConfig::build`]).
-    pub fn new(config: CasConfig) -> Result<Self> {
-        let base = config.http.base_url(NAME, &config.base_url)?;
-        let api = match (config.flavor, config.api) {
-            (Flavor::WhApi, None) => {
-                return Err(Error::configuration(
-                    NAME,
-                    "the william hill flavor needs api credentials (apiKey and apiSecret)",
-                ));
-            }
-            (Flavor::WhApi, Some(api)) if api.key.is_empty() || api.secret.is_empty() => {
-                return Err(Error::configuration(NAME, "empty api credentials"));
-            }
-            (_, api) => api.map(Arc::new),
-        };
-        if config.flavor == Flavor::Apereo && config.extended {
-            return Err(Error::configuration(
-                NAME,
-                "extended tickets are a william hill feature; not available with apereo",
-            ));
-        }
-        let l = config.lifetimes;
-        if l.idle_timeout.is_zero() || l.max_lifetime.is_zero() || l.extended_lifetime.is_zero() {
-            return Err(Error::configuration(
-                NAME,
-                "ticket lifetimes must be positive",
-            ));
-        }
-        if config.credentials.username.is_empty() {
-            return Err(Error::configuration(NAME, "empty username"));
-        }
-        let http = config.http.client(NAME)?;
-        let keep_alive = config.keep_alive.unwrap_or(if config.extended {
-            None
-        } else {
-            Some(l.idle_timeout / 2)
-        });
-        Ok(Self {
-            flavor: config.flavor,
-            base,
-            credentials: config.credentials,
-            api,
-            territory: config.territory,
-            language_as_per_territory: config.language_as_per_territory,
-            extended: config.extended,
-            extended_encoding: config.extended_encoding,
-            extended_placement: config.extended_placement,
-            login_fields: config.login_fields,
-            service_ticket_fields: config.service_ticket_fields,
-            lifetimes: l,
-            keep_alive,
-            renew_service: config.renew_service,
-            clock: config.clock,
-            http,
-        })
+    /// Starts a builder for the server at `base_url` (the William Hill Sessions API root, e.g.
+    /// `https://sandbox.whapi.com/v2/sessions`, or the CAS prefix for [`Flavor::Apereo`]),
+    /// logging in as `credentials`. The flavor defaults to [`Flavor::WhApi`].
+    pub fn builder(base_url: impl Into<String>, credentials: UsernamePassword) -> CasBuilder {
+        CasBuilder::new(base_url.into(), credentials)
+    }
+
+    pub(crate) fn from_inner(inner: Inner) -> Self {
+        Self { inner }
     }
 
     /// The flavor this provider speaks.
     pub fn flavor(&self) -> Flavor {
-        self.flavor
+        self.inner.settings.flavor
     }
 
     /// The configured base URL (all ticket URLs are built from it, never from a server's
     /// `Location`).
     pub fn base_url(&self) -> &Url {
-        &self.base
+        &self.inner.base
     }
 
     /// The lifetimes this provider tracks.
     pub fn lifetimes(&self) -> Lifetimes {
-        self.lifetimes
+        self.inner.settings.lifetimes
     }
 
     fn wh(&self) -> Result<wire::WhContext<'_>> {
         let api = self
+            .inner
             .api
             .as_deref()
             .ok_or_else(|| Error::configuration(NAME, "missing api credentials"))?;
         Ok(wire::WhContext {
-            base: &self.base,
+            base: &self.inner.base,
             api,
-            territory: self.territory,
-            language_as_per_territory: self.language_as_per_territory,
+            territory: self.inner.settings.territory,
+            language_as_per_territory: self.inner.settings.language_as_per_territory,
         })
     }
 
     /// Refuses, without a request, a session of another flavor or one past its local deadline.
     fn check_usable(&self, session: &CasSession, now: SystemTime) -> Result<()> {
-        if session.flavor != self.flavor {
+        if session.flavor != self.inner.settings.flavor {
             return Err(Error::configuration(
                 NAME,
                 "session belongs to another cas flavor",
@@ -319,18 +266,18 @@ impl CasProvider {
     }
 
     async fn send(&self, request: http::Request<Vec<u8>>) -> Result<HttpResponse> {
-        self.http.send(request).await
+        self.inner.http.send(request).await
     }
 
     /// Asks the server whether the ticket is still valid. On success the ticket counts as used
     /// (its idle deadline moves). Errors: [`ErrorKind::SessionRejected`] when it is gone
     /// (`{"valid": false}`, 404, 20511, or past its local deadline, in which case no request is
     /// made).
-    #[tracing::instrument(name = "cas.validate", skip_all, fields(provider = NAME, flavor = %self.flavor))]
+    #[tracing::instrument(name = "cas.validate", skip_all, fields(provider = NAME, flavor = %self.inner.settings.flavor))]
     pub async fn validate(&self, session: &CasSession) -> Result<()> {
-        let sent_at = self.clock.now();
+        let sent_at = self.inner.clock.now();
         self.check_usable(session, sent_at)?;
-        match self.flavor {
+        match self.inner.settings.flavor {
             Flavor::WhApi => {
                 let resp = self
                     .send(wire::wh_validate(&self.wh()?, &session.ticket)?)
@@ -339,7 +286,7 @@ impl CasProvider {
             }
             Flavor::Apereo => {
                 let resp = self
-                    .send(wire::apereo_status(&self.base, &session.ticket)?)
+                    .send(wire::apereo_status(&self.inner.base, &session.ticket)?)
                     .await?;
                 wire::parse_apereo_status(&resp)?;
             }
@@ -356,22 +303,22 @@ impl CasProvider {
     /// deadline, with no request); the "target service not established" error (20510 / 20502,
     /// Apereo's unknown service) is [`ErrorKind::Configuration`], recognized by
     /// [`is_target_not_established`](crate::is_target_not_established).
-    #[tracing::instrument(name = "cas.service_ticket", skip_all, fields(provider = NAME, flavor = %self.flavor))]
+    #[tracing::instrument(name = "cas.service_ticket", skip_all, fields(provider = NAME, flavor = %self.inner.settings.flavor))]
     pub async fn service_ticket(&self, session: &CasSession, target: &str) -> Result<Ticket> {
-        let sent_at = self.clock.now();
+        let sent_at = self.inner.clock.now();
         self.check_usable(session, sent_at)?;
-        let st = match self.flavor {
+        let st = match self.inner.settings.flavor {
             Flavor::WhApi => {
                 let req = wire::wh_service_ticket(
                     &self.wh()?,
                     &session.ticket,
                     target,
-                    &self.service_ticket_fields,
+                    &self.inner.settings.service_ticket_fields,
                 )?;
                 wire::parse_wh_service_ticket(&self.send(req).await?)?
             }
             Flavor::Apereo => {
-                let req = wire::apereo_service_ticket(&self.base, &session.ticket, target)?;
+                let req = wire::apereo_service_ticket(&self.inner.base, &session.ticket, target)?;
                 wire::parse_apereo_service_ticket(&self.send(req).await?)?
             }
         };
@@ -388,15 +335,15 @@ impl CasProvider {
     ) -> CasSession {
         CasSession {
             ticket,
-            flavor: self.flavor,
+            flavor: self.inner.settings.flavor,
             extended,
             issued_at,
             hard_deadline,
-            idle_timeout: (!extended).then_some(self.lifetimes.idle_timeout),
+            idle_timeout: (!extended).then_some(self.inner.settings.lifetimes.idle_timeout),
             last_used: Mutex::new(issued_at),
             temporary_password: false,
             temporary_password_url: None,
-            app: self.api.clone(),
+            app: self.inner.api.clone(),
         }
     }
 }
@@ -409,33 +356,33 @@ impl SessionProvider for CasProvider {
         NAME
     }
 
-    #[tracing::instrument(name = "cas.login", skip_all, fields(provider = NAME, flavor = %self.flavor))]
+    #[tracing::instrument(name = "cas.login", skip_all, fields(provider = NAME, flavor = %self.inner.settings.flavor))]
     async fn login(&self) -> Result<CasSession> {
-        let sent_at = self.clock.now();
-        let user = &self.credentials;
-        match self.flavor {
+        let sent_at = self.inner.clock.now();
+        let user = &self.inner.settings.credentials;
+        match self.inner.settings.flavor {
             Flavor::WhApi => {
                 let req = wire::wh_login(
                     &self.wh()?,
                     &user.username,
                     &user.password,
                     wire::Extended {
-                        wanted: self.extended,
-                        encoding: self.extended_encoding,
-                        placement: self.extended_placement,
+                        wanted: self.inner.settings.extended,
+                        encoding: self.inner.settings.extended_encoding,
+                        placement: self.inner.settings.extended_placement,
                     },
-                    &self.login_fields,
+                    &self.inner.settings.login_fields,
                 )?;
                 let resp = self.send(req).await?;
                 let login = wire::parse_wh_login(&resp)?;
-                let received_at = self.clock.now();
+                let received_at = self.inner.clock.now();
                 // The server's echo can only shorten the ticket: an explicit `false` means the
                 // request for an extended ticket was not honoured.
-                let extended = self.extended && login.extended != Some(false);
+                let extended = self.inner.settings.extended && login.extended != Some(false);
                 let cap = if extended {
-                    self.lifetimes.extended_lifetime
+                    self.inner.settings.lifetimes.extended_lifetime
                 } else {
-                    self.lifetimes.max_lifetime
+                    self.inner.settings.lifetimes.max_lifetime
                 };
                 let hard =
                     wire::hard_deadline(sent_at, received_at, cap, login.expiry, login.server_date);
@@ -446,23 +393,23 @@ impl SessionProvider for CasProvider {
                 Ok(session)
             }
             Flavor::Apereo => {
-                let req = wire::apereo_login(&self.base, &user.username, &user.password)?;
+                let req = wire::apereo_login(&self.inner.base, &user.username, &user.password)?;
                 let resp = self.send(req).await?;
                 let ticket = wire::parse_apereo_login(&resp)?;
-                let hard = timing::after(sent_at, self.lifetimes.max_lifetime);
+                let hard = timing::after(sent_at, self.inner.settings.lifetimes.max_lifetime);
                 tracing::debug!("cas ticket granted");
                 Ok(self.new_session(ticket, false, sent_at, hard))
             }
         }
     }
 
-    /// Validates the ticket (or, with [`CasConfig::renew_service`], mints and discards a service
+    /// Validates the ticket (or, with [`CasBuilder::renew_service`], mints and discards a service
     /// ticket), which counts as use: the session is extended to the new idle deadline, capped by
     /// the hard deadline. Within the renewal window of the hard deadline no use can help, so this
     /// answers [`Renewal::Unsupported`] and the manager logs in again.
-    #[tracing::instrument(name = "cas.renew", skip_all, fields(provider = NAME, flavor = %self.flavor))]
+    #[tracing::instrument(name = "cas.renew", skip_all, fields(provider = NAME, flavor = %self.inner.settings.flavor))]
     async fn renew(&self, session: &CasSession) -> Result<Renewal<CasSession>> {
-        let now = self.clock.now();
+        let now = self.inner.clock.now();
         self.check_usable(session, now)?;
         let left = session
             .hard_deadline
@@ -471,7 +418,7 @@ impl SessionProvider for CasProvider {
         if left <= RENEW_BUFFER.saturating_add(RENEW_JITTER) {
             return Ok(Renewal::Unsupported);
         }
-        match &self.renew_service {
+        match &self.inner.settings.renew_service {
             Some(service) => {
                 self.service_ticket(session, service).await?;
             }
@@ -480,15 +427,15 @@ impl SessionProvider for CasProvider {
         Ok(Renewal::Extended(session.expiry()))
     }
 
-    #[tracing::instrument(name = "cas.logout", skip_all, fields(provider = NAME, flavor = %self.flavor))]
+    #[tracing::instrument(name = "cas.logout", skip_all, fields(provider = NAME, flavor = %self.inner.settings.flavor))]
     async fn logout(&self, session: &CasSession) -> Result<()> {
-        if session.flavor != self.flavor {
+        if session.flavor != self.inner.settings.flavor {
             return Err(Error::configuration(
                 NAME,
                 "session belongs to another cas flavor",
             ));
         }
-        match self.flavor {
+        match self.inner.settings.flavor {
             Flavor::WhApi => {
                 let resp = self
                     .send(wire::wh_logout(&self.wh()?, &session.ticket)?)
@@ -497,7 +444,7 @@ impl SessionProvider for CasProvider {
             }
             Flavor::Apereo => {
                 let resp = self
-                    .send(wire::apereo_logout(&self.base, &session.ticket)?)
+                    .send(wire::apereo_logout(&self.inner.base, &session.ticket)?)
                     .await?;
                 wire::parse_apereo_logout(&resp)
             }
@@ -506,8 +453,8 @@ impl SessionProvider for CasProvider {
 
     fn policy(&self) -> RenewPolicy {
         RenewPolicy::default()
-            .with_keep_alive(self.keep_alive)
-            .with_default_ttl(self.lifetimes.idle_timeout)
+            .with_keep_alive(self.inner.keep_alive)
+            .with_default_ttl(self.inner.settings.lifetimes.idle_timeout)
             .with_buffer(RENEW_BUFFER)
             .with_jitter(RENEW_JITTER)
     }
@@ -515,61 +462,47 @@ impl SessionProvider for CasProvider {
     fn store_key(&self) -> String {
         format!(
             "{NAME}:{}:{}:{}",
-            self.flavor,
-            self.base.as_str(),
-            self.credentials.username
+            self.inner.settings.flavor,
+            self.inner.base.as_str(),
+            self.inner.settings.credentials.username
         )
     }
 
     fn persist(&self, session: &CasSession) -> Option<PersistedSession> {
-        let state = serde_json::json!({
-            "v": 1,
-            "flavor": session.flavor.as_str(),
-            "ticket": session.ticket.expose_secret(),
-            "extended": session.extended,
-            "issued_at": unix_seconds(session.issued_at),
-            "hard_deadline": unix_seconds(session.hard_deadline),
-            "last_used": unix_seconds(session.last_used()),
-            "idle_timeout": session.idle_timeout.map(|d| d.as_secs()),
-            "temporary_password": session.temporary_password,
-        });
-        Some(PersistedSession::new(
-            SecretState::new(state.to_string()),
-            Some(session.deadline()),
-        ))
+        Some(
+            PersistedSession::writer()
+                .field("v", 1)
+                .field("flavor", session.flavor.as_str())
+                .secret("ticket", session.ticket.expose_secret())
+                .field("extended", session.extended)
+                .time("issued_at", session.issued_at)
+                .time("hard_deadline", session.hard_deadline)
+                .time("last_used", session.last_used())
+                .secs("idle_timeout", session.idle_timeout)
+                .field("temporary_password", session.temporary_password)
+                .finish(Some(session.deadline())),
+        )
     }
 
     fn restore(&self, persisted: &PersistedSession) -> Result<CasSession> {
-        #[derive(Deserialize)]
-        struct Stored {
-            flavor: String,
-            ticket: Ticket,
-            extended: bool,
-            issued_at: i64,
-            hard_deadline: i64,
-            last_used: i64,
-            idle_timeout: Option<u64>,
-            #[serde(default)]
-            temporary_password: bool,
-        }
-        let bad = || Error::configuration(NAME, "unreadable stored session");
-        let s: Stored = serde_json::from_str(persisted.state.expose_secret()).map_err(|_| bad())?;
-        if s.flavor != self.flavor.as_str() {
+        let mut s = persisted.reader(NAME)?;
+        if s.field::<String>("flavor")? != self.inner.settings.flavor.as_str() {
             return Err(Error::configuration(
                 NAME,
                 "stored session belongs to another cas flavor",
             ));
         }
-        let issued_at = from_unix_seconds(s.issued_at);
         let mut session = self.new_session(
-            s.ticket,
-            s.extended,
-            issued_at,
-            from_unix_seconds(s.hard_deadline),
+            s.secret("ticket")?,
+            s.field("extended")?,
+            s.time("issued_at")?,
+            s.time("hard_deadline")?,
         );
-        session.idle_timeout = s.idle_timeout.map(Duration::from_secs);
-        session.touch(from_unix_seconds(s.last_used));
-        session.temporary_password = s.temporary_password;
+        session.idle_timeout = s.secs("idle_timeout")?;
+        session.touch(s.time("last_used")?);
+        session.temporary_password = s
+            .field::<Option<bool>>("temporary_password")?
+            .unwrap_or(false);
         Ok(session)
     }
 

@@ -160,13 +160,7 @@ fn build(
     if let Some(base) = base {
         builder = builder.identity_url(base.clone()).cert_url(base);
     }
-    builder = common::with_proxy!(globals, builder)
-        .allow_insecure_loopback(globals.insecure_loopback)
-        .timeout(globals.timeout);
-    if let Some(pem) = globals.ca_pem(NAME)? {
-        builder = builder.add_root_pem(pem);
-    }
-    builder.build()
+    common::with_globals!(globals, NAME, builder)?.build()
 }
 
 fn limited(report: Report, session: &BetfairSession) -> Report {
@@ -240,15 +234,10 @@ async fn login(account: &Account<BetfairProvider>, reveal: bool) -> Result<Repor
 /// The Accounts API client: `{base}/exchange/account/json-rpc/v1` with `--base-url`, otherwise
 /// the jurisdiction's API host.
 fn accounts_client(globals: &Globals, j: Jurisdiction) -> Result<AccountsClient> {
-    let mut builder = common::with_proxy!(globals, AccountsClient::builder())
-        .jurisdiction(j)
-        .allow_insecure_loopback(globals.insecure_loopback)
-        .timeout(globals.timeout);
+    let mut builder =
+        common::with_globals!(globals, NAME, AccountsClient::builder())?.jurisdiction(j);
     if let Some(url) = &globals.base_url {
         builder = builder.api_url(url.clone());
-    }
-    if let Some(pem) = globals.ca_pem(NAME)? {
-        builder = builder.add_root_pem(pem);
     }
     builder.build()
 }

@@ -5,7 +5,7 @@
 //! `CAS_API_SECRET`. `--flavor` and `--territory` are stored with the session. `exec` gives its
 //! child `CAS_TGT` and `CAS_BASE_URL`.
 
-use session_cas::{ApiKeySecret, CasConfig, CasProvider, CasSession, Flavor, Territory};
+use session_cas::{ApiKeySecret, CasProvider, CasSession, Flavor, Territory};
 use session_core::{Password, Result, UsernamePassword};
 
 use crate::cli::{CasArgs, CasCommand, CasFlavor, CasTerritory};
@@ -78,14 +78,12 @@ fn build(
     } else {
         env_opt(NAME, "CAS_PASSWORD")?.unwrap_or_default()
     };
-    let mut config = CasConfig::new(
+    let mut config = CasProvider::builder(
         base,
         UsernamePassword::new(username, Password::new(password)),
     )
-    .flavor(flavor)
-    .allow_insecure_loopback(globals.insecure_loopback)
-    .timeout(globals.timeout);
-    config = common::with_proxy!(globals, config);
+    .flavor(flavor);
+    config = common::with_globals!(globals, NAME, config)?;
     if flavor == Flavor::WhApi {
         let key = env_required(NAME, "CAS_API_KEY")?;
         let secret = env_required(NAME, "CAS_API_SECRET")?;
@@ -99,9 +97,6 @@ fn build(
     }
     if extended {
         config = config.extended(true);
-    }
-    if let Some(pem) = globals.ca_pem(NAME)? {
-        config = config.add_root_pem(pem);
     }
     config.build()
 }

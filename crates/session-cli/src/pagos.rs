@@ -19,13 +19,13 @@ use async_trait::async_trait;
 use http::Method;
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::Value;
-use session_core::http::{HttpClient, HttpResponse, finish, join_segments, request};
+use session_core::http::{HttpClient, HttpOptions, HttpResponse, finish, join_segments, request};
 use session_core::{
     AccessToken, AppKey, ClientCredentials, ClientSecret, Clock, Error, ErrorKind, Expiry,
-    PersistedSession, RenewPolicy, Result, SecretState, Session, SessionId, SessionProvider,
-    SystemClock, from_unix_seconds, sensitive_value, unix_seconds,
+    PersistedSession, RenewPolicy, Result, Session, SessionId, SessionProvider, SystemClock,
+    sensitive_value,
 };
-use session_pagos::{DedicatedSession, PagosConfig, PagosProvider, TokenSource};
+use session_pagos::{DedicatedSession, PagosProvider, TokenSource};
 
 use crate::cli::{PagosArgs, PagosCommand};
 use crate::common::{
@@ -87,18 +87,11 @@ fn build(
         }
         None => TokenSource::fixed(AccessToken::new(env_required(NAME, "PAGOS_TOKEN")?)),
     };
-    let mut config = common::with_proxy!(
-        globals,
-        PagosConfig::new(base, application_key.clone(), source)
-    )
-    .allow_insecure_loopback(globals.insecure_loopback)
-    .timeout(globals.timeout)
-    // The CLI process ends right after `open`: the session must outlive it.
-    .close_on_drop(None);
-    if let Some(pem) = globals.ca_pem(NAME)? {
-        config = config.add_root_pem(&pem);
-    }
-    Ok((config.build()?, application_key))
+    let config = PagosProvider::builder(base, application_key.clone(), source)
+        // The CLI process ends right after `open`: the session must outlive it.
+        .close_on_drop(None);
+    let provider = common::with_globals!(globals, NAME, config)?.build()?;
+    Ok((provider, application_key))
 }
 
 /// A dedicated session as the CLI holds it: just opened, or read back from the store.
@@ -230,18 +223,11 @@ impl SessionProvider for PagosCli {
 /// The stored form of a dedicated session: its id, and the renewable token that opened it.
 fn persist(session: &DedicatedSession, expires_at: Option<SystemTime>) -> PersistedSession {
     let token = session.token();
-    let (bearer, bearer_expires) = if token.is_renewable() {
-        (
-            Some(token.token().expose_secret()),
-            token.expires_at().map(unix_seconds),
-        )
-    } else {
-        (None, None)
-    };
+    let renewable = token.is_renewable();
     persist_parts(
         session.session_id().expose_secret(),
-        bearer,
-        bearer_expires,
+        renewable.then(|| token.token().expose_secret()),
+        token.expires_at().filter(|_| renewable),
         expires_at,
     )
 }
@@ -249,16 +235,15 @@ fn persist(session: &DedicatedSession, expires_at: Option<SystemTime>) -> Persis
 fn persist_parts(
     session_id: &str,
     bearer: Option<&str>,
-    bearer_expires: Option<i64>,
+    bearer_expires: Option<SystemTime>,
     expires_at: Option<SystemTime>,
 ) -> PersistedSession {
-    let state = serde_json::json!({
-        "v": 1,
-        "session_id": session_id,
-        "token": bearer,
-        "token_expires_at": bearer_expires,
-    });
-    PersistedSession::new(SecretState::new(state.to_string()), expires_at)
+    PersistedSession::writer()
+        .field("v", 1)
+        .secret("session_id", session_id)
+        .secret("token", bearer)
+        .time("token_expires_at", bearer_expires)
+        .finish(expires_at)
 }
 
 /// What `persist` wrote.
@@ -267,27 +252,18 @@ struct Stored {
     token: Option<AccessToken>,
 }
 
+/// Reads what `persist` wrote. The token is dropped, not refused, when it has expired or its
+/// fields are unreadable: the session id alone still lets `close` try the static token.
 fn restore(persisted: &PersistedSession, now: SystemTime) -> Result<Stored> {
-    let bad = || Error::configuration(NAME, "unreadable stored session");
-    let v: Value = serde_json::from_str(persisted.state.expose_secret()).map_err(|_| bad())?;
-    let session_id = v
-        .get("session_id")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .ok_or_else(bad)?;
-    let fresh = v
-        .get("token_expires_at")
-        .and_then(Value::as_i64)
-        .is_none_or(|t| from_unix_seconds(t) > now);
-    let token = v
-        .get("token")
-        .and_then(Value::as_str)
-        .filter(|t| fresh && !t.is_empty())
-        .map(AccessToken::new);
-    Ok(Stored {
-        session_id: SessionId::new(session_id),
-        token,
-    })
+    let mut s = persisted.reader(NAME)?;
+    let session_id = s.secret("session_id")?;
+    let fresh = s
+        .opt_time("token_expires_at")
+        .ok()
+        .flatten()
+        .is_none_or(|t| t > now);
+    let token = s.opt_secret("token").ok().flatten().filter(|_| fresh);
+    Ok(Stored { session_id, token })
 }
 
 /// What a `CloseDedicatedSession` reply means.
@@ -427,21 +403,23 @@ impl Closer {
     }
 }
 
+/// The client `close` sends with: the HTTP options the provider's builder gets, in the core
+/// options type.
+struct CloseHttp {
+    http: HttpOptions,
+}
+
+impl CloseHttp {
+    session_core::http_option_methods!(http);
+}
+
 fn http_client(globals: &Globals) -> Result<HttpClient> {
-    let mut builder = HttpClient::builder(NAME)
-        .allow_insecure_loopback(globals.insecure_loopback)
-        .timeout(globals.timeout)
-        .read_timeout(globals.timeout);
-    if let Some(proxy) = globals.proxy.as_deref() {
-        builder = builder.proxy(proxy)?;
-    }
-    if let Some(hosts) = globals.no_proxy.as_deref() {
-        builder = builder.no_proxy(hosts);
-    }
-    if let Some(pem) = globals.ca_pem(NAME)? {
-        builder = builder.add_root_pem(&pem)?;
-    }
-    builder.build()
+    let options = CloseHttp {
+        http: HttpOptions::new(),
+    };
+    common::with_globals!(globals, NAME, options)?
+        .http
+        .client(NAME)
 }
 
 async fn account(globals: &Globals, args: &PagosArgs) -> Result<(Account<PagosCli>, AppKey)> {
@@ -526,6 +504,7 @@ async fn execute(globals: &Globals, args: PagosArgs) -> Result<Report> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use session_core::SecretState;
 
     #[test]
     fn close_replies_are_read_leniently() {

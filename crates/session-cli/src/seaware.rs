@@ -62,15 +62,10 @@ fn build(
         .placement(match options.get("params") {
             Some("form") => Placement::Form,
             _ => Placement::Query,
-        })
-        .allow_insecure_loopback(globals.insecure_loopback)
-        .timeout(globals.timeout);
-    builder = common::with_proxy!(globals, builder);
+        });
+    builder = common::with_globals!(globals, NAME, builder)?;
     if let Some(secret) = env_opt(NAME, "SEAWARE_CLIENT_SECRET")? {
         builder = builder.client_secret(ClientSecret::new(secret));
-    }
-    if let Some(pem) = globals.ca_pem(NAME)? {
-        builder = builder.add_root_pem(pem);
     }
     builder.build()
 }

@@ -224,6 +224,7 @@ mod manager;
 pub mod middleware;
 pub mod oauth;
 mod observe;
+mod persist;
 pub mod prelude;
 mod provider;
 mod secret;
@@ -241,6 +242,7 @@ pub use clock::{BoxFuture, Clock, SystemClock, Timer};
 pub use error::{Error, ErrorKind, HttpFailure, Result, UpstreamText, looks_like_code};
 pub use guard::LoginGuard;
 pub use manager::{Event, Health, KeepAlive, Lease, LogoutOnDrop, ManagerBuilder, SessionManager};
+pub use persist::{StateReader, StateWriter};
 pub use provider::{
     FnProvider, SessionProvider, StaticToken, StaticTokenProvider, provider_fn, sensitive_value,
 };

@@ -11,7 +11,7 @@
 #![allow(clippy::print_stdout)]
 
 use session_pagos::{
-    AccessToken, ClientCredentials, ClientSecret, PagosClient, PagosConfig, PagosFailure,
+    AccessToken, ClientCredentials, ClientSecret, PagosClient, PagosFailure, PagosProvider,
     TokenSource,
 };
 
@@ -31,7 +31,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ),
         ),
     };
-    let provider = PagosConfig::new(
+    let provider = PagosProvider::builder(
         var("PAGOS_BASE_URL")?,
         session_pagos::AppKey::new(var("PAGOS_APPLICATION_KEY")?),
         token,

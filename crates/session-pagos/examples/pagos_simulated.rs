@@ -6,13 +6,13 @@
 use std::sync::Arc;
 
 use session_pagos::{
-    ClientCredentials, PagosClient, PagosConfig, PagosSim, SimOp, SystemClock, TokenSource,
+    ClientCredentials, PagosClient, PagosProvider, PagosSim, SimOp, SystemClock, TokenSource,
 };
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sim = PagosSim::start(Arc::new(SystemClock)).await?;
-    let provider = PagosConfig::new(
+    let provider = PagosProvider::builder(
         sim.base_url(),
         "a4dcfb4f0464453b928ce1d6bcfb6aa3",
         TokenSource::client_credentials(

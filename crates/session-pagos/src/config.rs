@@ -1,19 +1,19 @@
 //! Configuration: where Pagos is, which application, where the bearer token comes from, and the
 //! HTTP and timing settings.
 
-use session_core::http::HttpOptions;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use session_core::http::HttpOptions;
 use session_core::oauth::{ClientAuth, ClientCredentialsProvider};
 use session_core::{
-    AccessToken, AppKey, ClientCredentials, Clock, Error, RenewPolicy, Result, SessionManager,
-    StaticToken, StaticTokenProvider, SystemClock,
+    AccessToken, AppKey, ClientCredentials, Error, RenewPolicy, Result, SessionManager,
+    StaticToken, StaticTokenProvider,
 };
 
 use crate::error::NAME;
-use crate::provider::{PagosProvider, Shared};
+use crate::provider::{Inner, PagosProvider};
 use crate::token::{BearerSource, TokenManager, TokenProvider};
 
 /// Where the bearer token comes from.
@@ -120,11 +120,11 @@ impl TokenSource {
     }
 }
 
-/// Builds a [`PagosProvider`].
+/// Builds a [`PagosProvider`]. Start with [`PagosProvider::builder`].
 ///
 /// ```
-/// use session_pagos::{ClientCredentials, PagosConfig, TokenSource};
-/// let provider = PagosConfig::new(
+/// use session_pagos::{ClientCredentials, PagosProvider, TokenSource};
+/// let provider = PagosProvider::builder(
 ///     "https://calc.example.com",
 ///     "a4dcfb4f0464453b928ce1d6bcfb6aa3",
 ///     TokenSource::client_credentials(
@@ -136,20 +136,19 @@ impl TokenSource {
 /// # let _ = provider;
 /// # Ok::<(), session_pagos::Error>(())
 /// ```
-pub struct PagosConfig {
+pub struct PagosBuilder {
     base_url: String,
     application_key: AppKey,
     token: TokenSource,
     http: HttpOptions,
-    clock: Arc<dyn Clock>,
     session_ttl: Option<Duration>,
     close_on_drop: Option<Duration>,
     policy: RenewPolicy,
 }
 
-impl fmt::Debug for PagosConfig {
+impl fmt::Debug for PagosBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PagosConfig")
+        f.debug_struct("PagosBuilder")
             .field("application_key", &self.application_key)
             .field("token", &self.token)
             .field("http", &self.http)
@@ -166,63 +165,20 @@ pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(20 * 60);
 /// How long a close-on-drop request may take.
 pub const DEFAULT_CLOSE_ON_DROP_TIMEOUT: Duration = Duration::from_secs(2);
 
-impl PagosConfig {
-    /// A configuration for the SpreadsheetWEB server at `base_url` (its root, under which
-    /// `/Api/Applications/*` lives), the web service application `application_key`, and bearer
-    /// tokens from `token`.
-    pub fn new(
-        base_url: impl Into<String>,
-        application_key: impl Into<AppKey>,
-        token: TokenSource,
-    ) -> Self {
+impl PagosBuilder {
+    pub(crate) fn new(base_url: String, application_key: AppKey, token: TokenSource) -> Self {
         Self {
-            base_url: base_url.into(),
-            application_key: application_key.into(),
+            base_url,
+            application_key,
             token,
             http: HttpOptions::default(),
-            clock: Arc::new(SystemClock),
             session_ttl: Some(DEFAULT_SESSION_TTL),
             close_on_drop: Some(DEFAULT_CLOSE_ON_DROP_TIMEOUT),
             policy: RenewPolicy::default(),
         }
     }
 
-    /// Allows `http://` for loopback hosts (tests, the simulator). Other `http://` URLs are refused.
-    #[must_use]
-    pub fn allow_insecure_loopback(mut self, allow: bool) -> Self {
-        self.http.allow_insecure_loopback = allow;
-        self
-    }
-
-    /// Whole-request and read timeout (default 30 s).
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = Some(timeout);
-        self
-    }
-
-    /// Connect timeout (default 10 s).
-    #[must_use]
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.http.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// Also trusts the root certificates in `pem` (checked by [`build`](Self::build)).
-    #[must_use]
-    pub fn add_root_pem(mut self, pem: &[u8]) -> Self {
-        self.http.root_pems.push(pem.to_vec());
-        self
-    }
-
     session_core::http_option_methods!();
-
-    /// The clock used for every expiry (default [`SystemClock`]).
-    #[must_use]
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
 
     /// How long a dedicated session is assumed to live ([`DEFAULT_SESSION_TTL`]); `None`: as long
     /// as its bearer token. A session is never kept past its token's expiry.
@@ -254,7 +210,7 @@ impl PagosConfig {
             return Err(Error::configuration(NAME, "application key is empty"));
         }
         let http = self.http.client(NAME)?;
-        let clock = self.clock;
+        let clock = self.http.clock.clone();
         let manager = |provider: TokenProvider| -> TokenManager {
             SessionManager::builder(provider)
                 .clock(clock.clone())
@@ -289,7 +245,7 @@ impl PagosConfig {
             Kind::Provider(provider) => manager(provider),
             Kind::Manager(tokens) => tokens,
         };
-        Ok(PagosProvider::from_shared(Shared {
+        Ok(PagosProvider::from_inner(Inner {
             http,
             base,
             application_key: self.application_key,

@@ -22,10 +22,10 @@
 //! # Quick start
 //!
 //! ```no_run
-//! use session_pagos::{ClientCredentials, PagosClient, PagosConfig, TokenSource};
+//! use session_pagos::{ClientCredentials, PagosClient, PagosProvider, TokenSource};
 //!
 //! # async fn run() -> session_pagos::Result<()> {
-//! let provider = PagosConfig::new(
+//! let provider = PagosProvider::builder(
 //!     "https://calc.example.com",
 //!     "a4dcfb4f0464453b928ce1d6bcfb6aa3",
 //!     TokenSource::client_credentials(
@@ -47,11 +47,11 @@
 //! Several application keys on one server share one bearer token:
 //!
 //! ```
-//! # use session_pagos::{PagosConfig, TokenSource, AccessToken};
-//! let first = PagosConfig::new("https://calc.example.com", "app-one", TokenSource::fixed(AccessToken::new("t")))
+//! # use session_pagos::{PagosProvider, TokenSource, AccessToken};
+//! let first = PagosProvider::builder("https://calc.example.com", "app-one", TokenSource::fixed(AccessToken::new("t")))
 //!     .build()?;
 //! let second = first.with_application_key("app-two")?;
-//! // or: PagosConfig::new(.., TokenSource::manager(first.token_manager().clone()))
+//! // or: PagosProvider::builder(.., TokenSource::manager(first.token_manager().clone()))
 //! # let _ = second;
 //! # Ok::<(), session_pagos::Error>(())
 //! ```
@@ -167,7 +167,7 @@
 //!   The `Authorization` header is marked sensitive.
 //! - Client id and secret travel in the token request's form body (or HTTP Basic), never in a URL.
 //! - HTTPS only; `http://` only for loopback hosts with
-//!   [`PagosConfig::allow_insecure_loopback`]. Redirects are never followed.
+//!   [`PagosBuilder::allow_insecure_loopback`]. Redirects are never followed.
 //! - A refused token is renewed once, never in a loop (Pagos locks out clients that guess secrets);
 //!   an `invalid_client` answer is remembered by the token manager and not retried.
 //! - Logs (`tracing`) carry the provider name, token generations and outcomes; never URLs, bodies,
@@ -212,7 +212,7 @@ mod token;
 mod wire;
 
 pub use client::PagosClient;
-pub use config::{DEFAULT_CLOSE_ON_DROP_TIMEOUT, DEFAULT_SESSION_TTL, PagosConfig, TokenSource};
+pub use config::{DEFAULT_CLOSE_ON_DROP_TIMEOUT, DEFAULT_SESSION_TTL, PagosBuilder, TokenSource};
 pub use error::{MAX_MESSAGE_CHARS, MAX_MESSAGES, PagosFailure};
 pub use provider::PagosProvider;
 /// The `serde_json` crate, whose `Value` the Pagos calls take and return.

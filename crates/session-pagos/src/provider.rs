@@ -12,14 +12,16 @@ use session_core::timing;
 use session_core::{AppKey, Clock, Expiry, Lease, RenewPolicy, Result, SessionId, SessionProvider};
 use url::Url;
 
-use crate::config::{PagosConfig, TokenSource};
+use crate::config::{PagosBuilder, TokenSource};
 use crate::error::{self, NAME, PagosFailure};
 use crate::session::{Closer, DedicatedSession};
 use crate::token::{BearerToken, TokenManager, get_lease, refresh_lease};
 use crate::wire::{self, CloseOutcome, OpenOutcome, Redact};
 
-/// Everything a provider (and the sessions it opens) needs.
-pub(crate) struct Shared {
+/// Everything a provider (and the sessions it opens) needs, made by
+/// [`PagosBuilder::build`](crate::PagosBuilder::build).
+#[derive(Clone)]
+pub(crate) struct Inner {
     pub(crate) http: HttpClient,
     pub(crate) base: Url,
     pub(crate) application_key: AppKey,
@@ -47,16 +49,16 @@ pub(crate) struct Shared {
 ///   explicit close is reported to the caller and not repeated on drop.
 #[derive(Clone)]
 pub struct PagosProvider {
-    shared: Arc<Shared>,
+    inner: Arc<Inner>,
 }
 
 impl fmt::Debug for PagosProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PagosProvider")
-            .field("base_url", &self.shared.base.as_str())
-            .field("application_key", &self.shared.application_key)
-            .field("tokens", &self.shared.tokens)
-            .field("session_ttl", &self.shared.session_ttl)
+            .field("base_url", &self.inner.base.as_str())
+            .field("application_key", &self.inner.application_key)
+            .field("tokens", &self.inner.tokens)
+            .field("session_ttl", &self.inner.session_ttl)
             .finish_non_exhaustive()
     }
 }
@@ -68,18 +70,20 @@ enum Attempt<T> {
 }
 
 impl PagosProvider {
-    /// Starts a configuration; see [`PagosConfig`].
+    /// Starts a builder for the SpreadsheetWEB server at `base_url` (its root, under which
+    /// `/Api/Applications/*` lives), the web service application `application_key`, and bearer
+    /// tokens from `token`.
     pub fn builder(
         base_url: impl Into<String>,
         application_key: impl Into<AppKey>,
         token: TokenSource,
-    ) -> PagosConfig {
-        PagosConfig::new(base_url, application_key, token)
+    ) -> PagosBuilder {
+        PagosBuilder::new(base_url.into(), application_key.into(), token)
     }
 
-    pub(crate) fn from_shared(shared: Shared) -> Self {
+    pub(crate) fn from_inner(inner: Inner) -> Self {
         Self {
-            shared: Arc::new(shared),
+            inner: Arc::new(inner),
         }
     }
 
@@ -93,36 +97,29 @@ impl PagosProvider {
                 "application key is empty",
             ));
         }
-        let s = &self.shared;
-        Ok(Self::from_shared(Shared {
-            http: s.http.clone(),
-            base: s.base.clone(),
+        Ok(Self::from_inner(Inner {
             application_key,
-            tokens: s.tokens.clone(),
-            clock: s.clock.clone(),
-            session_ttl: s.session_ttl,
-            close_on_drop: s.close_on_drop,
-            policy: s.policy,
+            ..Inner::clone(&self.inner)
         }))
     }
 
     /// The bearer token manager (shared by every provider built from this one).
     pub fn token_manager(&self) -> &TokenManager {
-        &self.shared.tokens
+        &self.inner.tokens
     }
 
     /// The server's base URL.
     pub fn base_url(&self) -> &Url {
-        &self.shared.base
+        &self.inner.base
     }
 
     /// The clock used for expiry.
     pub fn clock(&self) -> &Arc<dyn Clock> {
-        &self.shared.clock
+        &self.inner.clock
     }
 
     pub(crate) fn http(&self) -> &HttpClient {
-        &self.shared.http
+        &self.inner.http
     }
 
     /// A token for a new session. A token obtained earlier that is within twice the session
@@ -130,26 +127,26 @@ impl PagosProvider {
     /// token about to expire (which would make the session due for renewal at once). A token
     /// obtained just now is used as it is, however short its life.
     async fn fresh_token(&self) -> Result<Lease<BearerToken>> {
-        let Some(lease) = self.shared.tokens.cached() else {
-            return get_lease(&self.shared.tokens).await;
+        let Some(lease) = self.inner.tokens.cached() else {
+            return get_lease(&self.inner.tokens).await;
         };
         if let Some(expires_at) = lease.expires_at() {
             let margin = self
-                .shared
+                .inner
                 .policy
                 .buffer
-                .saturating_add(self.shared.policy.jitter)
+                .saturating_add(self.inner.policy.jitter)
                 .saturating_mul(2);
-            let now = self.shared.clock.now();
+            let now = self.inner.clock.now();
             if expires_at <= timing::after(now, margin) {
-                return refresh_lease(&self.shared.tokens).await;
+                return refresh_lease(&self.inner.tokens).await;
             }
         }
         Ok(lease)
     }
 
     async fn open_once(&self, token: &Lease<BearerToken>) -> Result<Attempt<DedicatedSession>> {
-        let s = &self.shared;
+        let s = &self.inner;
         let request = wire::open_request(&s.base, &s.application_key, token)?;
         let response = s.http.send(request).await?;
         let redact = Redact {
@@ -164,7 +161,7 @@ impl PagosProvider {
     }
 
     fn session(&self, session_id: SessionId, token: Lease<BearerToken>) -> DedicatedSession {
-        let s = &self.shared;
+        let s = &self.inner;
         let now = s.clock.now();
         let mut deadline = s.session_ttl.map(|ttl| timing::after(now, ttl));
         if let Some(t) = token.expires_at() {
@@ -195,7 +192,7 @@ impl PagosProvider {
         session: &DedicatedSession,
         token: &Lease<BearerToken>,
     ) -> Result<Attempt<()>> {
-        let s = &self.shared;
+        let s = &self.inner;
         let request = wire::close_request(
             &s.base,
             &session.application_key,
@@ -225,7 +222,7 @@ impl PagosProvider {
         rejected: &Lease<BearerToken>,
         failure: PagosFailure,
     ) -> Result<Lease<BearerToken>> {
-        self.shared.tokens.invalidate(rejected);
+        self.inner.tokens.invalidate(rejected);
         if !rejected.is_renewable() {
             return Err(error::token_rejected(failure));
         }
@@ -234,7 +231,7 @@ impl PagosProvider {
             generation = rejected.generation(),
             "bearer token rejected; renewing it and retrying once"
         );
-        get_lease(&self.shared.tokens).await
+        get_lease(&self.inner.tokens).await
     }
 }
 
@@ -257,7 +254,7 @@ impl SessionProvider for PagosProvider {
         match self.open_once(&token).await? {
             Attempt::Done(session) => Ok(session),
             Attempt::TokenRejected(f) => {
-                self.shared.tokens.invalidate(&token);
+                self.inner.tokens.invalidate(&token);
                 Err(error::token_rejected(f))
             }
         }
@@ -270,7 +267,7 @@ impl SessionProvider for PagosProvider {
         }
         // The session's own token unless a newer one is cached.
         let token = self
-            .shared
+            .inner
             .tokens
             .cached()
             .unwrap_or_else(|| session.token.clone());
@@ -286,8 +283,8 @@ impl SessionProvider for PagosProvider {
     }
 
     fn policy(&self) -> RenewPolicy {
-        let p = self.shared.policy;
-        match self.shared.session_ttl {
+        let p = self.inner.policy;
+        match self.inner.session_ttl {
             Some(ttl) => p.with_default_ttl(ttl),
             None => p,
         }
@@ -296,7 +293,7 @@ impl SessionProvider for PagosProvider {
     /// `pagos:<base url>:<token source's key>:app-<fingerprint>`: the application key is a secret,
     /// so only a 64-bit FNV-1a fingerprint of it appears.
     fn store_key(&self) -> String {
-        let s = &self.shared;
+        let s = &self.inner;
         format!(
             "{NAME}:{}:{}:app-{:016x}",
             s.base,

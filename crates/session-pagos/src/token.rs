@@ -10,12 +10,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use http::HeaderMap;
-use serde::Deserialize;
 use session_core::http::HttpResponse;
 use session_core::oauth::OAuthSession;
 use session_core::{
     AccessToken, BoxFuture, Error, ErrorKind, Expiry, Lease, PersistedSession, RenewPolicy, Result,
-    SecretState, Session, SessionManager, SessionProvider, StaticToken, sensitive_value,
+    Session, SessionManager, SessionProvider, StaticToken, sensitive_value,
 };
 
 /// A provider of bearer tokens, type-erased so sources can be swapped.
@@ -180,12 +179,6 @@ impl<P> BearerSource<P> {
     }
 }
 
-#[derive(Deserialize)]
-struct StoredToken {
-    access_token: AccessToken,
-    renewable: bool,
-}
-
 #[async_trait]
 impl<P> SessionProvider for BearerSource<P>
 where
@@ -227,23 +220,20 @@ where
         if !self.persist {
             return None;
         }
-        let state = serde_json::json!({
-            "access_token": session.token.expose_secret(),
-            "renewable": session.renewable,
-        });
-        Some(PersistedSession::new(
-            SecretState::new(state.to_string()),
-            session.expiry.at(),
-        ))
+        Some(
+            PersistedSession::writer()
+                .secret("access_token", session.token.expose_secret())
+                .field("renewable", session.renewable)
+                .finish(session.expiry.deadline()),
+        )
     }
 
     fn restore(&self, persisted: &PersistedSession) -> Result<BearerToken> {
-        let stored: StoredToken = serde_json::from_str(persisted.state.expose_secret())
-            .map_err(|_| Error::configuration(self.name(), "unreadable stored token"))?;
+        let mut s = persisted.reader(self.name())?;
         Ok(BearerToken {
-            token: stored.access_token,
-            expiry: persisted.expires_at.map_or(Expiry::Never, Expiry::At),
-            renewable: stored.renewable,
+            token: s.secret("access_token")?,
+            expiry: persisted.expiry(),
+            renewable: s.field("renewable")?,
         })
     }
 

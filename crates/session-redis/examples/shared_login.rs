@@ -15,11 +15,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use session_core::{
-    AccessToken, Clock, Expiry, PersistedSession, SecretState, Session, StaticToken, SystemClock,
+    AccessToken, Clock, Expiry, PersistedSession, Session, StaticToken, SystemClock,
 };
-use session_redis::{
-    Error, RedisSessionStore, Result, SessionManager, SessionProvider, SessionStore,
-};
+use session_redis::{RedisSessionStore, Result, SessionManager, SessionProvider, SessionStore};
 
 /// A provider whose login takes 200 ms and counts itself. What makes its sessions shareable:
 /// a `store_key` naming the account, and `persist`/`restore`.
@@ -48,22 +46,17 @@ impl SessionProvider for Demo {
     }
 
     fn persist(&self, session: &StaticToken) -> Option<PersistedSession> {
-        Some(PersistedSession::new(
-            SecretState::new(
-                serde_json::json!({ "token": session.token().expose_secret() }).to_string(),
-            ),
-            session.expiry().at(),
-        ))
+        Some(
+            PersistedSession::writer()
+                .secret("token", session.token().expose_secret())
+                .finish(session.expiry().deadline()),
+        )
     }
 
     fn restore(&self, persisted: &PersistedSession) -> Result<StaticToken> {
-        let state: serde_json::Value = serde_json::from_str(persisted.state.expose_secret())
-            .map_err(|_| Error::configuration("demo", "unreadable stored session"))?;
-        let token = state["token"]
-            .as_str()
-            .ok_or_else(|| Error::configuration("demo", "unreadable stored session"))?;
-        Ok(StaticToken::bearer(AccessToken::new(token))
-            .with_expiry(persisted.expires_at.map_or(Expiry::Never, Expiry::At)))
+        let mut state = persisted.reader("demo")?;
+        Ok(StaticToken::bearer(state.secret::<AccessToken>("token")?)
+            .with_expiry(persisted.expiry()))
     }
 }
 

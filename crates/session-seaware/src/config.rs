@@ -4,18 +4,20 @@
 use session_core::http::HttpOptions;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use http::{HeaderMap, HeaderName};
 use session_core::oauth::Placement;
 use session_core::{
-    ClientCredentials, ClientSecret, Clock, Error, Password, Result, SessionManager,
-    SessionProvider, SystemClock, UsernamePassword,
+    ClientCredentials, ClientSecret, Error, Password, RenewPolicy, Result, SessionManager,
+    SessionProvider, UsernamePassword,
 };
 
 use crate::error::NAME;
-use crate::provider::SeawareProvider;
+use crate::provider::{Inner, SeawareProvider};
+use crate::wire;
 
 /// The travel-agent session scope (`scope=travelagent`), the one SwOTA's documentation shows.
 pub const TRAVELAGENT: &str = "travelagent";
@@ -163,20 +165,19 @@ impl Gateway {
 
 /// Builds a [`SeawareProvider`]. Start with [`SeawareProvider::builder`].
 pub struct SeawareBuilder {
-    pub(crate) base_url: String,
-    pub(crate) credentials: Option<UsernamePassword>,
-    pub(crate) client: ClientCredentials,
-    pub(crate) scope: Option<String>,
-    pub(crate) placement: Placement,
-    pub(crate) renewal: RenewalMode,
-    pub(crate) mode: SessionMode,
-    pub(crate) default_ttl: Duration,
-    pub(crate) renew_buffer: Duration,
-    pub(crate) renew_jitter: Duration,
-    pub(crate) gateway: Option<Gateway>,
-    pub(crate) extra_headers: Option<ExtraHeaders>,
-    pub(crate) http: HttpOptions,
-    pub(crate) clock: Arc<dyn Clock>,
+    base_url: String,
+    credentials: Option<UsernamePassword>,
+    client: ClientCredentials,
+    scope: Option<String>,
+    placement: Placement,
+    renewal: RenewalMode,
+    mode: SessionMode,
+    default_ttl: Duration,
+    renew_buffer: Duration,
+    renew_jitter: Duration,
+    gateway: Option<Gateway>,
+    extra_headers: Option<ExtraHeaders>,
+    http: HttpOptions,
 }
 
 impl fmt::Debug for SeawareBuilder {
@@ -212,7 +213,6 @@ impl SeawareBuilder {
             gateway: None,
             extra_headers: None,
             http: HttpOptions::default(),
-            clock: Arc::new(SystemClock),
         }
     }
 
@@ -316,43 +316,7 @@ impl SeawareBuilder {
         self
     }
 
-    /// Allows `http://` base URLs whose host is loopback (`127.0.0.0/8`, `::1`, `localhost`), for
-    /// tests and simulators. Other `http://` hosts are refused even with this set.
-    #[must_use]
-    pub fn allow_insecure_loopback(mut self, allow: bool) -> Self {
-        self.http.allow_insecure_loopback = allow;
-        self
-    }
-
-    /// Whole-request timeout (default 30 s), also used as the read timeout.
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = Some(timeout);
-        self
-    }
-
-    /// Connect timeout (default 10 s).
-    #[must_use]
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.http.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// Also trusts the root certificates in `pem` (checked by [`build`](Self::build)).
-    #[must_use]
-    pub fn add_root_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.http.root_pems.push(pem.into());
-        self
-    }
-
     session_core::http_option_methods!();
-
-    /// The clock expiry is computed with (default [`SystemClock`]).
-    #[must_use]
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
 
     /// Checks the configuration and builds the provider.
     ///
@@ -361,6 +325,54 @@ impl SeawareBuilder {
     /// missing credentials in session mode, an empty client id, a gateway configured into
     /// `Authorization` while sessions are on, or an unusable root certificate.
     pub fn build(self) -> Result<SeawareProvider> {
-        SeawareProvider::from_builder(self)
+        let mut base_url = self.http.base_url(NAME, &self.base_url)?;
+        base_url.set_query(None);
+        base_url.set_fragment(None);
+        if self.client.client_id.is_empty() {
+            return Err(Error::configuration(NAME, "client id must not be empty"));
+        }
+        if self.mode == SessionMode::Session {
+            match &self.credentials {
+                Some(c) if !c.username.is_empty() => {}
+                _ => {
+                    return Err(Error::configuration(
+                        NAME,
+                        "username and password are required in session mode",
+                    ));
+                }
+            }
+            if self
+                .gateway
+                .as_ref()
+                .is_some_and(|g| g.header() == http::header::AUTHORIZATION)
+            {
+                return Err(Error::configuration(
+                    NAME,
+                    "the gateway bearer and the session bearer cannot both use the authorization header",
+                ));
+            }
+        }
+        let http = self.http.client(NAME)?;
+        let policy = RenewPolicy::default()
+            .with_default_ttl(self.default_ttl)
+            .with_buffer(self.renew_buffer)
+            .with_jitter(self.renew_jitter);
+        Ok(SeawareProvider::from_inner(Inner {
+            token_url: wire::token_url(&base_url),
+            logout_url: wire::logout_url(&base_url),
+            base_url,
+            credentials: self.credentials,
+            client: self.client,
+            scope: self.scope,
+            placement: self.placement,
+            renewal: self.renewal,
+            mode: self.mode,
+            policy,
+            gateway: self.gateway,
+            extra_headers: self.extra_headers,
+            http,
+            clock: self.http.clock.clone(),
+            refresh_unsupported: AtomicBool::new(false),
+        }))
     }
 }

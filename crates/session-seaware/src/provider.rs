@@ -109,22 +109,24 @@ pub struct SeawareProvider {
     inner: Arc<Inner>,
 }
 
-struct Inner {
-    base_url: Url,
-    token_url: Url,
-    logout_url: Url,
-    credentials: Option<UsernamePassword>,
-    client: ClientCredentials,
-    scope: Option<String>,
-    placement: Placement,
-    renewal: RenewalMode,
-    mode: SessionMode,
-    policy: RenewPolicy,
-    gateway: Option<Gateway>,
-    extra_headers: Option<ExtraHeaders>,
-    http: HttpClient,
-    clock: Arc<dyn Clock>,
-    refresh_unsupported: AtomicBool,
+/// A provider's checked configuration and what it learned about the server, made by
+/// [`SeawareBuilder::build`].
+pub(crate) struct Inner {
+    pub(crate) base_url: Url,
+    pub(crate) token_url: Url,
+    pub(crate) logout_url: Url,
+    pub(crate) credentials: Option<UsernamePassword>,
+    pub(crate) client: ClientCredentials,
+    pub(crate) scope: Option<String>,
+    pub(crate) placement: Placement,
+    pub(crate) renewal: RenewalMode,
+    pub(crate) mode: SessionMode,
+    pub(crate) policy: RenewPolicy,
+    pub(crate) gateway: Option<Gateway>,
+    pub(crate) extra_headers: Option<ExtraHeaders>,
+    pub(crate) http: HttpClient,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) refresh_unsupported: AtomicBool,
 }
 
 impl fmt::Debug for SeawareProvider {
@@ -154,57 +156,10 @@ impl SeawareProvider {
         SeawareBuilder::new(base_url.into())
     }
 
-    pub(crate) fn from_builder(b: SeawareBuilder) -> Result<Self> {
-        let mut base_url = b.http.base_url(NAME, &b.base_url)?;
-        base_url.set_query(None);
-        base_url.set_fragment(None);
-        if b.client.client_id.is_empty() {
-            return Err(Error::configuration(NAME, "client id must not be empty"));
+    pub(crate) fn from_inner(inner: Inner) -> Self {
+        Self {
+            inner: Arc::new(inner),
         }
-        if b.mode == SessionMode::Session {
-            match &b.credentials {
-                Some(c) if !c.username.is_empty() => {}
-                _ => {
-                    return Err(Error::configuration(
-                        NAME,
-                        "username and password are required in session mode",
-                    ));
-                }
-            }
-            if b.gateway
-                .as_ref()
-                .is_some_and(|g| g.header() == http::header::AUTHORIZATION)
-            {
-                return Err(Error::configuration(
-                    NAME,
-                    "the gateway bearer and the session bearer cannot both use the authorization header",
-                ));
-            }
-        }
-        let http = b.http.client(NAME)?;
-        let policy = RenewPolicy::default()
-            .with_default_ttl(b.default_ttl)
-            .with_buffer(b.renew_buffer)
-            .with_jitter(b.renew_jitter);
-        Ok(Self {
-            inner: Arc::new(Inner {
-                token_url: wire::token_url(&base_url),
-                logout_url: wire::logout_url(&base_url),
-                base_url,
-                credentials: b.credentials,
-                client: b.client,
-                scope: b.scope,
-                placement: b.placement,
-                renewal: b.renewal,
-                mode: b.mode,
-                policy,
-                gateway: b.gateway,
-                extra_headers: b.extra_headers,
-                http,
-                clock: b.clock,
-                refresh_unsupported: AtomicBool::new(false),
-            }),
-        })
     }
 
     /// The deployment's base URL.

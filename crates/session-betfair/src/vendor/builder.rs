@@ -8,11 +8,7 @@ impl fmt::Debug for AccountsBuilder {
             .field("api_url", &self.api_url)
             .field("jurisdiction", &self.jurisdiction)
             .field("transport", &self.transport)
-            .field(
-                "allow_insecure_loopback",
-                &self.http.allow_insecure_loopback,
-            )
-            .field("extra_roots", &self.http.root_pems.len())
+            .field("http", &self.http)
             .finish_non_exhaustive()
     }
 }
@@ -40,35 +36,7 @@ impl AccountsBuilder {
         self
     }
 
-    /// Allows `http://` base URLs to loopback hosts (tests, simulators).
-    #[must_use]
-    pub fn allow_insecure_loopback(mut self, allow: bool) -> Self {
-        self.http.allow_insecure_loopback = allow;
-        self
-    }
-
-    /// Timeout of each request (default 30 s).
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = Some(timeout);
-        self
-    }
-
-    /// Connect timeout (default 10 s).
-    #[must_use]
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.http.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// Also trusts the root certificates in `pem`.
-    #[must_use]
-    pub fn add_root_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.http.root_pems.push(pem.into());
-        self
-    }
-
-    session_core::http_option_methods!();
+    session_core::http_option_methods!(http);
 
     /// The client: with the `gzip` feature (default) it asks for and decodes gzip answers, the
     /// body cap counting decoded bytes; an own client decides for itself.
@@ -85,23 +53,14 @@ impl AccountsBuilder {
 
     /// Checks the URL and builds the client. No request is made.
     pub fn build(self) -> Result<AccountsClient> {
-        let raw = self
-            .api_url
-            .as_deref()
-            .unwrap_or(self.jurisdiction.api_url());
-        let mut api = parse_base_url(NAME, raw, self.http.allow_insecure_loopback)?;
-        if api.query().is_some() || api.fragment().is_some() {
-            return Err(Error::configuration(
-                NAME,
-                "a base url must not have a query or fragment",
-            ));
-        }
-        if !api.path().ends_with('/') {
-            let path = format!("{}/", api.path());
-            api.set_path(&path);
-        }
+        let api = self.http.base_dir(
+            NAME,
+            self.api_url
+                .as_deref()
+                .unwrap_or(self.jurisdiction.api_url()),
+        )?;
         Ok(AccountsClient {
-            inner: Arc::new(ClientInner {
+            inner: Arc::new(Inner {
                 http: self.make_client()?,
                 api,
                 transport: self.transport,

@@ -11,13 +11,12 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use async_trait::async_trait;
 use http::HeaderMap;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use session_core::http::{HttpClient, HttpOptions, parse_base_url};
+use session_core::http::{HttpClient, HttpOptions};
 use session_core::{
     AppKey, ClientCredentials, Error, ErrorKind, Lease, Result, Session, SessionManager,
     SessionProvider, sensitive_value,
@@ -98,7 +97,7 @@ pub struct AccountsBuilder {
     http: HttpOptions,
 }
 
-struct ClientInner {
+struct Inner {
     http: HttpClient,
     api: Url,
     transport: AccountsTransport,
@@ -136,5 +135,5 @@ struct ClientInner {
 /// the error returned, since repeating it could create a second token or consume a code.
 #[derive(Clone)]
 pub struct AccountsClient {
-    inner: Arc<ClientInner>,
+    inner: Arc<Inner>,
 }

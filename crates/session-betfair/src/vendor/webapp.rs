@@ -13,11 +13,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
-use serde::Deserialize;
 use session_core::http::HttpResponse;
 use session_core::{
     AccessToken, AppKey, ClientCredentials, Clock, Error, ErrorKind, Expiry, PersistedSession,
-    RefreshToken, RenewPolicy, Renewal, Result, SecretState, Session, SessionProvider, SystemClock,
+    RefreshToken, RenewPolicy, Renewal, Result, Session, SessionProvider, SystemClock,
     sensitive_value,
 };
 
@@ -157,12 +156,7 @@ impl WebAppBuilder {
         self
     }
 
-    /// The clock expiry is computed on (default [`SystemClock`]).
-    #[must_use]
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
+    session_core::http_option_methods!(clock);
 
     /// The access token's lifetime when the answer has no `expires_in` (default 4 hours).
     #[must_use]
@@ -253,18 +247,6 @@ impl SessionSource for Pinned<'_> {
     fn reject(&self, _rejected: &SourcedSession) -> bool {
         self.inner.reject(self.sourced)
     }
-}
-
-#[derive(Deserialize)]
-struct Stored {
-    access_token: AccessToken,
-    #[serde(default)]
-    refresh_token: Option<RefreshToken>,
-    #[serde(default)]
-    token_type: Option<String>,
-    #[serde(default)]
-    vendor_client_id: Option<String>,
-    app_key: AppKey,
 }
 
 impl WebAppProvider {
@@ -418,46 +400,40 @@ impl SessionProvider for WebAppProvider {
     }
 
     fn persist(&self, session: &WebAppSession) -> Option<PersistedSession> {
-        let state = serde_json::json!({
-            "access_token": session.access_token.expose_secret(),
-            "refresh_token": session.refresh_token.as_ref().map(|t| t.expose_secret()),
-            "token_type": session.token_type.as_str(),
-            "vendor_client_id": session.vendor_client_id,
-            "app_key": session.app_key.expose_secret(),
-        });
-        let expires_at = session.expiry.at();
-        Some(PersistedSession::new(
-            SecretState::new(state.to_string()),
-            expires_at,
-        ))
+        Some(
+            PersistedSession::writer()
+                .secret("access_token", session.access_token.expose_secret())
+                .secret(
+                    "refresh_token",
+                    session.refresh_token.as_ref().map(|t| t.expose_secret()),
+                )
+                .field("token_type", session.token_type.as_str())
+                .field("vendor_client_id", &session.vendor_client_id)
+                .secret("app_key", session.app_key.expose_secret())
+                .finish(session.expiry.deadline()),
+        )
     }
 
     fn restore(&self, persisted: &PersistedSession) -> Result<WebAppSession> {
-        let stored: Stored = serde_json::from_str(persisted.state.expose_secret())
-            .map_err(|_| Error::configuration(NAME, "unreadable stored session"))?;
-        if stored.access_token.expose_secret().trim().is_empty() {
-            return Err(Error::configuration(NAME, "stored session has no token"));
-        }
-        if let Some(r) = &stored.refresh_token {
+        let mut s = persisted.reader(NAME)?;
+        let session = WebAppSession {
+            access_token: s.secret("access_token")?,
+            refresh_token: s.opt_secret("refresh_token")?,
+            token_type: s
+                .field::<Option<String>>("token_type")?
+                .as_deref()
+                .map_or(TokenType::Bearer, TokenType::parse),
+            vendor_client_id: s.field("vendor_client_id")?,
+            app_key: s.field("app_key")?,
+            expiry: persisted.expiry_or(|| Expiry::after(self.clock.now(), self.default_ttl)),
+        };
+        if let Some(r) = &session.refresh_token {
             let mut grants = self.lock();
             if grants.refresh.is_none() {
                 grants.refresh = Some(r.clone());
             }
         }
-        Ok(WebAppSession {
-            access_token: stored.access_token,
-            refresh_token: stored.refresh_token,
-            token_type: stored
-                .token_type
-                .as_deref()
-                .map_or(TokenType::Bearer, TokenType::parse),
-            vendor_client_id: stored.vendor_client_id,
-            app_key: stored.app_key,
-            expiry: match persisted.expires_at {
-                Some(t) => Expiry::At(t),
-                None => Expiry::after(self.clock.now(), self.default_ttl),
-            },
-        })
+        Ok(session)
     }
 
     fn is_rejection(&self, response: &HttpResponse) -> bool {

@@ -49,7 +49,8 @@ use session_core::test_util::{
 use session_core::timing;
 use session_core::{ApiKeySecret, Clock, SystemClock, UsernamePassword};
 
-use crate::config::{CasConfig, Flavor, Lifetimes};
+use crate::config::{CasBuilder, Flavor, Lifetimes};
+use crate::provider::CasProvider;
 use crate::wire::{format_http_date, format_iso_datetime};
 
 mod apereo;

@@ -61,15 +61,15 @@ impl CasSim {
     /// A provider configuration pointed at this simulator: its base URL, flavor, clock, loopback
     /// allowed, (William Hill) its API credentials or placeholders, and the first user's name
     /// and password (a user the simulator does not know when it has none). Change what a test
-    /// needs ([`CasConfig::credentials`] for another user) and build.
-    pub fn provider_builder(&self) -> CasConfig {
+    /// needs ([`CasBuilder::credentials`] for another user) and build.
+    pub fn provider_builder(&self) -> CasBuilder {
         let credentials = self
             .shared
             .users
             .first()
             .cloned()
             .unwrap_or_else(|| UsernamePassword::new("no-such-user", "no-such-password"));
-        let mut config = CasConfig::new(self.base_url(), credentials)
+        let mut config = CasProvider::builder(self.base_url(), credentials)
             .flavor(self.shared.flavor)
             .clock(self.shared.clock.clone())
             .allow_insecure_loopback(true);

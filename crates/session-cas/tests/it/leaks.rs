@@ -2,7 +2,7 @@
 //! service ticket, in `Debug`, errors, events or captured logs, across whole flows.
 
 use session_cas::{
-    ApiKeySecret, CasConfig, CasFault, CasSim, Flavor, SessionManager, SessionProvider, SimFault,
+    ApiKeySecret, CasFault, CasProvider, CasSim, Flavor, SessionManager, SessionProvider, SimFault,
     SimOp, UsernamePassword,
 };
 use session_core::test_util::{ManualClock, assert_debug_clean, assert_error_clean, capture_logs};
@@ -83,7 +83,7 @@ async fn whole_flows_of_both_flavors_leak_nothing() {
 
 #[test]
 fn configuration_debug_shows_no_secret() {
-    let config = CasConfig::new(
+    let config = CasProvider::builder(
         "https://sandbox.whapi.com/v2/sessions",
         UsernamePassword::new(USER, PW),
     )
@@ -98,7 +98,7 @@ fn configuration_debug_shows_no_secret() {
 
 #[test]
 fn a_base_url_with_credentials_is_refused_and_never_printed() {
-    let config = CasConfig::new(
+    let config = CasProvider::builder(
         "https://ann:URLPW-SENTINEL@cas.example.org/cas",
         UsernamePassword::new(USER, PW),
     )

@@ -1,6 +1,6 @@
 //! Shared sentinels and builders.
 
-use session_cas::{ApiKeySecret, CasConfig, CasProvider, Flavor, UsernamePassword};
+use session_cas::{ApiKeySecret, CasBuilder, CasProvider, Flavor, UsernamePassword};
 use session_core::test_util::ManualClock;
 
 /// Sentinel secrets: leak checks search every output for them.
@@ -26,8 +26,8 @@ pub(crate) fn secrets() -> Vec<String> {
 pub(crate) const T0_DATE: &str = "Tue, 01 Jan 2030 00:00:00 GMT";
 
 /// A William Hill configuration for a mock server at `origin`.
-pub(crate) fn wh_config(origin: &str, clock: &ManualClock) -> CasConfig {
-    CasConfig::new(
+pub(crate) fn wh_config(origin: &str, clock: &ManualClock) -> CasBuilder {
+    CasProvider::builder(
         format!("{origin}/v2/sessions"),
         UsernamePassword::new(USER, PW),
     )
@@ -37,8 +37,8 @@ pub(crate) fn wh_config(origin: &str, clock: &ManualClock) -> CasConfig {
 }
 
 /// An Apereo configuration for a mock server at `origin`.
-pub(crate) fn apereo_config(origin: &str, clock: &ManualClock) -> CasConfig {
-    CasConfig::new(format!("{origin}/cas"), UsernamePassword::new(USER, PW))
+pub(crate) fn apereo_config(origin: &str, clock: &ManualClock) -> CasBuilder {
+    CasProvider::builder(format!("{origin}/cas"), UsernamePassword::new(USER, PW))
         .flavor(Flavor::Apereo)
         .clock(clock.shared())
         .allow_insecure_loopback(true)

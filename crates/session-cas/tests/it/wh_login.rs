@@ -7,7 +7,7 @@ use httpmock::Method::POST;
 use httpmock::MockServer;
 use serde_json::json;
 use session_cas::{
-    CasConfig, ErrorKind, ExtendedEncoding, ExtendedPlacement, FieldSelection, SessionManager,
+    CasProvider, ErrorKind, ExtendedEncoding, ExtendedPlacement, FieldSelection, SessionManager,
     SessionProvider, Territory,
 };
 use session_core::test_util::{ManualClock, assert_error_clean};
@@ -354,7 +354,7 @@ async fn a_login_without_a_ticket_is_an_unexpected_response() {
 fn configuration_errors_are_caught_when_the_provider_is_built() {
     let clock = ManualClock::new();
     let creds = || session_cas::UsernamePassword::new(USER, PW);
-    let e = CasConfig::new("https://sandbox.whapi.com/v2/sessions", creds())
+    let e = CasProvider::builder("https://sandbox.whapi.com/v2/sessions", creds())
         .build()
         .unwrap_err();
     assert_eq!(

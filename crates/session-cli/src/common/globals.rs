@@ -43,21 +43,29 @@ pub(crate) fn proxy_from_env(flag: Option<String>) -> Result<(Option<String>, Op
     Ok((proxy, var(&["NO_PROXY", "no_proxy"])?))
 }
 
-/// Applies the proxy settings in [`Globals`] to a provider builder (every builder has `proxy`
-/// and `no_proxy` from `session_core::http_option_methods!`).
-macro_rules! with_proxy {
-    ($globals:expr, $builder:expr) => {{
-        let mut builder = $builder;
-        if let Some(proxy) = $globals.proxy.as_deref() {
+/// Applies the HTTP settings in [`Globals`] — `--insecure-loopback`, `--timeout`, the proxy and
+/// `--ca-cert` — to any provider builder (every builder has these setters from
+/// `session_core::http_option_methods!`), naming `$provider` in a `--ca-cert` read error.
+/// Evaluates to `Result<builder>`.
+macro_rules! with_globals {
+    ($globals:expr, $provider:expr, $builder:expr) => {{
+        let globals: &$crate::common::Globals = $globals;
+        let mut builder = $builder
+            .allow_insecure_loopback(globals.insecure_loopback)
+            .timeout(globals.timeout);
+        if let Some(proxy) = globals.proxy.as_deref() {
             builder = builder.proxy(proxy);
         }
-        if let Some(hosts) = $globals.no_proxy.as_deref() {
+        if let Some(hosts) = globals.no_proxy.as_deref() {
             builder = builder.no_proxy(hosts);
         }
-        builder
+        globals.ca_pem($provider).map(|pem| match pem {
+            Some(pem) => builder.add_root_pem(pem),
+            None => builder,
+        })
     }};
 }
-pub(crate) use with_proxy;
+pub(crate) use with_globals;
 
 impl Globals {
     /// The current time.

@@ -17,7 +17,7 @@ use session_core::http::HttpResponse;
 use session_core::{
     Clock, Error, ErrorKind, Event, Expiry, FileStore, Lease, PersistedSession, RenewPolicy,
     Renewal, Result, SecretState, Session, SessionManager, SessionProvider, SessionStore,
-    StoredRecord, SystemClock, from_unix_seconds, unix_seconds,
+    StateReader, StoredRecord, SystemClock,
 };
 
 use crate::output::Report;
@@ -37,7 +37,7 @@ pub(crate) use account::{Account, LoginRule, Obtained, Prepared, needs_login, pr
 pub(crate) use commands::{exec, profiles, status};
 pub(crate) use env::{env_opt, env_required};
 use globals::check_profile_name;
-pub(crate) use globals::{Globals, profile_folder, proxy_from_env, with_proxy};
+pub(crate) use globals::{Globals, profile_folder, proxy_from_env, with_globals};
 pub(crate) use options::{OptionSpec, SessionOptions, stored_options};
 use options::{WRAP, unwrap_state};
 pub(crate) use provider::{CliProvider, CliSession};

@@ -111,25 +111,19 @@ pub(super) fn unwrap_state(state: &SecretState) -> Unwrapped {
         options: None,
         logged_in_at: None,
     };
-    let Ok(Value::Object(mut v)) = serde_json::from_str::<Value>(state.expose_secret()) else {
+    let Ok(mut v) = StateReader::parse("sessions", state) else {
         return plain();
     };
-    if !v.contains_key(WRAP) {
+    if !v.has(WRAP) {
         return plain();
     }
-    let Some(Value::String(inner)) = v.remove("state") else {
+    let Ok(Some(inner)) = v.opt_secret::<SecretState>("state") else {
         return plain();
     };
     Unwrapped {
-        state: SecretState::new(inner),
-        options: match v.remove("options") {
-            Some(Value::Object(m)) => Some(m),
-            _ => None,
-        },
-        logged_in_at: v
-            .get("logged_in_at")
-            .and_then(Value::as_i64)
-            .map(from_unix_seconds),
+        state: inner,
+        options: v.field("options").ok().flatten(),
+        logged_in_at: v.opt_time("logged_in_at").ok().flatten(),
     }
 }
 

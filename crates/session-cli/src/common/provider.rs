@@ -103,16 +103,14 @@ impl<P: SessionProvider> SessionProvider for CliProvider<P> {
 
     fn persist(&self, session: &Self::Session) -> Option<PersistedSession> {
         let p = self.inner.persist(&session.inner)?;
-        let state = serde_json::json!({
-            WRAP: 1,
-            "options": self.options.0,
-            "logged_in_at": session.logged_in_at.map(unix_seconds),
-            "state": p.state.expose_secret(),
-        });
-        Some(PersistedSession::new(
-            SecretState::new(state.to_string()),
-            p.expires_at,
-        ))
+        Some(
+            PersistedSession::writer()
+                .field(WRAP, 1)
+                .field("options", &self.options.0)
+                .time("logged_in_at", session.logged_in_at)
+                .secret("state", p.state.expose_secret())
+                .finish(p.expires_at),
+        )
     }
 
     fn restore(&self, persisted: &PersistedSession) -> Result<Self::Session> {

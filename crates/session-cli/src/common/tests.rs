@@ -5,6 +5,7 @@ use super::commands::exit_status_code;
 use super::env::env_value;
 use super::provider::clamp_ban;
 use super::*;
+use session_core::from_unix_seconds;
 
 fn specs(given: Option<&str>) -> Vec<OptionSpec> {
     vec![OptionSpec::new(

@@ -3,7 +3,7 @@
 
 use session_core::ErrorKind;
 use session_pagos::{
-    ClientCredentials, PagosClient, PagosConfig, PagosSim, SimFault, SimOp, TokenSource,
+    ClientCredentials, PagosClient, PagosProvider, PagosSim, SimFault, SimOp, TokenSource,
 };
 
 use super::{REQUEST_TIMEOUT, Table, expect_count, expect_kind, failed};
@@ -18,7 +18,7 @@ fn client(
     secret: &str,
     clock: &session_core::test_util::ManualClock,
 ) -> Result<PagosClient, String> {
-    let provider = PagosConfig::new(
+    let provider = PagosProvider::builder(
         sim.base_url(),
         APP_KEY,
         TokenSource::client_credentials(sim.token_url(), ClientCredentials::new(CLIENT_ID, secret)),

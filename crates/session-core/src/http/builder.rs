@@ -165,6 +165,21 @@ impl HttpClientBuilder {
         self
     }
 
+    /// The `User-Agent` header sent with every request that does not set its own (default
+    /// `session-clients/<version>`). Refused when empty or not a valid header value (control
+    /// characters, a line break); the value is not echoed.
+    pub fn user_agent(mut self, agent: &str) -> Result<Self> {
+        if agent.trim().is_empty() {
+            return Err(Error::configuration(
+                self.provider,
+                "the user agent is empty",
+            ));
+        }
+        self.user_agent = HeaderValue::from_str(agent)
+            .map_err(|_| Error::configuration(self.provider, "invalid user agent header value"))?;
+        Ok(self)
+    }
+
     /// Sends `Accept-Encoding: gzip` and decodes gzip answers (feature `gzip`). The body cap
     /// applies to the decoded size, so a small compressed body that inflates past it is
     /// refused with [`HttpFailure::BodyTooLarge`] once the cap is reached.

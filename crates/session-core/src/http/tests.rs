@@ -46,6 +46,57 @@ fn options_apply_the_loopback_opt_out_and_reject_bad_roots() {
 }
 
 #[test]
+fn base_dirs_refuse_query_and_fragment_and_keep_the_last_segment() {
+    let o = HttpOptions {
+        allow_insecure_loopback: true,
+        ..HttpOptions::default()
+    };
+    let dir = |u: &str| o.base_dir("p", u).map(|u| u.to_string());
+    assert_eq!(
+        dir("http://127.0.0.1:9/api").unwrap(),
+        "http://127.0.0.1:9/api/"
+    );
+    assert_eq!(
+        dir("http://127.0.0.1:9/api/").unwrap(),
+        "http://127.0.0.1:9/api/"
+    );
+    assert_eq!(dir("http://127.0.0.1:9").unwrap(), "http://127.0.0.1:9/");
+    assert_eq!(
+        dir("https://h.example/b\u{e4}se").unwrap(),
+        "https://h.example/b%C3%A4se/"
+    );
+    for bad in [
+        "https://h.example/api?x=1",
+        "https://h.example/api#f",
+        "http://h.example/api",
+        "https://u:secret@h.example/",
+        "not a url",
+    ] {
+        let e = dir(bad).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Configuration, "{bad}");
+        assert!(!e.to_string().contains("secret"));
+    }
+}
+
+#[test]
+fn user_agents_are_checked_header_values() {
+    let with = |agent: &str| HttpOptions {
+        user_agent: Some(agent.to_owned()),
+        ..HttpOptions::default()
+    };
+    assert!(
+        with("my-app/1.2 (+https://example.com)")
+            .builder("p")
+            .is_ok()
+    );
+    for bad in ["", "  ", "line\r\nX-Injected: 1", "nul\0byte"] {
+        let e = with(bad).builder("p").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Configuration, "{bad:?}");
+        assert!(!e.to_string().contains("Injected"));
+    }
+}
+
+#[test]
 fn join_percent_encodes_each_segment() {
     let base = Url::parse("https://h/v2/sessions/").unwrap();
     let url = join_segments(&base, &["tickets", "TGT-1/x?y"]);

@@ -25,7 +25,7 @@ use crate::error::{Error, ErrorKind, Result, UpstreamText};
 use crate::http::{HttpClient, HttpResponse, finish, form_encode, request};
 use crate::provider::{SessionProvider, sensitive_value};
 use crate::secret::{AccessToken, ClientCredentials, Password, RefreshToken};
-use crate::session::{Expiry, PersistedSession, RenewPolicy, SecretState, Session};
+use crate::session::{Expiry, PersistedSession, RenewPolicy, Session};
 use crate::timing;
 use std::sync::Arc;
 

@@ -46,33 +46,24 @@ impl OAuthSession {
 
     /// Serializes for a session store.
     pub fn persist(&self) -> PersistedSession {
-        let state = serde_json::json!({
-            "access_token": self.access_token.expose_secret(),
-            "refresh_token": self.refresh_token.as_ref().map(|t| t.expose_secret()),
-            "scope": self.scope,
-        });
-        let expires_at = self.expiry.at();
-        PersistedSession {
-            state: SecretState::new(state.to_string()),
-            expires_at,
-        }
+        PersistedSession::writer()
+            .secret("access_token", self.access_token.expose_secret())
+            .secret(
+                "refresh_token",
+                self.refresh_token.as_ref().map(|t| t.expose_secret()),
+            )
+            .field("scope", &self.scope)
+            .finish(self.expiry.deadline())
     }
 
     /// Rebuilds a session stored by [`OAuthSession::persist`].
     pub fn restore(provider: &'static str, persisted: &PersistedSession) -> Result<Self> {
-        #[derive(Deserialize)]
-        struct Stored {
-            access_token: AccessToken,
-            refresh_token: Option<RefreshToken>,
-            scope: Option<String>,
-        }
-        let stored: Stored = serde_json::from_str(persisted.state.expose_secret())
-            .map_err(|_| Error::configuration(provider, "unreadable stored session"))?;
+        let mut s = persisted.reader(provider)?;
         Ok(Self {
-            access_token: stored.access_token,
-            refresh_token: stored.refresh_token,
-            scope: stored.scope,
-            expiry: persisted.expires_at.map_or(Expiry::Never, Expiry::At),
+            access_token: s.secret("access_token")?,
+            refresh_token: s.opt_secret("refresh_token")?,
+            scope: s.field("scope")?,
+            expiry: persisted.expiry(),
         })
     }
 }

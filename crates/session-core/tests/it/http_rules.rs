@@ -256,6 +256,71 @@ async fn requests_carry_accept_json_and_a_user_agent_by_default() {
     assert_eq!(m.calls_async().await, 1);
 }
 
+/// A builder using the core options and their one macro, as every provider builder does.
+struct DemoBuilder {
+    http: session_core::http::HttpOptions,
+}
+
+impl DemoBuilder {
+    session_core::http_option_methods!();
+}
+
+#[tokio::test]
+async fn the_option_macro_forwards_every_setting_and_the_user_agent_is_sent() {
+    let clock = session_core::test_util::ManualClock::at(std::time::SystemTime::UNIX_EPOCH);
+    let b = DemoBuilder {
+        http: session_core::http::HttpOptions::new(),
+    }
+    .allow_insecure_loopback(true)
+    .timeout(Duration::from_secs(7))
+    .connect_timeout(Duration::from_secs(3))
+    .add_root_pem(b"one".as_slice())
+    .add_root_pem(String::from("two"))
+    .proxy("http://proxy.example:3128")
+    .no_proxy("a.example")
+    .no_proxy("b.example")
+    .user_agent("demo-app/9.9")
+    .clock(clock.shared());
+    let o = &b.http;
+    assert!(o.allow_insecure_loopback);
+    assert_eq!(o.timeout, Some(Duration::from_secs(7)));
+    assert_eq!(o.connect_timeout, Some(Duration::from_secs(3)));
+    assert_eq!(o.root_pems, vec![b"one".to_vec(), b"two".to_vec()]);
+    assert_eq!(o.proxy.as_deref(), Some("http://proxy.example:3128"));
+    assert_eq!(o.no_proxy.as_deref(), Some("a.example,b.example"));
+    assert_eq!(o.user_agent.as_deref(), Some("demo-app/9.9"));
+    assert_eq!(o.clock.now(), std::time::SystemTime::UNIX_EPOCH);
+    // The proxy URL is never shown.
+    assert!(!format!("{o:?}").contains("proxy.example"));
+    // Roots that are not PEM are refused when the client is built.
+    assert_eq!(
+        o.client("test").unwrap_err().kind(),
+        ErrorKind::Configuration
+    );
+
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/ua")
+                .header("user-agent", "demo-app/9.9");
+            then.status(200)
+                .header("content-type", "application/json")
+                .body("{}");
+        })
+        .await;
+    let client = DemoBuilder {
+        http: session_core::http::HttpOptions::new(),
+    }
+    .allow_insecure_loopback(true)
+    .user_agent("demo-app/9.9")
+    .http
+    .client("test")
+    .unwrap();
+    client.send(get(&server.url("/ua"))).await.unwrap();
+    assert_eq!(m.calls_async().await, 1);
+}
+
 /// HTTPS through the transport: a server whose certificate chains to no trusted root fails the
 /// handshake (`Tls`, and the handler never runs); once its root is added with `add_root_pem` the
 /// same request goes through.

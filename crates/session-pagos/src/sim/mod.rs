@@ -31,8 +31,8 @@ use session_core::test_util::{
 use session_core::timing;
 use session_core::{ClientCredentials, Clock, SystemClock};
 
-use crate::config::{PagosConfig, TokenSource};
 use crate::wire;
+use crate::{PagosBuilder, PagosProvider, TokenSource};
 
 mod routes;
 
@@ -278,10 +278,10 @@ impl PagosSim {
     /// A provider configuration pointed at this simulator: its base URL, its first
     /// application key, client credentials for its token endpoint, loopback allowed, and its
     /// clock. Change what a test needs and build.
-    pub fn provider_builder(&self) -> PagosConfig {
+    pub fn provider_builder(&self) -> PagosBuilder {
         let st = self.lock();
         let credentials = ClientCredentials::new(st.client_id.clone(), st.client_secret.clone());
-        PagosConfig::new(
+        PagosProvider::builder(
             self.base_url(),
             st.applications[0].clone(),
             TokenSource::client_credentials(self.token_url(), credentials),

@@ -4,7 +4,7 @@ use httpmock::prelude::*;
 use serde_json::json;
 use session_core::test_util::ManualClock;
 use session_pagos::{
-    AccessToken, ErrorKind, PagosClient, PagosConfig, PagosFault, PagosSim, SimFault, SimOp,
+    AccessToken, ErrorKind, PagosClient, PagosFault, PagosProvider, PagosSim, SimFault, SimOp,
     TokenSource,
 };
 
@@ -147,7 +147,7 @@ async fn a_fixed_token_refused_on_a_call_is_session_rejected_without_retry() {
         .start()
         .await
         .unwrap();
-    let provider = PagosConfig::new(
+    let provider = PagosProvider::builder(
         sim.base_url(),
         APP,
         TokenSource::fixed(AccessToken::new("FIXED-SENTINEL-42aa")),

@@ -7,8 +7,8 @@ use session_core::test_util::{
     conformance,
 };
 use session_pagos::{
-    ClientCredentials, PagosClient, PagosConfig, PagosFault, PagosProvider, PagosSim, SimFault,
-    SimOp, TokenSource,
+    ClientCredentials, PagosClient, PagosFault, PagosProvider, PagosSim, SimFault, SimOp,
+    TokenSource,
 };
 
 const CLIENT: &str = "conformance-client";
@@ -48,7 +48,7 @@ impl Harness for PagosHarness {
             }
             _ => APP_KEY,
         };
-        let provider = PagosConfig::new(
+        let provider = PagosProvider::builder(
             sim.base_url(),
             app_key,
             TokenSource::client_credentials(
@@ -100,7 +100,7 @@ async fn nothing_this_crate_prints_shows_a_secret() {
     let client = PagosClient::new(provider.clone());
     let lease = client.session().await.unwrap();
     let reply = client.get_result(serde_json::json!({})).await.unwrap();
-    let config = PagosConfig::new(
+    let config = PagosProvider::builder(
         sim.base_url(),
         APP_KEY,
         TokenSource::client_credentials(sim.token_url(), ClientCredentials::new(CLIENT, SECRET)),

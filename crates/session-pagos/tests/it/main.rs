@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use session_core::test_util::ManualClock;
-use session_pagos::{AccessToken, PagosConfig, PagosProvider, PagosSim, TokenSource};
+use session_pagos::{AccessToken, PagosBuilder, PagosProvider, PagosSim, TokenSource};
 
 /// The application key of the vendor's sample.
 pub(crate) const APP: &str = "a4dcfb4f0464453b928ce1d6bcfb6aa3";
@@ -57,7 +57,7 @@ pub(crate) const CLIENT_SECRET: &str = "CS-SENTINEL-it-51c2";
 /// A provider with a fixed token against `base`, close-on-drop off (so httpmock sees only the
 /// requests a test makes).
 pub(crate) fn fixed_provider(base: &str, token: &str) -> PagosProvider {
-    PagosConfig::new(base, APP, TokenSource::fixed(AccessToken::new(token)))
+    PagosProvider::builder(base, APP, TokenSource::fixed(AccessToken::new(token)))
         .allow_insecure_loopback(true)
         .close_on_drop(None)
         .build()
@@ -77,7 +77,7 @@ pub(crate) async fn start_sim(clock: &ManualClock) -> PagosSim {
 
 /// A client-credentials configuration against `sim` (the simulator's own
 /// [`provider_builder`](PagosSim::provider_builder)), on `clock`.
-pub(crate) fn sim_config(sim: &PagosSim, clock: &ManualClock) -> PagosConfig {
+pub(crate) fn sim_config(sim: &PagosSim, clock: &ManualClock) -> PagosBuilder {
     sim.provider_builder().clock(clock.shared())
 }
 
@@ -94,7 +94,7 @@ pub(crate) async fn eventually(check: impl Fn() -> bool) -> bool {
         .is_ok()
 }
 
-/// An `Arc`'d clone of a manual clock, as `PagosConfig::clock` wants it.
+/// An `Arc`'d clone of a manual clock, as `PagosBuilder::clock` wants it.
 pub(crate) fn shared(clock: &ManualClock) -> Arc<dyn session_pagos::Clock> {
     clock.shared()
 }

@@ -6,7 +6,7 @@
 use serde_json::json;
 use session_core::test_util::{ManualClock, capture_logs};
 use session_pagos::{
-    ClientCredentials, ErrorKind, PagosClient, PagosConfig, PagosSim, Repeatable,
+    ClientCredentials, ErrorKind, PagosClient, PagosProvider, PagosSim, Repeatable,
     SessionMiddleware, SimOp, TokenSource,
 };
 
@@ -27,7 +27,7 @@ async fn start(clock: &ManualClock) -> PagosSim {
 }
 
 fn client(sim: &PagosSim, clock: &ManualClock) -> PagosClient {
-    let provider = PagosConfig::new(
+    let provider = PagosProvider::builder(
         sim.base_url(),
         APP,
         TokenSource::client_credentials(

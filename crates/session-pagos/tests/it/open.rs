@@ -2,7 +2,7 @@
 
 use httpmock::prelude::*;
 use session_pagos::{
-    ClientCredentials, ErrorKind, HttpFailure, PagosConfig, PagosFailure, SessionManager,
+    ClientCredentials, ErrorKind, HttpFailure, PagosFailure, PagosProvider, SessionManager,
     SessionProvider, TokenSource,
 };
 
@@ -98,7 +98,7 @@ async fn token_sequence<'a>(
 }
 
 fn cc_provider(server: &MockServer) -> session_pagos::PagosProvider {
-    PagosConfig::new(
+    PagosProvider::builder(
         server.base_url(),
         APP,
         TokenSource::client_credentials(

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use session_core::test_util::ManualClock;
 use session_pagos::{
-    AccessToken, ClientCredentials, ErrorKind, HttpFailure, PagosConfig, PagosFailure, PagosFault,
-    SessionProvider, SimFault, SimOp, TokenSource,
+    AccessToken, ClientCredentials, ErrorKind, HttpFailure, PagosFailure, PagosFault,
+    PagosProvider, SessionProvider, SimFault, SimOp, TokenSource,
 };
 
 use crate::{APP, CLIENT_ID, sim_config, start_sim};
@@ -32,7 +32,7 @@ async fn unknown_application_keys_get_the_documented_refusal() {
 async fn wrong_client_secrets_are_refused_by_the_token_endpoint() {
     let clock = ManualClock::new();
     let sim = start_sim(&clock).await;
-    let provider = PagosConfig::new(
+    let provider = PagosProvider::builder(
         sim.base_url(),
         APP,
         TokenSource::client_credentials(
@@ -58,7 +58,7 @@ async fn expired_and_unknown_tokens_get_invalid_token() {
     let value = token.token().expose_secret().to_owned();
     assert!(value.starts_with(&sim.token_prefix()));
     let reuse = |v: &str| {
-        PagosConfig::new(sim.base_url(), APP, TokenSource::fixed(AccessToken::new(v)))
+        PagosProvider::builder(sim.base_url(), APP, TokenSource::fixed(AccessToken::new(v)))
             .allow_insecure_loopback(true)
             .clock(clock.shared())
             .close_on_drop(None)

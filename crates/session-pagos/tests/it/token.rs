@@ -5,16 +5,17 @@ use std::time::Duration;
 use httpmock::prelude::*;
 use session_core::test_util::ManualClock;
 use session_pagos::{
-    AccessToken, BearerSource, BearerToken, ClientCredentials, ErrorKind, Expiry, PagosConfig,
-    Session, SessionManager, SessionProvider, StaticToken, StaticTokenProvider, TokenSource,
+    AccessToken, BearerSource, BearerToken, ClientCredentials, ErrorKind, Expiry, PagosBuilder,
+    PagosProvider, Session, SessionManager, SessionProvider, StaticToken, StaticTokenProvider,
+    TokenSource,
 };
 
 use crate::{APP, SUCCESS, shared};
 
 const OPEN: &str = "/Api/Applications/OpenDedicatedSession";
 
-fn cc_config(server: &MockServer, secret: &str) -> PagosConfig {
-    PagosConfig::new(
+fn cc_config(server: &MockServer, secret: &str) -> PagosBuilder {
+    PagosProvider::builder(
         server.base_url(),
         APP,
         TokenSource::client_credentials(
@@ -88,7 +89,7 @@ async fn basic_client_auth_can_be_chosen() {
                 .body(SUCCESS);
         })
         .await;
-    let provider = PagosConfig::new(
+    let provider = PagosProvider::builder(
         server.base_url(),
         APP,
         TokenSource::client_credentials(
@@ -176,7 +177,7 @@ async fn several_application_keys_share_one_token() {
         .await;
     let one = cc_config(&server, "s").build().unwrap();
     let two = one.with_application_key("second-app").unwrap();
-    let three = PagosConfig::new(
+    let three = PagosProvider::builder(
         server.base_url(),
         "third-app",
         TokenSource::manager(one.token_manager().clone()),
@@ -255,7 +256,7 @@ async fn a_custom_token_provider_plugs_in() {
         "custom",
         StaticToken::bearer(AccessToken::new("custom-1")),
     )));
-    let provider = PagosConfig::new(server.base_url(), APP, TokenSource::provider(source))
+    let provider = PagosProvider::builder(server.base_url(), APP, TokenSource::provider(source))
         .allow_insecure_loopback(true)
         .close_on_drop(None)
         .build()
@@ -278,11 +279,13 @@ fn configuration_errors_are_reported_at_build() {
         ("https://user:pw@calc.example.com", APP),
         ("https://calc.example.com", ""),
     ] {
-        let e = PagosConfig::new(base, app, fixed()).build().unwrap_err();
+        let e = PagosProvider::builder(base, app, fixed())
+            .build()
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Configuration, "{base} {app}");
         assert!(!e.to_string().contains("pw"));
     }
-    let e = PagosConfig::new(
+    let e = PagosProvider::builder(
         "https://calc.example.com",
         APP,
         TokenSource::fixed(AccessToken::new("")),
@@ -290,7 +293,7 @@ fn configuration_errors_are_reported_at_build() {
     .build()
     .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Configuration);
-    let e = PagosConfig::new(
+    let e = PagosProvider::builder(
         "https://calc.example.com",
         APP,
         TokenSource::client_credentials(
@@ -301,7 +304,7 @@ fn configuration_errors_are_reported_at_build() {
     .build()
     .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Configuration);
-    let e = PagosConfig::new("https://calc.example.com", APP, fixed())
+    let e = PagosProvider::builder("https://calc.example.com", APP, fixed())
         .add_root_pem(b"not a pem")
         .build()
         .unwrap_err();
