@@ -1,34 +1,23 @@
-//! Betfair identity codes and the [`ErrorKind`] each maps to.
+//! Betfair's codes and the [`ErrorKind`] each maps to: the identity SSO's codes (`CODES`), the
+//! Accounts API's exception codes (`ACCOUNTS_CODES`) and the API framework's `DSC-xxxx` codes
+//! (`FRAMEWORK_CODES`).
 //!
 //! The identity SSO answers every call with HTTP 200 and a status (`status` / `loginStatus`) plus
-//! an error code (`error`). This module is the one place that decides what each code means to a
-//! caller. The table below is also printed in the crate docs.
+//! an error code (`error`). These tables are the one place that decides what each code means to
+//! a caller: the classification below reads them, and the [crate docs](crate#error-codes) print
+//! them (a unit test checks that every printed row matches).
 //!
-//! | codes | kind | retried automatically |
-//! |---|---|---|
-//! | `INVALID_USERNAME_OR_PASSWORD`, `INVALID_PIN`, `INVALID_PIN_LOGIN_REQUEST`, `STRONG_AUTH_CODE_REQUIRED`, `EMAIL_LOGIN_NOT_ALLOWED`, `MULTIPLE_USERS_WITH_SAME_CREDENTIAL` | `InvalidCredentials` | never |
-//! | account state: `ACCOUNT_NOW_LOCKED`, `ACCOUNT_ALREADY_LOCKED`, `ACCOUNT_PENDING_PASSWORD_CHANGE`, `CHANGE_PASSWORD_REQUIRED`, `PENDING_AUTH`, `SUSPENDED`, `CLOSED`, `SELF_EXCLUDED`, `KYC_SUSPEND`, `DUPLICATE_CARDS`, `PIN_DELETED_ON_FAILED_COUNT_EXCEEDED`, `UNRECOGNIZED_DEVICE`, `TRADING_MASTER`, `TRADING_MASTER_SUSPENDED`, `AGENT_CLIENT_MASTER`, `AGENT_CLIENT_MASTER_SUSPENDED` | `AccountRestricted` | never |
-//! | website action needed: `TELBET_TERMS_CONDITIONS_NA`, `PERSONAL_MESSAGE_REQUIRED`, `SECURITY_QUESTION_WRONG_3X`, `INTERNATIONAL_TERMS_ACCEPTANCE_REQUIRED`, `SPANISH_TERMS_ACCEPTANCE_REQUIRED`, `ITALIAN_CONTRACT_ACCEPTANCE_REQUIRED`, `ITALIAN_PROFILING_ACCEPTANCE_REQUIRED`, `ACTIONS_REQUIRED`, `CONTACT_VERIFICATION_REQUIRED`, `TERMS_AND_CONDITIONS` | `AccountRestricted` | never |
-//! | jurisdiction: `SPAIN_MIGRATION_REQUIRED`, `ITALY_MIGRATION_REQUIRED`, `DENMARK_MIGRATION_REQUIRED`, `DANISH_AUTHORIZATION_REQUIRED`, `MIGRATION_REQUIRED`, `SWEDEN_NATIONAL_IDENTIFIER_REQUIRED`, `SWEDEN_BANK_ID_VERIFICATION_REQUIRED`, `AUTHORIZED_ONLY_FOR_DOMAIN_ES` / `_RO` / `_SE`, `NOT_AUTHORIZED_FOR_DOMAIN_COM` / `_ES` / `_IT` / `_RO`, `NOT_AUTHORIZED_BY_REGULATOR` / `_DK` / `_IT` | `AccountRestricted` | never |
-//! | location: `BETTING_RESTRICTED_LOCATION`, `SECURITY_RESTRICTED_LOCATION` | `AccountRestricted` | never |
-//! | `TEMPORARY_BAN_TOO_MANY_REQUESTS` | `RateLimited`, `retry_after` 20 min | after the window |
-//! | regulator connectivity: `INVALID_CONNECTIVITY_TO_REGULATOR` / `_DK` / `_IT`; `INTERNAL_ERROR`, `SERVICE_BUSY`, `UNEXPECTED_ERROR` | `Unavailable` | yes, with backoff |
-//! | `NO_SESSION`, `INVALID_SESSION_INFORMATION` | `SessionRejected` | re-login |
-//! | `CERT_AUTH_REQUIRED`, `INPUT_VALIDATION_ERROR`, `FORBIDDEN`, `INVALID_APP_KEY`, `NO_APP_KEY` | `Configuration` | no |
-//! | any other code | `AccountRestricted` (code kept) | never |
-//!
-//! Unknown codes are kept as strings on the error ([`Error::code`](session_core::Error::code)) and
-//! treated as account-state failures, so that a code Betfair adds later never makes the client
+//! Unknown identity codes are kept as strings on the error ([`Error::code`]) and treated as
+//! account-state failures on login, so that a code Betfair adds later never makes the client
 //! retry a login that may lock the account.
-//!
-//! The Accounts API (vendor services) has its own table, `ACCOUNTS_CODES`, keyed on the
-//! `errorCode` of an `AccountAPINGException` (unknown codes: `UnexpectedResponse`, code kept), and
-//! a table of the API framework's `DSC-xxxx` codes, `FRAMEWORK_CODES`; the crate docs print
-//! both.
 
 use std::time::Duration;
 
-use session_core::{Error, ErrorKind};
+use session_core::ErrorKind::{
+    AccountRestricted, Configuration, InvalidCredentials, RateLimited, SessionRejected, Timeout,
+    Unavailable, UnexpectedResponse,
+};
+use session_core::{Code, CodeTable, Error, ErrorKind};
 
 /// The provider name every error carries.
 pub(crate) const NAME: &str = "betfair";
@@ -36,146 +25,213 @@ pub(crate) const NAME: &str = "betfair";
 /// How long Betfair refuses new sessions after `TEMPORARY_BAN_TOO_MANY_REQUESTS`.
 pub const LOGIN_BAN: Duration = Duration::from_secs(20 * 60);
 
-/// Every code this crate knows, with its kind. Kept sorted by kind for review.
-pub(crate) const CODES: &[(&str, ErrorKind)] = &[
-    // Credentials.
-    (
-        "INVALID_USERNAME_OR_PASSWORD",
-        ErrorKind::InvalidCredentials,
-    ),
-    ("INVALID_PIN", ErrorKind::InvalidCredentials),
-    ("INVALID_PIN_LOGIN_REQUEST", ErrorKind::InvalidCredentials),
-    ("STRONG_AUTH_CODE_REQUIRED", ErrorKind::InvalidCredentials),
-    ("EMAIL_LOGIN_NOT_ALLOWED", ErrorKind::InvalidCredentials),
-    (
-        "MULTIPLE_USERS_WITH_SAME_CREDENTIAL",
-        ErrorKind::InvalidCredentials,
-    ),
-    // Account state.
-    ("ACCOUNT_NOW_LOCKED", ErrorKind::AccountRestricted),
-    ("ACCOUNT_ALREADY_LOCKED", ErrorKind::AccountRestricted),
-    (
-        "ACCOUNT_PENDING_PASSWORD_CHANGE",
-        ErrorKind::AccountRestricted,
-    ),
-    ("CHANGE_PASSWORD_REQUIRED", ErrorKind::AccountRestricted),
-    ("PENDING_AUTH", ErrorKind::AccountRestricted),
-    ("SUSPENDED", ErrorKind::AccountRestricted),
-    ("CLOSED", ErrorKind::AccountRestricted),
-    ("SELF_EXCLUDED", ErrorKind::AccountRestricted),
-    ("KYC_SUSPEND", ErrorKind::AccountRestricted),
-    ("DUPLICATE_CARDS", ErrorKind::AccountRestricted),
-    (
-        "PIN_DELETED_ON_FAILED_COUNT_EXCEEDED",
-        ErrorKind::AccountRestricted,
-    ),
-    ("UNRECOGNIZED_DEVICE", ErrorKind::AccountRestricted),
-    ("TRADING_MASTER", ErrorKind::AccountRestricted),
-    ("TRADING_MASTER_SUSPENDED", ErrorKind::AccountRestricted),
-    ("AGENT_CLIENT_MASTER", ErrorKind::AccountRestricted),
-    (
-        "AGENT_CLIENT_MASTER_SUSPENDED",
-        ErrorKind::AccountRestricted,
-    ),
-    // Website action needed.
-    ("TELBET_TERMS_CONDITIONS_NA", ErrorKind::AccountRestricted),
-    ("PERSONAL_MESSAGE_REQUIRED", ErrorKind::AccountRestricted),
-    ("SECURITY_QUESTION_WRONG_3X", ErrorKind::AccountRestricted),
-    (
-        "INTERNATIONAL_TERMS_ACCEPTANCE_REQUIRED",
-        ErrorKind::AccountRestricted,
-    ),
-    (
-        "SPANISH_TERMS_ACCEPTANCE_REQUIRED",
-        ErrorKind::AccountRestricted,
-    ),
-    (
-        "ITALIAN_CONTRACT_ACCEPTANCE_REQUIRED",
-        ErrorKind::AccountRestricted,
-    ),
-    (
-        "ITALIAN_PROFILING_ACCEPTANCE_REQUIRED",
-        ErrorKind::AccountRestricted,
-    ),
-    ("ACTIONS_REQUIRED", ErrorKind::AccountRestricted),
-    (
-        "CONTACT_VERIFICATION_REQUIRED",
-        ErrorKind::AccountRestricted,
-    ),
-    ("TERMS_AND_CONDITIONS", ErrorKind::AccountRestricted),
-    // Jurisdiction.
-    ("SPAIN_MIGRATION_REQUIRED", ErrorKind::AccountRestricted),
-    ("ITALY_MIGRATION_REQUIRED", ErrorKind::AccountRestricted),
-    ("DENMARK_MIGRATION_REQUIRED", ErrorKind::AccountRestricted),
-    (
-        "DANISH_AUTHORIZATION_REQUIRED",
-        ErrorKind::AccountRestricted,
-    ),
-    ("MIGRATION_REQUIRED", ErrorKind::AccountRestricted),
-    (
-        "SWEDEN_NATIONAL_IDENTIFIER_REQUIRED",
-        ErrorKind::AccountRestricted,
-    ),
-    (
-        "SWEDEN_BANK_ID_VERIFICATION_REQUIRED",
-        ErrorKind::AccountRestricted,
-    ),
-    (
-        "AUTHORIZED_ONLY_FOR_DOMAIN_ES",
-        ErrorKind::AccountRestricted,
-    ),
-    (
-        "AUTHORIZED_ONLY_FOR_DOMAIN_RO",
-        ErrorKind::AccountRestricted,
-    ),
-    (
-        "AUTHORIZED_ONLY_FOR_DOMAIN_SE",
-        ErrorKind::AccountRestricted,
-    ),
-    (
-        "NOT_AUTHORIZED_FOR_DOMAIN_COM",
-        ErrorKind::AccountRestricted,
-    ),
-    ("NOT_AUTHORIZED_FOR_DOMAIN_ES", ErrorKind::AccountRestricted),
-    ("NOT_AUTHORIZED_FOR_DOMAIN_IT", ErrorKind::AccountRestricted),
-    ("NOT_AUTHORIZED_FOR_DOMAIN_RO", ErrorKind::AccountRestricted),
-    ("NOT_AUTHORIZED_BY_REGULATOR", ErrorKind::AccountRestricted),
-    (
-        "NOT_AUTHORIZED_BY_REGULATOR_DK",
-        ErrorKind::AccountRestricted,
-    ),
-    (
-        "NOT_AUTHORIZED_BY_REGULATOR_IT",
-        ErrorKind::AccountRestricted,
-    ),
-    // Location.
-    ("BETTING_RESTRICTED_LOCATION", ErrorKind::AccountRestricted),
-    ("SECURITY_RESTRICTED_LOCATION", ErrorKind::AccountRestricted),
-    // Login rate limit.
-    ("TEMPORARY_BAN_TOO_MANY_REQUESTS", ErrorKind::RateLimited),
-    // Transient.
-    ("INVALID_CONNECTIVITY_TO_REGULATOR", ErrorKind::Unavailable),
-    (
-        "INVALID_CONNECTIVITY_TO_REGULATOR_DK",
-        ErrorKind::Unavailable,
-    ),
-    (
-        "INVALID_CONNECTIVITY_TO_REGULATOR_IT",
-        ErrorKind::Unavailable,
-    ),
-    ("INTERNAL_ERROR", ErrorKind::Unavailable),
-    ("SERVICE_BUSY", ErrorKind::Unavailable),
-    ("UNEXPECTED_ERROR", ErrorKind::Unavailable),
-    // Session gone.
-    ("NO_SESSION", ErrorKind::SessionRejected),
-    ("INVALID_SESSION_INFORMATION", ErrorKind::SessionRejected),
-    // Configuration.
-    ("CERT_AUTH_REQUIRED", ErrorKind::Configuration),
-    ("INPUT_VALIDATION_ERROR", ErrorKind::Configuration),
-    ("FORBIDDEN", ErrorKind::Configuration),
-    ("INVALID_APP_KEY", ErrorKind::Configuration),
-    ("NO_APP_KEY", ErrorKind::Configuration),
-];
+/// What the identity codes of one group mean (the crate docs print one line per group).
+const CREDENTIALS: &str = "the credentials (or the two-factor code) were refused";
+const ACCOUNT_STATE: &str = "account state";
+const WEBSITE_ACTION: &str = "an action is needed on the website";
+const JURISDICTION: &str = "jurisdiction";
+const LOCATION: &str = "location";
+const BAN: &str =
+    "too many logins: no new session for 20 minutes (`retry_after`); no request is sent inside it";
+const REGULATOR: &str = "no connection to the regulator";
+const TRANSIENT: &str = "a failure at Betfair";
+const SESSION_GONE: &str = "the session is gone";
+const CERTIFICATE: &str = "the client certificate was not accepted";
+const REFUSED: &str = "the request or the app key was refused";
+
+/// The identity SSO's codes (login, keepAlive, logout), in the order the crate docs print them.
+/// Unknown codes are account-state failures on login (never retried, so a code Betfair adds later
+/// cannot lock an account) and unexpected answers on keepAlive and logout.
+pub(crate) const CODES: CodeTable = CodeTable::new(
+    "identity code",
+    &[
+        Code::new(
+            "INVALID_USERNAME_OR_PASSWORD",
+            InvalidCredentials,
+            CREDENTIALS,
+        ),
+        Code::new("INVALID_PIN", InvalidCredentials, CREDENTIALS),
+        Code::new("INVALID_PIN_LOGIN_REQUEST", InvalidCredentials, CREDENTIALS),
+        Code::new("STRONG_AUTH_CODE_REQUIRED", InvalidCredentials, CREDENTIALS),
+        Code::new("EMAIL_LOGIN_NOT_ALLOWED", InvalidCredentials, CREDENTIALS),
+        Code::new(
+            "MULTIPLE_USERS_WITH_SAME_CREDENTIAL",
+            InvalidCredentials,
+            CREDENTIALS,
+        ),
+        Code::new("ACCOUNT_NOW_LOCKED", AccountRestricted, ACCOUNT_STATE),
+        Code::new("ACCOUNT_ALREADY_LOCKED", AccountRestricted, ACCOUNT_STATE),
+        Code::new(
+            "ACCOUNT_PENDING_PASSWORD_CHANGE",
+            AccountRestricted,
+            ACCOUNT_STATE,
+        ),
+        Code::new("CHANGE_PASSWORD_REQUIRED", AccountRestricted, ACCOUNT_STATE),
+        Code::new("PENDING_AUTH", AccountRestricted, ACCOUNT_STATE),
+        Code::new("SUSPENDED", AccountRestricted, ACCOUNT_STATE),
+        Code::new("CLOSED", AccountRestricted, ACCOUNT_STATE),
+        Code::new("SELF_EXCLUDED", AccountRestricted, ACCOUNT_STATE),
+        Code::new("KYC_SUSPEND", AccountRestricted, ACCOUNT_STATE),
+        Code::new("DUPLICATE_CARDS", AccountRestricted, ACCOUNT_STATE),
+        Code::new(
+            "PIN_DELETED_ON_FAILED_COUNT_EXCEEDED",
+            AccountRestricted,
+            ACCOUNT_STATE,
+        ),
+        Code::new("UNRECOGNIZED_DEVICE", AccountRestricted, ACCOUNT_STATE),
+        Code::new("TRADING_MASTER", AccountRestricted, ACCOUNT_STATE),
+        Code::new("TRADING_MASTER_SUSPENDED", AccountRestricted, ACCOUNT_STATE),
+        Code::new("AGENT_CLIENT_MASTER", AccountRestricted, ACCOUNT_STATE),
+        Code::new(
+            "AGENT_CLIENT_MASTER_SUSPENDED",
+            AccountRestricted,
+            ACCOUNT_STATE,
+        ),
+        Code::new(
+            "TELBET_TERMS_CONDITIONS_NA",
+            AccountRestricted,
+            WEBSITE_ACTION,
+        ),
+        Code::new(
+            "PERSONAL_MESSAGE_REQUIRED",
+            AccountRestricted,
+            WEBSITE_ACTION,
+        ),
+        Code::new(
+            "SECURITY_QUESTION_WRONG_3X",
+            AccountRestricted,
+            WEBSITE_ACTION,
+        ),
+        Code::new(
+            "INTERNATIONAL_TERMS_ACCEPTANCE_REQUIRED",
+            AccountRestricted,
+            WEBSITE_ACTION,
+        ),
+        Code::new(
+            "SPANISH_TERMS_ACCEPTANCE_REQUIRED",
+            AccountRestricted,
+            WEBSITE_ACTION,
+        ),
+        Code::new(
+            "ITALIAN_CONTRACT_ACCEPTANCE_REQUIRED",
+            AccountRestricted,
+            WEBSITE_ACTION,
+        ),
+        Code::new(
+            "ITALIAN_PROFILING_ACCEPTANCE_REQUIRED",
+            AccountRestricted,
+            WEBSITE_ACTION,
+        ),
+        Code::new("ACTIONS_REQUIRED", AccountRestricted, WEBSITE_ACTION),
+        Code::new(
+            "CONTACT_VERIFICATION_REQUIRED",
+            AccountRestricted,
+            WEBSITE_ACTION,
+        ),
+        Code::new("TERMS_AND_CONDITIONS", AccountRestricted, WEBSITE_ACTION),
+        Code::new("SPAIN_MIGRATION_REQUIRED", AccountRestricted, JURISDICTION),
+        Code::new("ITALY_MIGRATION_REQUIRED", AccountRestricted, JURISDICTION),
+        Code::new(
+            "DENMARK_MIGRATION_REQUIRED",
+            AccountRestricted,
+            JURISDICTION,
+        ),
+        Code::new(
+            "DANISH_AUTHORIZATION_REQUIRED",
+            AccountRestricted,
+            JURISDICTION,
+        ),
+        Code::new("MIGRATION_REQUIRED", AccountRestricted, JURISDICTION),
+        Code::new(
+            "SWEDEN_NATIONAL_IDENTIFIER_REQUIRED",
+            AccountRestricted,
+            JURISDICTION,
+        ),
+        Code::new(
+            "SWEDEN_BANK_ID_VERIFICATION_REQUIRED",
+            AccountRestricted,
+            JURISDICTION,
+        ),
+        Code::new(
+            "AUTHORIZED_ONLY_FOR_DOMAIN_ES",
+            AccountRestricted,
+            JURISDICTION,
+        ),
+        Code::new(
+            "AUTHORIZED_ONLY_FOR_DOMAIN_RO",
+            AccountRestricted,
+            JURISDICTION,
+        ),
+        Code::new(
+            "AUTHORIZED_ONLY_FOR_DOMAIN_SE",
+            AccountRestricted,
+            JURISDICTION,
+        ),
+        Code::new(
+            "NOT_AUTHORIZED_FOR_DOMAIN_COM",
+            AccountRestricted,
+            JURISDICTION,
+        ),
+        Code::new(
+            "NOT_AUTHORIZED_FOR_DOMAIN_ES",
+            AccountRestricted,
+            JURISDICTION,
+        ),
+        Code::new(
+            "NOT_AUTHORIZED_FOR_DOMAIN_IT",
+            AccountRestricted,
+            JURISDICTION,
+        ),
+        Code::new(
+            "NOT_AUTHORIZED_FOR_DOMAIN_RO",
+            AccountRestricted,
+            JURISDICTION,
+        ),
+        Code::new(
+            "NOT_AUTHORIZED_BY_REGULATOR",
+            AccountRestricted,
+            JURISDICTION,
+        ),
+        Code::new(
+            "NOT_AUTHORIZED_BY_REGULATOR_DK",
+            AccountRestricted,
+            JURISDICTION,
+        ),
+        Code::new(
+            "NOT_AUTHORIZED_BY_REGULATOR_IT",
+            AccountRestricted,
+            JURISDICTION,
+        ),
+        Code::new("BETTING_RESTRICTED_LOCATION", AccountRestricted, LOCATION),
+        Code::new("SECURITY_RESTRICTED_LOCATION", AccountRestricted, LOCATION),
+        Code::new("TEMPORARY_BAN_TOO_MANY_REQUESTS", RateLimited, BAN),
+        Code::new("INVALID_CONNECTIVITY_TO_REGULATOR", Unavailable, REGULATOR),
+        Code::new(
+            "INVALID_CONNECTIVITY_TO_REGULATOR_DK",
+            Unavailable,
+            REGULATOR,
+        ),
+        Code::new(
+            "INVALID_CONNECTIVITY_TO_REGULATOR_IT",
+            Unavailable,
+            REGULATOR,
+        ),
+        Code::new("INTERNAL_ERROR", Unavailable, TRANSIENT),
+        Code::new("SERVICE_BUSY", Unavailable, TRANSIENT),
+        Code::new("UNEXPECTED_ERROR", Unavailable, TRANSIENT),
+        Code::new("NO_SESSION", SessionRejected, SESSION_GONE),
+        Code::new("INVALID_SESSION_INFORMATION", SessionRejected, SESSION_GONE),
+        Code::new("CERT_AUTH_REQUIRED", Configuration, CERTIFICATE),
+        Code::new("INPUT_VALIDATION_ERROR", Configuration, REFUSED),
+        Code::new("FORBIDDEN", Configuration, REFUSED),
+        Code::new("INVALID_APP_KEY", Configuration, REFUSED),
+        Code::new("NO_APP_KEY", Configuration, REFUSED),
+        Code::other(AccountRestricted, "a code this crate does not know (kept)").when(&["login"]),
+        Code::other(UnexpectedResponse, "a code this crate does not know (kept)")
+            .when(&["keepalive", "logout"]),
+    ],
+)
+.ignore_ascii_case();
 
 /// The [`ErrorKind`] of a Betfair identity code, or `None` for a code this crate does not know.
 ///
@@ -186,16 +242,15 @@ pub(crate) const CODES: &[(&str, ErrorKind)] = &[
 /// assert_eq!(code_kind("SOMETHING_NEW"), None);
 /// ```
 pub fn code_kind(code: &str) -> Option<ErrorKind> {
-    CODES
-        .iter()
-        .find(|(c, _)| c.eq_ignore_ascii_case(code.trim()))
-        .map(|(_, k)| *k)
+    CODES.find(code, None).map(Code::kind)
 }
 
 /// The kind a login failure with `code` reports: the table's, or
 /// [`ErrorKind::AccountRestricted`] for an unknown code (never retried automatically).
 pub(crate) fn login_kind(code: &str) -> ErrorKind {
-    code_kind(code).unwrap_or(ErrorKind::AccountRestricted)
+    CODES
+        .kind(code, Some("login"))
+        .unwrap_or(ErrorKind::AccountRestricted)
 }
 
 /// The error for a failed login. `restricted` is true for `status: LOGIN_RESTRICTED`.
@@ -224,7 +279,9 @@ pub(crate) fn login_error(code: &str, restricted: bool) -> Error {
 
 /// The error for a failed keepAlive or logout (`op` is `"keepalive"` or `"logout"`).
 pub(crate) fn session_call_error(op: &'static str, code: &str) -> Error {
-    let kind = code_kind(code).unwrap_or(ErrorKind::UnexpectedResponse);
+    let kind = CODES
+        .kind(code, Some(op))
+        .unwrap_or(ErrorKind::UnexpectedResponse);
     let message: &'static str = match (op, kind) {
         (_, ErrorKind::SessionRejected) => "session no longer accepted",
         ("keepalive", ErrorKind::Unavailable) => "keepalive temporarily unavailable",
@@ -244,36 +301,93 @@ pub(crate) fn session_call_error(op: &'static str, code: &str) -> Error {
 
 /// Every `AccountAPINGException` `errorCode` (ids 1–21 of the IDD, plus `CUSTOMER_ACCOUNT_CLOSED`
 /// from the docs) and the betting-side `APINGException` extras that share the envelope, with the
-/// [`ErrorKind`] each maps to. The crate docs print this table.
-pub(crate) const ACCOUNTS_CODES: &[(&str, ErrorKind)] = &[
-    ("INVALID_INPUT_DATA", ErrorKind::Configuration),
-    ("INVALID_SESSION_INFORMATION", ErrorKind::SessionRejected),
-    ("UNEXPECTED_ERROR", ErrorKind::Unavailable),
-    ("INVALID_APP_KEY", ErrorKind::Configuration),
-    ("SERVICE_BUSY", ErrorKind::Unavailable),
-    ("TIMEOUT_ERROR", ErrorKind::Timeout),
-    ("DUPLICATE_APP_NAME", ErrorKind::Configuration),
-    ("APP_KEY_CREATION_FAILED", ErrorKind::Configuration),
-    ("APP_CREATION_FAILED", ErrorKind::Configuration),
-    ("NO_SESSION", ErrorKind::SessionRejected),
-    ("NO_APP_KEY", ErrorKind::Configuration),
-    ("SUBSCRIPTION_EXPIRED", ErrorKind::AccountRestricted),
-    ("INVALID_SUBSCRIPTION_TOKEN", ErrorKind::InvalidCredentials),
-    ("TOO_MANY_REQUESTS", ErrorKind::RateLimited),
-    ("INVALID_CLIENT_REF", ErrorKind::Configuration),
-    ("WALLET_TRANSFER_ERROR", ErrorKind::AccountRestricted),
-    ("INVALID_VENDOR_CLIENT_ID", ErrorKind::Configuration),
-    ("USER_NOT_SUBSCRIBED", ErrorKind::AccountRestricted),
-    ("INVALID_SECRET", ErrorKind::InvalidCredentials),
-    ("INVALID_AUTH_CODE", ErrorKind::InvalidCredentials),
-    ("INVALID_GRANT_TYPE", ErrorKind::Configuration),
-    ("CUSTOMER_ACCOUNT_CLOSED", ErrorKind::AccountRestricted),
-    // Betting-side APINGException codes that can arrive in the same envelope.
-    ("TOO_MUCH_DATA", ErrorKind::Configuration),
-    ("REQUEST_SIZE_EXCEEDS_LIMIT", ErrorKind::Configuration),
-    ("ACCESS_DENIED", ErrorKind::AccountRestricted),
-    ("SERVICE_UNAVAILABLE", ErrorKind::Unavailable),
-];
+/// [`ErrorKind`] each maps to, in the order the crate docs print them.
+pub(crate) const ACCOUNTS_CODES: CodeTable = CodeTable::new(
+    "`errorCode`",
+    &[
+        Code::new("INVALID_INPUT_DATA", Configuration, "bad request data"),
+        Code::new(
+            "INVALID_SESSION_INFORMATION",
+            SessionRejected,
+            "session missing, invalid or expired (the lease is invalidated; reads are repeated once)",
+        ),
+        Code::new(
+            "NO_SESSION",
+            SessionRejected,
+            "`X-Authentication` missing (as above)",
+        ),
+        Code::new(
+            "UNEXPECTED_ERROR",
+            Unavailable,
+            "internal error (also: refresh after the customer revoked the web app)",
+        ),
+        Code::new("SERVICE_BUSY", Unavailable, "overloaded"),
+        Code::new("TIMEOUT_ERROR", Timeout, "downstream timeout"),
+        Code::new(
+            "INVALID_APP_KEY",
+            Configuration,
+            "app key invalid, or not the caller's vendor app key",
+        ),
+        Code::new("NO_APP_KEY", Configuration, "`X-Application` missing"),
+        Code::new("DUPLICATE_APP_NAME", Configuration, "app key creation"),
+        Code::new("APP_KEY_CREATION_FAILED", Configuration, "app key creation"),
+        Code::new("APP_CREATION_FAILED", Configuration, "app key creation"),
+        Code::new("SUBSCRIPTION_EXPIRED", AccountRestricted, "the subscription expired"),
+        Code::new(
+            "INVALID_SUBSCRIPTION_TOKEN",
+            InvalidCredentials,
+            "no such (usable) subscription token",
+        ),
+        Code::new(
+            "TOO_MANY_REQUESTS",
+            RateLimited,
+            "a rate or quantity cap, such as 15,000 unactivated tokens (no `retry_after`: waiting alone may not clear it)",
+        ),
+        Code::new(
+            "INVALID_CLIENT_REF",
+            Configuration,
+            "client reference of a bad length",
+        ),
+        Code::new("WALLET_TRANSFER_ERROR", AccountRestricted, "funds transfer refused"),
+        Code::new(
+            "INVALID_VENDOR_CLIENT_ID",
+            Configuration,
+            "not a client of this vendor's app",
+        ),
+        Code::new(
+            "USER_NOT_SUBSCRIBED",
+            AccountRestricted,
+            "the customer is not subscribed to the app",
+        ),
+        Code::new("INVALID_SECRET", InvalidCredentials, "vendor secret mismatch"),
+        Code::new(
+            "INVALID_AUTH_CODE",
+            InvalidCredentials,
+            "authorisation code unknown, used or expired",
+        ),
+        Code::new(
+            "INVALID_GRANT_TYPE",
+            Configuration,
+            "grant type invalid or not matching its parameters",
+        ),
+        Code::new(
+            "CUSTOMER_ACCOUNT_CLOSED",
+            AccountRestricted,
+            "the customer's account is closed",
+        ),
+        // Betting-side APINGException codes that can arrive in the same envelope.
+        Code::new("TOO_MUCH_DATA", Configuration, "request too large (`APINGException`)"),
+        Code::new(
+            "REQUEST_SIZE_EXCEEDS_LIMIT",
+            Configuration,
+            "request too large (`APINGException`)",
+        ),
+        Code::new("ACCESS_DENIED", AccountRestricted, "not allowed (`APINGException`)"),
+        Code::new("SERVICE_UNAVAILABLE", Unavailable, "down (`APINGException`)"),
+        Code::other(UnexpectedResponse, "a code this crate does not know (kept)"),
+    ],
+)
+.ignore_ascii_case();
 
 /// The [`ErrorKind`] of an Accounts API exception code (`AccountAPINGException.errorCode`), or
 /// `None` for a code this crate does not know (reported as [`ErrorKind::UnexpectedResponse`] with
@@ -287,37 +401,40 @@ pub(crate) const ACCOUNTS_CODES: &[(&str, ErrorKind)] = &[
 /// assert_eq!(accounts_code_kind("SOMETHING_NEW"), None);
 /// ```
 pub fn accounts_code_kind(code: &str) -> Option<ErrorKind> {
-    ACCOUNTS_CODES
-        .iter()
-        .find(|(c, _)| c.eq_ignore_ascii_case(code.trim()))
-        .map(|(_, k)| *k)
+    ACCOUNTS_CODES.find(code, None).map(Code::kind)
 }
 
 /// The API framework's (Cougar's) `DSC-xxxx` codes, as they arrive in a JSON-RPC error's `message`
 /// or a REST fault's `faultstring`, with their kinds. Codes not listed map by the JSON-RPC code
 /// (`-32603` internal: `Unavailable`; other `-32xxx`: `Configuration`).
-pub(crate) const FRAMEWORK_CODES: &[(&str, ErrorKind)] = &[
-    ("DSC-0008", ErrorKind::Configuration),
-    ("DSC-0009", ErrorKind::Configuration),
-    ("DSC-0015", ErrorKind::Configuration),
-    ("DSC-0018", ErrorKind::Configuration),
-    ("DSC-0019", ErrorKind::Timeout),
-    ("DSC-0021", ErrorKind::Configuration),
-    ("DSC-0023", ErrorKind::Configuration),
-    ("DSC-0024", ErrorKind::Configuration),
-    ("DSC-0034", ErrorKind::Configuration),
-    ("DSC-0035", ErrorKind::Configuration),
-    ("DSC-0036", ErrorKind::Configuration),
-];
+pub(crate) const FRAMEWORK_CODES: CodeTable = CodeTable::new(
+    "framework code",
+    &[
+        Code::new("DSC-0008", Configuration, "JSON parse failure"),
+        Code::new(
+            "DSC-0009",
+            Configuration,
+            "class conversion (a bad enum value or type)",
+        ),
+        Code::new("DSC-0015", Configuration, "security (HTTP 403)"),
+        Code::new("DSC-0018", Configuration, "mandatory parameter missing"),
+        Code::new("DSC-0019", Timeout, "timeout (HTTP 504)"),
+        Code::new("DSC-0021", Configuration, "no such operation"),
+        Code::new("DSC-0023", Configuration, "no such service"),
+        Code::new("DSC-0024", Configuration, "REST deserialisation failure"),
+        Code::new("DSC-0034", Configuration, "no valid, active app key"),
+        Code::new("DSC-0035", Configuration, "unrecognised credentials"),
+        Code::new("DSC-0036", Configuration, "invalid credentials"),
+    ],
+)
+.ignore_ascii_case();
 
 /// The kind of a framework error from its `DSC-xxxx` code and JSON-RPC code.
 pub(crate) fn framework_kind(dsc: Option<&str>, json_rpc_code: Option<i64>) -> ErrorKind {
-    if let Some(kind) = dsc.and_then(|d| {
-        FRAMEWORK_CODES
-            .iter()
-            .find(|(c, _)| c.eq_ignore_ascii_case(d.trim()))
-            .map(|(_, k)| *k)
-    }) {
+    if let Some(kind) = dsc
+        .and_then(|d| FRAMEWORK_CODES.find(d, None))
+        .map(Code::kind)
+    {
         return kind;
     }
     match json_rpc_code {
@@ -347,14 +464,15 @@ mod tests {
 
     #[test]
     fn every_code_is_listed_once_and_looks_like_a_code() {
-        for (i, (code, _)) in CODES.iter().enumerate() {
+        let codes: Vec<&str> = CODES.rows().iter().filter_map(Code::code).collect();
+        for (i, code) in codes.iter().enumerate() {
             assert!(
                 code.bytes()
                     .all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit()),
                 "{code}"
             );
             assert!(
-                CODES[i + 1..].iter().all(|(c, _)| c != code),
+                codes[i + 1..].iter().all(|c| c != code),
                 "{code} listed twice"
             );
             assert_eq!(
@@ -364,6 +482,41 @@ mod tests {
                 Some(*code),
                 "the core keeps {code}"
             );
+        }
+    }
+
+    #[test]
+    fn the_crate_docs_print_every_code_table() {
+        let docs = include_str!("lib.rs");
+        for table in [CODES, ACCOUNTS_CODES, FRAMEWORK_CODES] {
+            if let Err(e) = table.check_docs(docs) {
+                panic!("{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_docs_check_fails_when_a_row_changes() {
+        let docs = include_str!("lib.rs");
+        for (from, to) in [
+            ("`INVALID_PIN`, ", ""),
+            (
+                "| `TIMEOUT_ERROR` | downstream timeout | `Timeout` |",
+                "| `TIMEOUT_ERROR` | downstream timeout | `Unavailable` |",
+            ),
+            ("| `SERVICE_BUSY` |", "| `SERVICE_BUSY`, `MADE_UP` |"),
+            (
+                "| `DSC-0019` | timeout (HTTP 504) |",
+                "| `DSC-0019` | a timeout |",
+            ),
+        ] {
+            assert!(docs.contains(from), "{from}");
+            let changed = docs.replacen(from, to, 1);
+            let failed = [CODES, ACCOUNTS_CODES, FRAMEWORK_CODES]
+                .iter()
+                .filter(|t| t.check_docs(&changed).is_err())
+                .count();
+            assert_eq!(failed, 1, "changing {from:?} fails exactly one table");
         }
     }
 
@@ -453,9 +606,14 @@ mod tests {
 
     #[test]
     fn every_accounts_code_is_listed_once_and_kept_by_the_core() {
-        for (i, (code, _)) in ACCOUNTS_CODES.iter().enumerate() {
+        let codes: Vec<&str> = ACCOUNTS_CODES
+            .rows()
+            .iter()
+            .filter_map(Code::code)
+            .collect();
+        for (i, code) in codes.iter().enumerate() {
             assert!(
-                ACCOUNTS_CODES[i + 1..].iter().all(|(c, _)| c != code),
+                codes[i + 1..].iter().all(|c| c != code),
                 "{code} listed twice"
             );
             assert_eq!(
@@ -466,7 +624,7 @@ mod tests {
             );
         }
         assert_eq!(
-            ACCOUNTS_CODES.len(),
+            codes.len(),
             26,
             "21 IDD codes, one doc code, four betting extras"
         );
