@@ -9,7 +9,7 @@ use session_pagos::{
     Session, SessionManager, SessionProvider, StaticToken, StaticTokenProvider, TokenSource,
 };
 
-use crate::{APP, SUCCESS, shared};
+use crate::support::{APP, SUCCESS, shared};
 
 const OPEN: &str = "/Api/Applications/OpenDedicatedSession";
 

@@ -8,7 +8,7 @@ use session_pagos::{
     SessionProvider, SimFailure, SimOp, TokenSource,
 };
 
-use crate::{APP, CLIENT_ID, sim_config, start_sim};
+use crate::support::{APP, CLIENT_ID, sim_config, start_sim};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unknown_application_keys_get_the_documented_refusal() {
