@@ -4,7 +4,7 @@
 //!
 //! The identity SSO answers every call with HTTP 200 and a status (`status` / `loginStatus`) plus
 //! an error code (`error`). These tables are the one place that decides what each code means to
-//! a caller: the classification below reads them, and the [crate docs](crate#error-codes) print
+//! a caller: the classification below reads them, and the [crate docs](crate) print
 //! them (a unit test checks that every printed row matches).
 //!
 //! Unknown identity codes are kept as strings on the error ([`Error::code`]) and treated as

@@ -5,7 +5,7 @@
 //! never kept (it is free text); the code is kept on the error ([`Error::code`]). The codes are in
 //! `WH_CODES`, Apereo's account-state exceptions and its `INVALID_SERVICE` label in
 //! `APEREO_CODES`; the classification below reads those tables, and the
-//! [crate docs](crate#errors-upstream-code--errorkind) print them (a unit test checks every row)
+//! [crate docs](crate) print them (a unit test checks every row)
 //! beside the rules for answers without a known code.
 
 use serde::Deserialize;

@@ -4,7 +4,7 @@
 //! Pagos reports application failures in-band: HTTP 200 with `Success: false`, an `InvalidToken`
 //! flag and a list of free-text `Messages`. Pagos sends no error codes, so `CODES` holds this
 //! crate's own labels for the flag combinations; they are what [`Error::code`] returns, and the
-//! errors below take their kinds from that table. The [crate docs](crate#errors) print it (a unit
+//! errors below take their kinds from that table. The [crate docs](crate) print it (a unit
 //! test checks every row) beside the answers that carry no code; the token endpoint's codes map
 //! by the core's RFC 6749 table ([`session_core::oauth::CODES`]).
 

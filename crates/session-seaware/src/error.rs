@@ -1,6 +1,6 @@
 //! How Seaware's answers map to [`ErrorKind`]s: Seaware's own reading of some RFC 6749 codes
 //! (`CODES`), then the core's table for the rest ([`session_core::oauth::CODES`]). The
-//! [crate docs](crate#upstream-code--errorkind) print both tables (a unit test checks every row)
+//! [crate docs](crate) print both tables (a unit test checks every row)
 //! and the rules for answers without a code.
 //!
 //! `error_description` is read only to tell a locked account from a wrong password; it is never
