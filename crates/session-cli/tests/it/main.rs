@@ -6,7 +6,7 @@
 mod betfair;
 mod cas;
 mod cli;
-mod common;
+mod support;
 #[cfg(feature = "demo")]
 mod demo;
 mod exec;
