@@ -276,9 +276,18 @@ impl CodeTable {
                 ));
             }
         };
-        let printed: Vec<String> = text[start + 1..]
+        let columns = header.matches(" | ").count() + 1;
+        let separator = format!("|{}", "---|".repeat(columns));
+        if text.get(start + 1).map(|l| l.trim_end()) != Some(separator.as_str()) {
+            return Err(format!(
+                "the table headed `{header}` needs `{separator}` under it"
+            ));
+        }
+        if let Some(row) = self.rows.iter().find(|r| r.meaning.contains('|')) {
+            return Err(format!("the meaning of {} contains `|`", row.code_cell()));
+        }
+        let printed: Vec<String> = text[start + 2..]
             .iter()
-            .skip(1)
             .map(|l| l.trim_end())
             .take_while(|l| l.starts_with('|'))
             .map(str::to_owned)
@@ -479,6 +488,15 @@ mod tests {
             .collect();
         let e = TABLE.check_docs(&docs(&dropped_row)).unwrap_err();
         assert!(e.contains("any other code (any): missing"), "{e}");
+
+        let no_separator = good.replacen("|---|---|---|---|---|", "|---|", 1);
+        let e = TABLE.check_docs(&docs(&no_separator)).unwrap_err();
+        assert!(e.contains("needs `|---|---|---|---|---|`"), "{e}");
+
+        const PIPE: CodeTable =
+            CodeTable::new("code", &[Code::new("P", ErrorKind::Timeout, "a | b")]);
+        let e = PIPE.check_docs(&PIPE.markdown()).unwrap_err();
+        assert!(e.contains("contains `|`"), "{e}");
 
         let e = TABLE.check_docs("//! no table here\n").unwrap_err();
         assert!(e.contains("no table headed"), "{e}");
