@@ -62,9 +62,7 @@ fn is_non_test_source(rel: &Path) -> bool {
         return false;
     };
     let below = &parts[src + 1..];
-    let in_tests_folder = below[..below.len().saturating_sub(1)]
-        .iter()
-        .any(|p| *p == "tests");
+    let in_tests_folder = below[..below.len().saturating_sub(1)].contains(&"tests");
     !in_tests_folder && below.last().is_some_and(|name| *name != "tests.rs")
 }
 

@@ -22,7 +22,9 @@ use session_core::{Code, CodeTable, Error, ErrorKind};
 mod accounts;
 
 pub use accounts::accounts_code_kind;
-pub(crate) use accounts::{ACCOUNTS_CODES, FRAMEWORK_CODES, accounts_message, framework_kind};
+#[cfg(test)]
+pub(crate) use accounts::{ACCOUNTS_CODES, FRAMEWORK_CODES};
+pub(crate) use accounts::{accounts_message, framework_kind};
 
 /// The provider name every error carries.
 pub(crate) const NAME: &str = "betfair";
