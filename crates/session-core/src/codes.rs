@@ -1,29 +1,5 @@
-//! Upstream code tables: the one place a provider says what each of its upstream's codes means.
-//!
-//! A provider keeps one [`CodeTable`] per family of codes (an identity service's login codes, an
-//! API's exception codes, the RFC 6749 token errors...). Its classification code looks codes up
-//! in the table ([`CodeTable::kind`]) instead of keeping a second copy of the mapping, and its
-//! crate docs print the table as [`CodeTable::markdown`] renders it; a unit test per table
-//! ([`CodeTable::check_docs`], feature `test-util`) fails when the docs and the table disagree on
-//! any row.
-//!
-//! ```
-//! use session_core::{Code, CodeTable, ErrorKind};
-//!
-//! const CODES: CodeTable = CodeTable::new(
-//!     "code",
-//!     &[
-//!         Code::new("BAD_PASSWORD", ErrorKind::InvalidCredentials, "wrong password"),
-//!         Code::new("NO_SESSION", ErrorKind::SessionRejected, "the session is gone"),
-//!         Code::other(ErrorKind::UnexpectedResponse, "a code this crate does not know"),
-//!     ],
-//! );
-//!
-//! assert_eq!(CODES.kind("BAD_PASSWORD", None), Some(ErrorKind::InvalidCredentials));
-//! assert_eq!(CODES.kind("SOMETHING_NEW", None), Some(ErrorKind::UnexpectedResponse));
-//! assert_eq!(CODES.find("SOMETHING_NEW", None), None);
-//! assert!(CODES.markdown().contains("| `NO_SESSION` | the session is gone | `SessionRejected` |"));
-//! ```
+//! Upstream code tables: the one place a provider says what each of its upstream's codes means;
+//! see [`CodeTable`].
 
 use std::fmt::Write as _;
 
@@ -117,7 +93,32 @@ impl Code {
 }
 
 /// A provider's table of upstream codes: lookups for its classification code, and the markdown
-/// its docs print (see the [module docs](self)).
+/// its docs print.
+///
+/// A provider keeps one [`CodeTable`] per family of codes (an identity service's login codes, an
+/// API's exception codes, the RFC 6749 token errors...). Its classification code looks codes up
+/// in the table ([`CodeTable::kind`]) instead of keeping a second copy of the mapping, and its
+/// crate docs print the table as [`CodeTable::markdown`] renders it; a unit test per table
+/// ([`CodeTable::check_docs`], feature `test-util`) fails when the docs and the table disagree on
+/// any row.
+///
+/// ```
+/// use session_core::{Code, CodeTable, ErrorKind};
+///
+/// const CODES: CodeTable = CodeTable::new(
+///     "code",
+///     &[
+///         Code::new("BAD_PASSWORD", ErrorKind::InvalidCredentials, "wrong password"),
+///         Code::new("NO_SESSION", ErrorKind::SessionRejected, "the session is gone"),
+///         Code::other(ErrorKind::UnexpectedResponse, "a code this crate does not know"),
+///     ],
+/// );
+///
+/// assert_eq!(CODES.kind("BAD_PASSWORD", None), Some(ErrorKind::InvalidCredentials));
+/// assert_eq!(CODES.kind("SOMETHING_NEW", None), Some(ErrorKind::UnexpectedResponse));
+/// assert_eq!(CODES.find("SOMETHING_NEW", None), None);
+/// assert!(CODES.markdown().contains("| `NO_SESSION` | the session is gone | `SessionRejected` |"));
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct CodeTable {
     label: &'static str,

@@ -146,7 +146,7 @@ impl ErrorAnswer {
 
 /// The RFC 6749 error codes (section 5.2, plus `invalid_token` of RFC 6750 and the
 /// `temporarily_unavailable`, `server_error` and `slow_down` codes servers also send), each with
-/// the grant it applies to and its [`ErrorKind`], in the order the [module docs](self) print
+/// the grant it applies to and its [`ErrorKind`], in the order the [module docs](crate::oauth) print
 /// them. Rows are read in order: a grant's own row goes before the general one.
 pub const CODES: CodeTable = CodeTable::new(
     "RFC 6749 `error`",
