@@ -478,7 +478,11 @@ mod tests {
         let changed = docs.replacen("`InvalidLoginLocationException`, ", "", 1);
         assert_ne!(changed, docs);
         assert!(APEREO_CODES.check_docs(&changed).is_err());
-        assert_eq!(WH_CODES.check_docs(&changed), Ok(()), "one table's change fails only it");
+        assert_eq!(
+            WH_CODES.check_docs(&changed),
+            Ok(()),
+            "one table's change fails only it"
+        );
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use session_seaware::SeawareSim;
 
-use crate::support::{TempDir, sessions, store_json};
 use crate::seaware::{CLIENT_SECRET, PASSWORD, USER};
+use crate::support::{TempDir, sessions, store_json};
 
 fn seaware(sim: &SeawareSim, dir: &TempDir, args: &[&str]) -> crate::support::Sessions {
     sessions()
