@@ -14,6 +14,7 @@
 //!   files, and `cargo machete` finds no unused dependency.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // A command-line tool reports on the terminal.
 
+mod layout;
 mod man;
 mod oauth_server;
 mod package;

@@ -96,6 +96,7 @@ pub(crate) fn check(root: &Path) -> Vec<String> {
     for dir in ["crates", "tests", "xtask"] {
         rust_files(&root.join(dir), &mut files);
     }
+    problems.extend(crate::layout::check(root, &files));
     let banned = banned();
     for file in files {
         let rel = file

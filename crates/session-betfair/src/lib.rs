@@ -113,18 +113,21 @@
 //! The code may arrive in `error` or in the status field itself (certificate login's
 //! `loginStatus`); both are read.
 //!
-//! | codes | [`ErrorKind`] | retried automatically |
-//! |---|---|---|
-//! | `INVALID_USERNAME_OR_PASSWORD`, `INVALID_PIN`, `INVALID_PIN_LOGIN_REQUEST`, `STRONG_AUTH_CODE_REQUIRED`, `EMAIL_LOGIN_NOT_ALLOWED`, `MULTIPLE_USERS_WITH_SAME_CREDENTIAL` | `InvalidCredentials` | never |
-//! | account state (`ACCOUNT_NOW_LOCKED`, `ACCOUNT_ALREADY_LOCKED`, `ACCOUNT_PENDING_PASSWORD_CHANGE`, `CHANGE_PASSWORD_REQUIRED`, `PENDING_AUTH`, `SUSPENDED`, `CLOSED`, `SELF_EXCLUDED`, `KYC_SUSPEND`, `DUPLICATE_CARDS`, `PIN_DELETED_ON_FAILED_COUNT_EXCEEDED`, `UNRECOGNIZED_DEVICE`, `TRADING_MASTER(_SUSPENDED)`, `AGENT_CLIENT_MASTER(_SUSPENDED)`) | `AccountRestricted` | never |
-//! | action needed on the website (`TELBET_TERMS_CONDITIONS_NA`, `PERSONAL_MESSAGE_REQUIRED`, `SECURITY_QUESTION_WRONG_3X`, `INTERNATIONAL_TERMS_ACCEPTANCE_REQUIRED`, `SPANISH_TERMS_ACCEPTANCE_REQUIRED`, `ITALIAN_CONTRACT_ACCEPTANCE_REQUIRED`, `ITALIAN_PROFILING_ACCEPTANCE_REQUIRED`, `ACTIONS_REQUIRED`, `CONTACT_VERIFICATION_REQUIRED`, `TERMS_AND_CONDITIONS`) | `AccountRestricted` | never |
-//! | jurisdiction (`SPAIN_MIGRATION_REQUIRED`, `ITALY_MIGRATION_REQUIRED`, `DENMARK_MIGRATION_REQUIRED`, `DANISH_AUTHORIZATION_REQUIRED`, `MIGRATION_REQUIRED`, `SWEDEN_NATIONAL_IDENTIFIER_REQUIRED`, `SWEDEN_BANK_ID_VERIFICATION_REQUIRED`, `AUTHORIZED_ONLY_FOR_DOMAIN_ES/RO/SE`, `NOT_AUTHORIZED_FOR_DOMAIN_COM/ES/IT/RO`, `NOT_AUTHORIZED_BY_REGULATOR(_DK/_IT)`) | `AccountRestricted` | never |
-//! | location (`BETTING_RESTRICTED_LOCATION`, `SECURITY_RESTRICTED_LOCATION`) | `AccountRestricted` | never |
-//! | `TEMPORARY_BAN_TOO_MANY_REQUESTS` | `RateLimited`, [`retry_after`](Error::retry_after) 20 min | after the window; no request is sent inside it |
-//! | `INVALID_CONNECTIVITY_TO_REGULATOR(_DK/_IT)`, `INTERNAL_ERROR`, `SERVICE_BUSY`, `UNEXPECTED_ERROR` | `Unavailable` | yes, with backoff |
-//! | `NO_SESSION`, `INVALID_SESSION_INFORMATION` | `SessionRejected` | the manager logs in again |
-//! | `CERT_AUTH_REQUIRED`, `INPUT_VALIDATION_ERROR`, `FORBIDDEN`, `INVALID_APP_KEY`, `NO_APP_KEY` | `Configuration` | no |
-//! | any other login code | `AccountRestricted`, code kept as a string | never |
+//! | identity code | when | meaning | kind | retried automatically |
+//! |---|---|---|---|---|
+//! | `INVALID_USERNAME_OR_PASSWORD`, `INVALID_PIN`, `INVALID_PIN_LOGIN_REQUEST`, `STRONG_AUTH_CODE_REQUIRED`, `EMAIL_LOGIN_NOT_ALLOWED`, `MULTIPLE_USERS_WITH_SAME_CREDENTIAL` | any | the credentials (or the two-factor code) were refused | `InvalidCredentials` | never; remembered until reset |
+//! | `ACCOUNT_NOW_LOCKED`, `ACCOUNT_ALREADY_LOCKED`, `ACCOUNT_PENDING_PASSWORD_CHANGE`, `CHANGE_PASSWORD_REQUIRED`, `PENDING_AUTH`, `SUSPENDED`, `CLOSED`, `SELF_EXCLUDED`, `KYC_SUSPEND`, `DUPLICATE_CARDS`, `PIN_DELETED_ON_FAILED_COUNT_EXCEEDED`, `UNRECOGNIZED_DEVICE`, `TRADING_MASTER`, `TRADING_MASTER_SUSPENDED`, `AGENT_CLIENT_MASTER`, `AGENT_CLIENT_MASTER_SUSPENDED` | any | account state | `AccountRestricted` | never; remembered until reset |
+//! | `TELBET_TERMS_CONDITIONS_NA`, `PERSONAL_MESSAGE_REQUIRED`, `SECURITY_QUESTION_WRONG_3X`, `INTERNATIONAL_TERMS_ACCEPTANCE_REQUIRED`, `SPANISH_TERMS_ACCEPTANCE_REQUIRED`, `ITALIAN_CONTRACT_ACCEPTANCE_REQUIRED`, `ITALIAN_PROFILING_ACCEPTANCE_REQUIRED`, `ACTIONS_REQUIRED`, `CONTACT_VERIFICATION_REQUIRED`, `TERMS_AND_CONDITIONS` | any | an action is needed on the website | `AccountRestricted` | never; remembered until reset |
+//! | `SPAIN_MIGRATION_REQUIRED`, `ITALY_MIGRATION_REQUIRED`, `DENMARK_MIGRATION_REQUIRED`, `DANISH_AUTHORIZATION_REQUIRED`, `MIGRATION_REQUIRED`, `SWEDEN_NATIONAL_IDENTIFIER_REQUIRED`, `SWEDEN_BANK_ID_VERIFICATION_REQUIRED`, `AUTHORIZED_ONLY_FOR_DOMAIN_ES`, `AUTHORIZED_ONLY_FOR_DOMAIN_RO`, `AUTHORIZED_ONLY_FOR_DOMAIN_SE`, `NOT_AUTHORIZED_FOR_DOMAIN_COM`, `NOT_AUTHORIZED_FOR_DOMAIN_ES`, `NOT_AUTHORIZED_FOR_DOMAIN_IT`, `NOT_AUTHORIZED_FOR_DOMAIN_RO`, `NOT_AUTHORIZED_BY_REGULATOR`, `NOT_AUTHORIZED_BY_REGULATOR_DK`, `NOT_AUTHORIZED_BY_REGULATOR_IT` | any | jurisdiction | `AccountRestricted` | never; remembered until reset |
+//! | `BETTING_RESTRICTED_LOCATION`, `SECURITY_RESTRICTED_LOCATION` | any | location | `AccountRestricted` | never; remembered until reset |
+//! | `TEMPORARY_BAN_TOO_MANY_REQUESTS` | any | too many logins: no new session for 20 minutes (`retry_after`); no request is sent inside it | `RateLimited` | not inside the ban window |
+//! | `INVALID_CONNECTIVITY_TO_REGULATOR`, `INVALID_CONNECTIVITY_TO_REGULATOR_DK`, `INVALID_CONNECTIVITY_TO_REGULATOR_IT` | any | no connection to the regulator | `Unavailable` | yes, with backoff (`Error::is_retryable`) |
+//! | `INTERNAL_ERROR`, `SERVICE_BUSY`, `UNEXPECTED_ERROR` | any | a failure at Betfair | `Unavailable` | yes, with backoff (`Error::is_retryable`) |
+//! | `NO_SESSION`, `INVALID_SESSION_INFORMATION` | any | the session is gone | `SessionRejected` | the manager logs in again |
+//! | `CERT_AUTH_REQUIRED` | any | the client certificate was not accepted | `Configuration` | no |
+//! | `INPUT_VALIDATION_ERROR`, `FORBIDDEN`, `INVALID_APP_KEY`, `NO_APP_KEY` | any | the request or the app key was refused | `Configuration` | no |
+//! | any other code | login | a code this crate does not know (kept) | `AccountRestricted` | never; remembered until reset |
+//! | any other code | keepalive, logout | a code this crate does not know (kept) | `UnexpectedResponse` | no |
 //!
 //! [`code_kind`] looks a code up. Unknown codes are kept verbatim in [`Error::code`] and treated
 //! as account-state failures, so a code Betfair adds later never makes the client hammer a login
@@ -315,39 +318,51 @@
 //! [`AccountsFault`] (with Betfair's `requestUUID` for support tickets) is the error's source —
 //! [`accounts_fault`] returns it. `errorDetails` is free text and never kept.
 //!
-//! | `errorCode` | meaning | [`ErrorKind`] |
-//! |---|---|---|
-//! | `INVALID_INPUT_DATA` | bad request data | `Configuration` |
-//! | `INVALID_SESSION_INFORMATION` | session missing, invalid or expired | `SessionRejected` (lease invalidated; reads repeated once) |
-//! | `NO_SESSION` | `X-Authentication` missing | `SessionRejected` (as above) |
-//! | `UNEXPECTED_ERROR` | internal error (also: refresh after the customer revoked the web app) | `Unavailable` |
-//! | `SERVICE_BUSY` | overloaded | `Unavailable` |
-//! | `TIMEOUT_ERROR` | downstream timeout | `Timeout` |
-//! | `INVALID_APP_KEY` | app key invalid, or not the caller's vendor app key | `Configuration` |
-//! | `NO_APP_KEY` | `X-Application` missing | `Configuration` |
-//! | `DUPLICATE_APP_NAME`, `APP_KEY_CREATION_FAILED`, `APP_CREATION_FAILED` | app key creation | `Configuration` |
-//! | `SUBSCRIPTION_EXPIRED` | the subscription expired | `AccountRestricted` |
-//! | `INVALID_SUBSCRIPTION_TOKEN` | no such (usable) subscription token | `InvalidCredentials` |
-//! | `TOO_MANY_REQUESTS` | a rate or quantity cap, such as 15,000 unactivated tokens | `RateLimited` (no `retry_after`: waiting alone may not clear it) |
-//! | `INVALID_CLIENT_REF` | client reference of a bad length | `Configuration` |
-//! | `WALLET_TRANSFER_ERROR` | funds transfer refused | `AccountRestricted` |
-//! | `INVALID_VENDOR_CLIENT_ID` | not a client of this vendor's app | `Configuration` |
-//! | `USER_NOT_SUBSCRIBED` | the customer is not subscribed to the app | `AccountRestricted` |
-//! | `INVALID_SECRET` | vendor secret mismatch | `InvalidCredentials` |
-//! | `INVALID_AUTH_CODE` | authorisation code unknown, used or expired | `InvalidCredentials` |
-//! | `INVALID_GRANT_TYPE` | grant type invalid or not matching its parameters | `Configuration` |
-//! | `CUSTOMER_ACCOUNT_CLOSED` | the customer's account is closed | `AccountRestricted` |
-//! | `TOO_MUCH_DATA`, `REQUEST_SIZE_EXCEEDS_LIMIT` (`APINGException`) | request too large | `Configuration` |
-//! | `ACCESS_DENIED` (`APINGException`) | not allowed | `AccountRestricted` |
-//! | `SERVICE_UNAVAILABLE` (`APINGException`) | down | `Unavailable` |
-//! | any other code | — | `UnexpectedResponse`, code kept |
+//! | `errorCode` | meaning | kind | retried automatically |
+//! |---|---|---|---|
+//! | `INVALID_INPUT_DATA` | bad request data | `Configuration` | no |
+//! | `INVALID_SESSION_INFORMATION` | session missing, invalid or expired (the lease is invalidated; reads are repeated once) | `SessionRejected` | the manager logs in again |
+//! | `NO_SESSION` | `X-Authentication` missing (as above) | `SessionRejected` | the manager logs in again |
+//! | `UNEXPECTED_ERROR` | internal error (also: refresh after the customer revoked the web app) | `Unavailable` | yes, with backoff (`Error::is_retryable`) |
+//! | `SERVICE_BUSY` | overloaded | `Unavailable` | yes, with backoff (`Error::is_retryable`) |
+//! | `TIMEOUT_ERROR` | downstream timeout | `Timeout` | yes, with backoff (`Error::is_retryable`) |
+//! | `INVALID_APP_KEY` | app key invalid, or not the caller's vendor app key | `Configuration` | no |
+//! | `NO_APP_KEY` | `X-Application` missing | `Configuration` | no |
+//! | `DUPLICATE_APP_NAME`, `APP_KEY_CREATION_FAILED`, `APP_CREATION_FAILED` | app key creation | `Configuration` | no |
+//! | `SUBSCRIPTION_EXPIRED` | the subscription expired | `AccountRestricted` | never; remembered until reset |
+//! | `INVALID_SUBSCRIPTION_TOKEN` | no such (usable) subscription token | `InvalidCredentials` | never; remembered until reset |
+//! | `TOO_MANY_REQUESTS` | a rate or quantity cap, such as 15,000 unactivated tokens (no `retry_after`: waiting alone may not clear it) | `RateLimited` | not inside the ban window |
+//! | `INVALID_CLIENT_REF` | client reference of a bad length | `Configuration` | no |
+//! | `WALLET_TRANSFER_ERROR` | funds transfer refused | `AccountRestricted` | never; remembered until reset |
+//! | `INVALID_VENDOR_CLIENT_ID` | not a client of this vendor's app | `Configuration` | no |
+//! | `USER_NOT_SUBSCRIBED` | the customer is not subscribed to the app | `AccountRestricted` | never; remembered until reset |
+//! | `INVALID_SECRET` | vendor secret mismatch | `InvalidCredentials` | never; remembered until reset |
+//! | `INVALID_AUTH_CODE` | authorisation code unknown, used or expired | `InvalidCredentials` | never; remembered until reset |
+//! | `INVALID_GRANT_TYPE` | grant type invalid or not matching its parameters | `Configuration` | no |
+//! | `CUSTOMER_ACCOUNT_CLOSED` | the customer's account is closed | `AccountRestricted` | never; remembered until reset |
+//! | `TOO_MUCH_DATA`, `REQUEST_SIZE_EXCEEDS_LIMIT` | request too large (`APINGException`) | `Configuration` | no |
+//! | `ACCESS_DENIED` | not allowed (`APINGException`) | `AccountRestricted` | never; remembered until reset |
+//! | `SERVICE_UNAVAILABLE` | down (`APINGException`) | `Unavailable` | yes, with backoff (`Error::is_retryable`) |
+//! | any other code | a code this crate does not know (kept) | `UnexpectedResponse` | no |
 //!
 //! Framework errors carry no exception: JSON-RPC `-32700` (bad JSON), `-32600`, `-32601` (no
 //! such method), `-32602` (bad or missing parameter) are `Configuration`, `-32603` is
-//! `Unavailable`; a `DSC-xxxx` message or `faultstring` refines that (`DSC-0019` timeout is
-//! `Timeout`; `DSC-0008`, `0009`, `0015`, `0018`, `0021`, `0023`, `0024`, `0034`, `0035`, `0036`
-//! are `Configuration`) and becomes the error's code. An HTML gateway page is `Unavailable`.
-//! [`accounts_code_kind`] looks a code up.
+//! `Unavailable`; a `DSC-xxxx` message or `faultstring` refines that and becomes the error's
+//! code. An HTML gateway page is `Unavailable`. [`accounts_code_kind`] looks an `errorCode` up.
+//!
+//! | framework code | meaning | kind | retried automatically |
+//! |---|---|---|---|
+//! | `DSC-0008` | JSON parse failure | `Configuration` | no |
+//! | `DSC-0009` | class conversion (a bad enum value or type) | `Configuration` | no |
+//! | `DSC-0015` | security (HTTP 403) | `Configuration` | no |
+//! | `DSC-0018` | mandatory parameter missing | `Configuration` | no |
+//! | `DSC-0019` | timeout (HTTP 504) | `Timeout` | yes, with backoff (`Error::is_retryable`) |
+//! | `DSC-0021` | no such operation | `Configuration` | no |
+//! | `DSC-0023` | no such service | `Configuration` | no |
+//! | `DSC-0024` | REST deserialisation failure | `Configuration` | no |
+//! | `DSC-0034` | no valid, active app key | `Configuration` | no |
+//! | `DSC-0035` | unrecognised credentials | `Configuration` | no |
+//! | `DSC-0036` | invalid credentials | `Configuration` | no |
 //!
 //! Where the sources disagree, for the vendor services:
 //!

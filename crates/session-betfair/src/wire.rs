@@ -10,10 +10,12 @@ use http::Method;
 use http::header::{ACCEPT, CONTENT_TYPE};
 use serde::Deserialize;
 use session_core::http::{HttpResponse, finish, form_encode, join_segments, request};
-use session_core::{AppKey, Error, ErrorKind, Password, Result, SessionToken, sensitive_value};
+use session_core::{
+    AppKey, Code, Error, ErrorKind, Password, Result, SessionToken, sensitive_value,
+};
 use url::Url;
 
-use crate::error::{NAME, login_error, session_call_error};
+use crate::error::{CODES, NAME, login_error, session_call_error};
 
 /// The header carrying the app key.
 pub(crate) const X_APPLICATION: &str = "X-Application";
@@ -264,14 +266,14 @@ pub(crate) fn parse_session_call(
     }
 }
 
-/// The codes that mean "this session is no longer accepted: log in again".
-const REJECTION_CODES: [&str; 2] = ["INVALID_SESSION_INFORMATION", "NO_SESSION"];
-
+/// The code, as the table spells it, when `code` means "this session is no longer accepted: log
+/// in again" (a [`SessionRejected`](ErrorKind::SessionRejected) code of the identity table:
+/// `INVALID_SESSION_INFORMATION`, `NO_SESSION`).
 fn rejection_code(code: &str) -> Option<&'static str> {
-    REJECTION_CODES
-        .iter()
-        .copied()
-        .find(|c| c.eq_ignore_ascii_case(code.trim()))
+    CODES
+        .find(code, None)
+        .filter(|row| row.kind() == ErrorKind::SessionRejected)
+        .and_then(Code::code)
 }
 
 fn exception_code(v: &serde_json::Value) -> Option<&'static str> {

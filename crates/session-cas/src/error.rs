@@ -1,48 +1,19 @@
 //! Upstream failures → [`ErrorKind`].
 //!
-//! # William Hill Sessions API v2
-//!
-//! The error body is `{"errors":[{"code":"205xx","field":"...","message":"..."}]}`; `code` may be
-//! a string or a number, and the first entry with a known code decides. `message` is never kept
-//! (it is free text); the code is kept on the error ([`Error::code`]).
-//!
-//! | code | HTTP | meaning | kind |
-//! |---|---|---|---|
-//! | 20501 | 401 | credentials did not validate | login: [`InvalidCredentials`](ErrorKind::InvalidCredentials); ticket calls: [`SessionRejected`](ErrorKind::SessionRejected) |
-//! | 20502 | 403 | target service not established | [`Configuration`](ErrorKind::Configuration) (see [`is_target_not_established`]) |
-//! | 20503–20509 | 403 | self-excluded, locked, inactive, closed, age verification, reactivation, cool-off | [`AccountRestricted`](ErrorKind::AccountRestricted) |
-//! | 20510 | 403 | target service not established (`field: target`) | [`Configuration`](ErrorKind::Configuration) (see [`is_target_not_established`]) |
-//! | 20511 | 404 | ticket-granting ticket not found | [`SessionRejected`](ErrorKind::SessionRejected); on logout: success (already gone) |
-//! | 20512–20514 | 403 | suspended, max linked accounts, closed by player | [`AccountRestricted`](ErrorKind::AccountRestricted) |
-//! | none | 404 on login, JSON body | application metadata not configured | [`Configuration`](ErrorKind::Configuration) |
-//! | none | 404 or 405 on login, HTML or other non-JSON body | no REST API at the base URL | [`Configuration`](ErrorKind::Configuration), "no cas rest endpoint at the base url (http 404)" |
-//! | other / none | 401 on login | (gateway) | [`InvalidCredentials`](ErrorKind::InvalidCredentials): never retried, so a bad key cannot lock the account |
-//! | other / none | 403 on login | (gateway or unknown account state) | [`AccountRestricted`](ErrorKind::AccountRestricted) |
-//! | other / none | 400 on login | request refused (e.g. a username outside the documented pattern) | [`InvalidCredentials`](ErrorKind::InvalidCredentials) |
-//! | other / none | 401 or 404 on a ticket call | ticket not accepted | [`SessionRejected`](ErrorKind::SessionRejected) |
-//! | other / none | 403 on the service-ticket call | target service not established | [`Configuration`](ErrorKind::Configuration) |
-//! | any | 429 | throttled | [`RateLimited`](ErrorKind::RateLimited) (with `Retry-After`) |
-//! | any | HTML body, any other status | gateway page | [`Unavailable`](ErrorKind::Unavailable) |
-//! | any | 5xx | server failure | [`Unavailable`](ErrorKind::Unavailable) |
-//! | any | other | — | [`UnexpectedResponse`](ErrorKind::UnexpectedResponse) |
-//!
-//! # Apereo CAS REST
-//!
-//! | response | kind |
-//! |---|---|
-//! | login 401 (400 on old servers) | [`InvalidCredentials`](ErrorKind::InvalidCredentials) |
-//! | login 401 whose `authentication_exceptions` name `AccountLocked`, `AccountDisabled`, `AccountExpired`, `AccountPasswordMustChange`, `InvalidLoginLocation` or `InvalidLoginTime` | [`AccountRestricted`](ErrorKind::AccountRestricted), code = that exception name |
-//! | login 415 (body not form-encoded) | [`Configuration`](ErrorKind::Configuration) |
-//! | login 404 or 405, HTML page or not (no REST module, or a wrong base URL) | [`Configuration`](ErrorKind::Configuration), "no cas rest endpoint at the base url (http 404)" |
-//! | login 201 without a usable `Location` | [`UnexpectedResponse`](ErrorKind::UnexpectedResponse) |
-//! | service ticket / status 404 | [`SessionRejected`](ErrorKind::SessionRejected) |
-//! | service ticket 400, or 500 "service unspecified or unrecognized" | [`Configuration`](ErrorKind::Configuration), code `INVALID_SERVICE` (see [`is_target_not_established`]) |
-//! | logout 404 | success (already gone) |
-//! | 429 / 5xx / HTML (at a status other than a login 404/405) | [`RateLimited`](ErrorKind::RateLimited) / [`Unavailable`](ErrorKind::Unavailable) / [`Unavailable`](ErrorKind::Unavailable) |
+//! William Hill's error body is `{"errors":[{"code":"205xx","field":"...","message":"..."}]}`;
+//! `code` may be a string or a number, and the first entry with a known code decides. `message` is
+//! never kept (it is free text); the code is kept on the error ([`Error::code`]). The codes are in
+//! `WH_CODES`, Apereo's account-state exceptions and its `INVALID_SERVICE` label in
+//! `APEREO_CODES`; the classification below reads those tables, and the
+//! [crate docs](crate) print them (a unit test checks every row)
+//! beside the rules for answers without a known code.
 
 use serde::Deserialize;
+use session_core::ErrorKind::{
+    AccountRestricted, Configuration, InvalidCredentials, SessionRejected,
+};
 use session_core::http::HttpResponse;
-use session_core::{Error, ErrorKind, HttpFailure};
+use session_core::{Code, CodeTable, Error, ErrorKind, HttpFailure};
 
 /// The provider name every error carries.
 pub(crate) const NAME: &str = "cas";
@@ -72,25 +43,95 @@ pub(crate) enum Operation {
     Logout,
 }
 
-/// What a William Hill code means, independent of status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum WhCode {
-    BadCredentials,
-    AccountState,
-    TicketNotFound,
-    TargetNotEstablished,
-    Unknown,
+impl Operation {
+    /// The call's name in the code tables' `call` column.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Login => "login",
+            Self::Validate => "validate",
+            Self::ServiceTicket => "service ticket",
+            Self::Logout => "logout",
+        }
+    }
 }
 
-/// Classifies a William Hill Sessions error code.
-pub(crate) fn classify_wh_code(code: &str) -> WhCode {
-    match code.trim().parse::<u32>() {
-        Ok(20501) => WhCode::BadCredentials,
-        Ok(20503..=20509 | 20512..=20514) => WhCode::AccountState,
-        Ok(20511) => WhCode::TicketNotFound,
-        Ok(20502 | 20510) => WhCode::TargetNotEstablished,
-        _ => WhCode::Unknown,
-    }
+/// The ticket calls: every call but login.
+const TICKET_CALLS: &[&str] = &["validate", "service ticket", "logout"];
+
+/// The code of a ticket-granting ticket William Hill does not know (any more).
+const TICKET_NOT_FOUND: &str = "20511";
+/// The code of credentials that did not validate.
+const BAD_CREDENTIALS: &str = "20501";
+
+/// The William Hill Sessions API's codes, in the order the crate docs print them. A code without
+/// a row for the call (20511 on login, any unknown code) leaves the decision to the HTTP status.
+pub(crate) const WH_CODES: CodeTable = CodeTable::new(
+    "William Hill code",
+    &[
+        Code::new(
+            BAD_CREDENTIALS,
+            InvalidCredentials,
+            "credentials did not validate (HTTP 401)",
+        )
+        .when(&["login"]),
+        Code::new(
+            BAD_CREDENTIALS,
+            SessionRejected,
+            "credentials did not validate: the ticket is not accepted",
+        )
+        .when(TICKET_CALLS),
+        Code::new(
+            "20502",
+            Configuration,
+            "target service not established (`is_target_not_established`)",
+        ),
+        Code::new("20503", AccountRestricted, "account self-excluded (HTTP 403)"),
+        Code::new("20504", AccountRestricted, "account locked"),
+        Code::new("20505", AccountRestricted, "account inactive"),
+        Code::new("20506", AccountRestricted, "account closed"),
+        Code::new("20507", AccountRestricted, "age verification required"),
+        Code::new(
+            "20508",
+            AccountRestricted,
+            "self-excluded, reactivation available",
+        ),
+        Code::new("20509", AccountRestricted, "time-out (cool-off) applied"),
+        Code::new(
+            "20510",
+            Configuration,
+            "target service not established (`field: target`, HTTP 403; `is_target_not_established`)",
+        ),
+        Code::new(
+            TICKET_NOT_FOUND,
+            SessionRejected,
+            "ticket-granting ticket not found (HTTP 404); on logout: success, already gone",
+        )
+        .when(TICKET_CALLS),
+        Code::new("20512", AccountRestricted, "account suspended"),
+        Code::new("20513", AccountRestricted, "max linked accounts"),
+        Code::new("20514", AccountRestricted, "account closed by player"),
+    ],
+)
+.when_column("call");
+
+/// The canonical form of a William Hill code (decimal, no leading zeros or spaces), if it is one.
+fn canonical(code: &str) -> Option<String> {
+    code.trim().parse::<u32>().ok().map(|n| n.to_string())
+}
+
+/// Whether [`WH_CODES`] lists `code` for any call.
+pub(crate) fn is_known_wh_code(code: &str) -> bool {
+    canonical(code).is_some_and(|c| WH_CODES.knows(&c))
+}
+
+/// The row of `code` for the call `op`, if the table has one.
+fn wh_code_row(code: &str, op: Operation) -> Option<&'static Code> {
+    WH_CODES.find(&canonical(code)?, Some(op.name()))
+}
+
+/// Whether `code` is William Hill's "ticket-granting ticket not found".
+pub(crate) fn is_ticket_not_found(code: &str) -> bool {
+    canonical(code).as_deref() == Some(TICKET_NOT_FOUND)
 }
 
 /// One entry of William Hill's `errors` array. `message` is deliberately not kept.
@@ -133,20 +174,10 @@ pub(crate) fn wh_error_body(resp: &HttpResponse) -> Option<WhErrorBody> {
 }
 
 /// The deciding code of an error body: the first known one, else the first one present.
-pub(crate) fn deciding_code(body: &WhErrorBody) -> Option<(&str, WhCode)> {
-    let codes = body
-        .errors
-        .iter()
-        .filter_map(|e| e.code.as_deref())
-        .map(|c| (c, classify_wh_code(c)));
-    let mut first = None;
-    for (code, class) in codes {
-        if class != WhCode::Unknown {
-            return Some((code, class));
-        }
-        first.get_or_insert((code, class));
-    }
-    first
+pub(crate) fn deciding_code(body: &WhErrorBody) -> Option<&str> {
+    let mut codes = body.errors.iter().filter_map(|e| e.code.as_deref());
+    let first = codes.clone().next();
+    codes.find(|c| is_known_wh_code(c)).or(first)
 }
 
 fn gateway_page(resp: &HttpResponse) -> Error {
@@ -199,35 +230,24 @@ pub(crate) fn wh_failure(op: Operation, resp: &HttpResponse) -> Error {
     if status == 429 || resp.status().is_server_error() {
         let e = resp.unexpected_status();
         return match wh_error_body(resp).as_ref().and_then(deciding_code) {
-            Some((code, _)) => e.with_code(code),
+            Some(code) => e.with_code(code),
             None => e,
         };
     }
     let body = wh_error_body(resp);
-    let decided = body.as_ref().and_then(deciding_code);
-    let code = decided.map(|(c, _)| c);
-    let class = decided.map_or(WhCode::Unknown, |(_, k)| k);
+    let code = body.as_ref().and_then(deciding_code);
     let new = |kind, message: &'static str| {
         with_status(maybe_code(Error::new(kind, provider, message), code), resp)
     };
-    match (op, class) {
-        (Operation::Login, WhCode::BadCredentials) => {
-            return new(ErrorKind::InvalidCredentials, "login rejected");
-        }
-        (_, WhCode::BadCredentials) => {
-            return new(ErrorKind::SessionRejected, "ticket rejected");
-        }
-        (_, WhCode::AccountState) => {
-            return new(ErrorKind::AccountRestricted, "account restricted");
-        }
-        (Operation::Login, WhCode::TicketNotFound) => {}
-        (_, WhCode::TicketNotFound) => {
-            return new(ErrorKind::SessionRejected, "ticket not found or expired");
-        }
-        (_, WhCode::TargetNotEstablished) => {
-            return new(ErrorKind::Configuration, TARGET_NOT_ESTABLISHED);
-        }
-        (_, WhCode::Unknown) => {}
+    if let Some(row) = code.and_then(|c| wh_code_row(c, op)) {
+        let message = match row.kind() {
+            ErrorKind::InvalidCredentials => "login rejected",
+            ErrorKind::AccountRestricted => "account restricted",
+            ErrorKind::SessionRejected if row.code() == Some(BAD_CREDENTIALS) => "ticket rejected",
+            ErrorKind::SessionRejected => "ticket not found or expired",
+            _ => TARGET_NOT_ESTABLISHED,
+        };
+        return new(row.kind(), message);
     }
     match (op, status) {
         (Operation::Login, 401 | 400) => new(ErrorKind::InvalidCredentials, "login rejected"),
@@ -244,16 +264,49 @@ pub(crate) fn wh_failure(op: Operation, resp: &HttpResponse) -> Error {
     }
 }
 
-/// Exceptions in Apereo's `authentication_exceptions` that mean the account, not the password,
-/// is the problem.
-const APEREO_ACCOUNT_STATES: &[&str] = &[
-    "AccountLockedException",
-    "AccountDisabledException",
-    "AccountExpiredException",
-    "AccountPasswordMustChangeException",
-    "InvalidLoginLocationException",
-    "InvalidLoginTimeException",
-];
+/// Apereo's codes: the exceptions in `authentication_exceptions` that mean the account, not the
+/// password, is the problem (the exception's name becomes the error's code), and this crate's
+/// label for a service ticket refused for its service.
+pub(crate) const APEREO_CODES: CodeTable = CodeTable::new(
+    "Apereo code",
+    &[
+        Code::new(
+            "AccountLockedException",
+            AccountRestricted,
+            "login 401 naming an account state",
+        ),
+        Code::new(
+            "AccountDisabledException",
+            AccountRestricted,
+            "login 401 naming an account state",
+        ),
+        Code::new(
+            "AccountExpiredException",
+            AccountRestricted,
+            "login 401 naming an account state",
+        ),
+        Code::new(
+            "AccountPasswordMustChangeException",
+            AccountRestricted,
+            "login 401 naming an account state",
+        ),
+        Code::new(
+            "InvalidLoginLocationException",
+            AccountRestricted,
+            "login 401 naming an account state",
+        ),
+        Code::new(
+            "InvalidLoginTimeException",
+            AccountRestricted,
+            "login 401 naming an account state",
+        ),
+        Code::new(
+            APEREO_INVALID_SERVICE,
+            Configuration,
+            "service ticket 400, or 500 \"unspecified or unrecognized\": target service not established (`is_target_not_established`)",
+        ),
+    ],
+);
 
 /// The account-state exception named in an Apereo 401 body, if any.
 pub(crate) fn apereo_account_state(resp: &HttpResponse) -> Option<&'static str> {
@@ -265,9 +318,11 @@ pub(crate) fn apereo_account_state(resp: &HttpResponse) -> Option<&'static str> 
     let body: Body = serde_json::from_slice(resp.body()).ok()?;
     let mut texts = Vec::new();
     collect_strings(&body.authentication_exceptions, &mut texts);
-    APEREO_ACCOUNT_STATES
+    APEREO_CODES
+        .rows()
         .iter()
-        .copied()
+        .filter(|row| row.kind() == ErrorKind::AccountRestricted)
+        .filter_map(Code::code)
         .find(|name| texts.iter().any(|t| t.contains(name)))
 }
 
@@ -352,7 +407,7 @@ pub(crate) fn is_rejection(resp: &HttpResponse) -> bool {
     }
     if let Some(body) = wh_error_body(resp) {
         for e in &body.errors {
-            if e.code.as_deref().map(classify_wh_code) == Some(WhCode::TicketNotFound) {
+            if e.code.as_deref().is_some_and(is_ticket_not_found) {
                 return true;
             }
             if matches!(status, 403 | 404) && e.field.as_deref().is_some_and(names_ticket) {
@@ -363,10 +418,11 @@ pub(crate) fn is_rejection(resp: &HttpResponse) -> bool {
     if let Ok(v1) = serde_json::from_slice::<V1>(resp.body()) {
         for f in &v1.who_faults {
             let texts = [f.code.as_deref(), f.name.as_deref(), f.string.as_deref()];
-            if texts.iter().flatten().any(|t| {
-                t.to_ascii_lowercase().contains("ticket")
-                    || classify_wh_code(t) == WhCode::TicketNotFound
-            }) {
+            if texts
+                .iter()
+                .flatten()
+                .any(|t| t.to_ascii_lowercase().contains("ticket") || is_ticket_not_found(t))
+            {
                 return true;
             }
         }
@@ -390,19 +446,43 @@ mod tests {
 
     #[test]
     fn codes_classify_per_the_table() {
-        assert_eq!(classify_wh_code("20501"), WhCode::BadCredentials);
+        let kind = |code: &str, op| wh_code_row(code, op).map(Code::kind);
+        assert_eq!(kind("20501", Operation::Login), Some(InvalidCredentials));
+        assert_eq!(kind("20501", Operation::Validate), Some(SessionRejected));
         for c in (20503..=20509).chain(20512..=20514) {
-            assert_eq!(
-                classify_wh_code(&c.to_string()),
-                WhCode::AccountState,
-                "{c}"
-            );
+            for op in [Operation::Login, Operation::Logout] {
+                assert_eq!(kind(&c.to_string(), op), Some(AccountRestricted), "{c}");
+            }
         }
-        assert_eq!(classify_wh_code("20511"), WhCode::TicketNotFound);
-        assert_eq!(classify_wh_code("20510"), WhCode::TargetNotEstablished);
-        assert_eq!(classify_wh_code("20502"), WhCode::TargetNotEstablished);
-        assert_eq!(classify_wh_code("000000"), WhCode::Unknown);
-        assert_eq!(classify_wh_code("abc"), WhCode::Unknown);
+        assert_eq!(kind("20511", Operation::Validate), Some(SessionRejected));
+        assert_eq!(kind("20511", Operation::Login), None, "the status decides");
+        assert!(is_known_wh_code("20511") && is_ticket_not_found(" 020511"));
+        assert_eq!(kind("20510", Operation::ServiceTicket), Some(Configuration));
+        assert_eq!(kind("20502", Operation::Login), Some(Configuration));
+        assert!(!is_known_wh_code("000000"));
+        assert!(!is_known_wh_code("abc"));
+        assert_eq!(kind("abc", Operation::Login), None);
+    }
+
+    #[test]
+    fn the_crate_docs_print_both_code_tables() {
+        let docs = include_str!("lib.rs");
+        for table in [WH_CODES, APEREO_CODES] {
+            if let Err(e) = table.check_docs(docs) {
+                panic!("{e}");
+            }
+        }
+        let changed = docs.replacen("| account locked |", "| account frozen |", 1);
+        assert_ne!(changed, docs);
+        assert!(WH_CODES.check_docs(&changed).is_err());
+        let changed = docs.replacen("`InvalidLoginLocationException`, ", "", 1);
+        assert_ne!(changed, docs);
+        assert!(APEREO_CODES.check_docs(&changed).is_err());
+        assert_eq!(
+            WH_CODES.check_docs(&changed),
+            Ok(()),
+            "one table's change fails only it"
+        );
     }
 
     #[test]

@@ -150,23 +150,48 @@
 //!
 //! # Errors: upstream code → [`ErrorKind`]
 //!
+//! William Hill's codes (the first known code of the `errors` array decides):
+//!
+//! | William Hill code | call | meaning | kind | retried automatically |
+//! |---|---|---|---|---|
+//! | `20501` | login | credentials did not validate (HTTP 401) | `InvalidCredentials` | never; remembered until reset |
+//! | `20501` | validate, service ticket, logout | credentials did not validate: the ticket is not accepted | `SessionRejected` | the manager logs in again |
+//! | `20502` | any | target service not established (`is_target_not_established`) | `Configuration` | no |
+//! | `20503` | any | account self-excluded (HTTP 403) | `AccountRestricted` | never; remembered until reset |
+//! | `20504` | any | account locked | `AccountRestricted` | never; remembered until reset |
+//! | `20505` | any | account inactive | `AccountRestricted` | never; remembered until reset |
+//! | `20506` | any | account closed | `AccountRestricted` | never; remembered until reset |
+//! | `20507` | any | age verification required | `AccountRestricted` | never; remembered until reset |
+//! | `20508` | any | self-excluded, reactivation available | `AccountRestricted` | never; remembered until reset |
+//! | `20509` | any | time-out (cool-off) applied | `AccountRestricted` | never; remembered until reset |
+//! | `20510` | any | target service not established (`field: target`, HTTP 403; `is_target_not_established`) | `Configuration` | no |
+//! | `20511` | validate, service ticket, logout | ticket-granting ticket not found (HTTP 404); on logout: success, already gone | `SessionRejected` | the manager logs in again |
+//! | `20512` | any | account suspended | `AccountRestricted` | never; remembered until reset |
+//! | `20513` | any | max linked accounts | `AccountRestricted` | never; remembered until reset |
+//! | `20514` | any | account closed by player | `AccountRestricted` | never; remembered until reset |
+//!
+//! Apereo's account-state exceptions (the name becomes the error's code) and this crate's label
+//! for a refused service:
+//!
+//! | Apereo code | meaning | kind | retried automatically |
+//! |---|---|---|---|
+//! | `AccountLockedException`, `AccountDisabledException`, `AccountExpiredException`, `AccountPasswordMustChangeException`, `InvalidLoginLocationException`, `InvalidLoginTimeException` | login 401 naming an account state | `AccountRestricted` | never; remembered until reset |
+//! | `INVALID_SERVICE` | service ticket 400, or 500 "unspecified or unrecognized": target service not established (`is_target_not_established`) | `Configuration` | no |
+//!
+//! Answers without a known code (20511 on login included) are decided by the call and status:
+//!
 //! | upstream | kind |
 //! |---|---|
-//! | WH 20501 (401) on login | [`InvalidCredentials`](ErrorKind::InvalidCredentials) — never retried |
-//! | WH 20501 / 401 / 404 on a ticket call | [`SessionRejected`](ErrorKind::SessionRejected) |
-//! | WH 20503–20509, 20512–20514 (403) | [`AccountRestricted`](ErrorKind::AccountRestricted), code kept — never retried |
-//! | WH 20511 (404) | [`SessionRejected`](ErrorKind::SessionRejected); on logout: success |
-//! | WH 20510, 20502 (403), or 403 without code on the service-ticket call | [`Configuration`](ErrorKind::Configuration), "target service not established" ([`is_target_not_established`]) |
+//! | WH 401 / 404 on a ticket call | [`SessionRejected`](ErrorKind::SessionRejected) |
+//! | WH 403 without code on the service-ticket call | [`Configuration`](ErrorKind::Configuration), "target service not established" ([`is_target_not_established`]) |
 //! | WH login 404 without a code ("application metadata not configured") | [`Configuration`](ErrorKind::Configuration) |
 //! | login 404 / 405 with an HTML page (a CAS without the REST module, a wrong base URL), either flavour | [`Configuration`](ErrorKind::Configuration), "no cas rest endpoint at the base url" — checked before the gateway-page rule, so retry loops stop |
 //! | WH login 401 / 400 with another or no code (gateway) | [`InvalidCredentials`](ErrorKind::InvalidCredentials) |
 //! | WH login 403 with another or no code | [`AccountRestricted`](ErrorKind::AccountRestricted) |
 //! | WH `{"valid": false}` | [`SessionRejected`](ErrorKind::SessionRejected) |
 //! | Apereo login 401, 400 | [`InvalidCredentials`](ErrorKind::InvalidCredentials) |
-//! | Apereo login 401 naming `AccountLocked`/`AccountDisabled`/`AccountExpired`/`AccountPasswordMustChange`/`InvalidLoginLocation`/`InvalidLoginTime` | [`AccountRestricted`](ErrorKind::AccountRestricted), code = exception name |
 //! | Apereo login 415, 404, 405 | [`Configuration`](ErrorKind::Configuration) |
 //! | Apereo status / service ticket 404 | [`SessionRejected`](ErrorKind::SessionRejected) |
-//! | Apereo service ticket 400, or 500 "unspecified or unrecognized" | [`Configuration`](ErrorKind::Configuration), code `INVALID_SERVICE` ([`is_target_not_established`]) |
 //! | 2xx without a usable ticket / `Location` | [`UnexpectedResponse`](ErrorKind::UnexpectedResponse) |
 //! | 429 | [`RateLimited`](ErrorKind::RateLimited) with `Retry-After`; the manager refuses logins locally until then |
 //! | HTML page at any other status, 5xx, truncated body | [`Unavailable`](ErrorKind::Unavailable) |

@@ -17,7 +17,7 @@ use url::Url;
 
 use crate::config::{ExtendedEncoding, ExtendedPlacement, FieldSelection, Territory};
 use crate::error::{
-    NAME, Operation, WhCode, apereo_failure, deciding_code, wh_error_body, wh_failure,
+    NAME, Operation, apereo_failure, deciding_code, is_ticket_not_found, wh_error_body, wh_failure,
 };
 
 #[cfg(test)]
@@ -324,7 +324,7 @@ pub(crate) fn parse_wh_logout(resp: &HttpResponse) -> Result<()> {
     let gone = wh_error_body(resp)
         .as_ref()
         .and_then(deciding_code)
-        .is_some_and(|(_, class)| class == WhCode::TicketNotFound);
+        .is_some_and(is_ticket_not_found);
     if gone {
         return Ok(());
     }

@@ -65,6 +65,50 @@ impl ErrorKind {
     pub fn is_login_final(self) -> bool {
         matches!(self, Self::InvalidCredentials | Self::AccountRestricted)
     }
+
+    /// Every kind, in the order the crate docs list them.
+    pub const ALL: [ErrorKind; 8] = [
+        Self::InvalidCredentials,
+        Self::AccountRestricted,
+        Self::RateLimited,
+        Self::SessionRejected,
+        Self::Timeout,
+        Self::Unavailable,
+        Self::UnexpectedResponse,
+        Self::Configuration,
+    ];
+
+    /// What the kind means, in a few words (the crate docs' error table).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Self::InvalidCredentials => "the upstream refused the credentials",
+            Self::AccountRestricted => {
+                "the account cannot log in now (locked, suspended, location...)"
+            }
+            Self::RateLimited => "too many requests; see `Error::retry_after`",
+            Self::SessionRejected => "the upstream no longer accepts the session",
+            Self::Timeout => "connect, read or total timeout",
+            Self::Unavailable => "connection failure, 5xx, gateway page, truncated body",
+            Self::UnexpectedResponse => {
+                "a body or status this client does not understand, a redirect, an oversized body"
+            }
+            Self::Configuration => {
+                "bad URL or scheme, unusable certificate, mismatched stored session"
+            }
+        }
+    }
+
+    /// Whether and how the session manager retries after a failure of this kind, in a few
+    /// words (the "retried automatically" column of every code table).
+    pub fn retried(self) -> &'static str {
+        match self {
+            Self::InvalidCredentials | Self::AccountRestricted => "never; remembered until reset",
+            Self::RateLimited => "not inside the ban window",
+            Self::SessionRejected => "the manager logs in again",
+            Self::Timeout | Self::Unavailable => "yes, with backoff (`Error::is_retryable`)",
+            Self::UnexpectedResponse | Self::Configuration => "no",
+        }
+    }
 }
 
 impl fmt::Display for ErrorKind {
@@ -399,6 +443,37 @@ mod tests {
                 .code(),
             Some("20504")
         );
+    }
+
+    #[test]
+    fn the_crate_docs_list_every_kind_as_the_code_says() {
+        let mut expected = vec![
+            "| [`ErrorKind`] | meaning | retried automatically |".to_owned(),
+            "|---|---|---|".to_owned(),
+        ];
+        for kind in ErrorKind::ALL {
+            expected.push(format!(
+                "| `{kind:?}` | {} | {} |",
+                kind.meaning(),
+                kind.retried()
+            ));
+        }
+        let docs = crate::codes::doc_text(include_str!("lib.rs"));
+        let start = docs
+            .iter()
+            .position(|l| *l == expected[0])
+            .expect("the crate docs have the table of kinds");
+        let printed: Vec<&str> = docs[start..]
+            .iter()
+            .copied()
+            .take_while(|l| l.starts_with('|'))
+            .collect();
+        assert_eq!(
+            printed, expected,
+            "print the table of kinds as the code says"
+        );
+        let unique: std::collections::HashSet<_> = ErrorKind::ALL.iter().collect();
+        assert_eq!(unique.len(), ErrorKind::ALL.len());
     }
 
     #[test]

@@ -197,12 +197,16 @@
 //! |---|---|---|
 //! | `InvalidCredentials` | the upstream refused the credentials | never; remembered until reset |
 //! | `AccountRestricted` | the account cannot log in now (locked, suspended, location...) | never; remembered until reset |
-//! | `RateLimited` | too many requests; see [`Error::retry_after`] | not inside the ban window |
+//! | `RateLimited` | too many requests; see `Error::retry_after` | not inside the ban window |
 //! | `SessionRejected` | the upstream no longer accepts the session | the manager logs in again |
-//! | `Timeout` | connect, read or total timeout | yes ([`Error::is_retryable`]) |
-//! | `Unavailable` | connection failure, 5xx, gateway page, truncated body | yes ([`Error::is_retryable`]) |
+//! | `Timeout` | connect, read or total timeout | yes, with backoff (`Error::is_retryable`) |
+//! | `Unavailable` | connection failure, 5xx, gateway page, truncated body | yes, with backoff (`Error::is_retryable`) |
 //! | `UnexpectedResponse` | a body or status this client does not understand, a redirect, an oversized body | no |
 //! | `Configuration` | bad URL or scheme, unusable certificate, mismatched stored session | no |
+//!
+//! The table is [`ErrorKind::ALL`] with [`ErrorKind::meaning`] and [`ErrorKind::retried`]. Each
+//! provider keeps its upstream's codes in a [`CodeTable`] that its classification code reads and
+//! its crate docs print (checked by a test with [`CodeTable::check_docs`]).
 //!
 //! [`Error::http_failure`] tells transport failures of the same kind apart ([`HttpFailure`]),
 //! [`Error::code`] carries the upstream's own code and [`Error::provider`] the provider name.
@@ -212,6 +216,7 @@
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
 mod clock;
+mod codes;
 mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -239,6 +244,7 @@ mod tls;
 /// The header map sessions fill (the `http` crate's), re-exported so one dependency is enough.
 pub use ::http::HeaderMap;
 pub use clock::{BoxFuture, Clock, SystemClock, Timer};
+pub use codes::{Code, CodeTable};
 pub use error::{Error, ErrorKind, HttpFailure, Result, UpstreamText, looks_like_code};
 pub use guard::LoginGuard;
 pub use manager::{Event, Health, KeepAlive, Lease, LogoutOnDrop, ManagerBuilder, SessionManager};

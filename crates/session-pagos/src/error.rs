@@ -2,30 +2,16 @@
 //! the upstream's `Messages` out of every `Display` and `Debug`.
 //!
 //! Pagos reports application failures in-band: HTTP 200 with `Success: false`, an `InvalidToken`
-//! flag and a list of free-text `Messages`. Pagos sends no error codes, so the codes below are this
-//! crate's own labels for the flag combinations; they are what [`Error::code`] returns.
-//!
-//! | upstream answer | [`ErrorKind`] | code |
-//! |---|---|---|
-//! | `OpenDedicatedSession`: `Success: false`, `InvalidToken: true` (after one token renewal and retry; at once with a fixed token) | `SessionRejected` | `INVALID_TOKEN` |
-//! | any call: HTTP 401 | treated like `InvalidToken: true` | `INVALID_TOKEN` |
-//! | `OpenDedicatedSession`: `Success: false`, `InvalidToken: false` (for example "The requested application is invalid.") | `InvalidCredentials` | `OPEN_REFUSED` |
-//! | `OpenDedicatedSession`: `Success: true` but `SessionId` missing, not a GUID, or the nil GUID | `UnexpectedResponse` | `INVALID_SESSION_ID` |
-//! | a later call (`GetResult`, ...): `InvalidToken: true` after one renewal and retry | `SessionRejected` | `INVALID_TOKEN` |
-//! | `CloseDedicatedSession`: `Success: false`, `InvalidToken: false` | not an error: the session is already gone | — |
-//! | token endpoint: `invalid_client` | `InvalidCredentials` | `invalid_client` |
-//! | token endpoint: other RFC 6749 codes | the table in `session_core::oauth::error_kind` | the RFC code |
-//! | HTTP 429 | `RateLimited` (with `Retry-After`) | — |
-//! | HTTP 404 or 405 (an HTML "Not Found" page or not): no SpreadsheetWEB endpoint at the base URL, or no such method | `Configuration` | — |
-//! | HTTP 5xx, an HTML page, a truncated body | `Unavailable` | — |
-//! | other HTTP 4xx, malformed JSON, a redirect | `UnexpectedResponse` | — |
-//!
-//! The kinds of the last three rows come from `session_core::http`.
+//! flag and a list of free-text `Messages`. Pagos sends no error codes, so `CODES` holds this
+//! crate's own labels for the flag combinations; they are what [`Error::code`] returns, and the
+//! errors below take their kinds from that table. The [crate docs](crate) print it (a unit
+//! test checks every row) beside the answers that carry no code; the token endpoint's codes map
+//! by the core's RFC 6749 table ([`session_core::oauth::CODES`]).
 
 use std::error::Error as StdError;
 use std::fmt;
 
-use session_core::{Error, ErrorKind};
+use session_core::{Code, CodeTable, Error, ErrorKind};
 
 /// The provider name every error and log line carries.
 pub(crate) const NAME: &str = "pagos";
@@ -36,6 +22,36 @@ pub(crate) const CODE_INVALID_TOKEN: &str = "INVALID_TOKEN";
 pub(crate) const CODE_OPEN_REFUSED: &str = "OPEN_REFUSED";
 /// The crate's code for a success answer without a usable session id.
 pub(crate) const CODE_INVALID_SESSION_ID: &str = "INVALID_SESSION_ID";
+
+/// This crate's codes for Pagos's flag combinations, in the order the crate docs print them.
+pub(crate) const CODES: CodeTable = CodeTable::new(
+    "code",
+    &[
+        Code::new(
+            CODE_INVALID_TOKEN,
+            ErrorKind::SessionRejected,
+            "`InvalidToken: true` or HTTP 401, after one token renewal and retry (at once with a fixed token)",
+        ),
+        Code::new(
+            CODE_OPEN_REFUSED,
+            ErrorKind::InvalidCredentials,
+            "`OpenDedicatedSession`: `Success: false`, `InvalidToken: false` (e.g. \"The requested application is invalid.\")",
+        ),
+        Code::new(
+            CODE_INVALID_SESSION_ID,
+            ErrorKind::UnexpectedResponse,
+            "`OpenDedicatedSession`: `Success: true` without a non-nil GUID `SessionId`",
+        ),
+    ],
+);
+
+/// An error with one of this crate's `code`s, of the kind [`CODES`] gives it.
+fn coded(code: &'static str, message: &'static str) -> Error {
+    let kind = CODES
+        .find(code, None)
+        .map_or(ErrorKind::UnexpectedResponse, Code::kind);
+    Error::new(kind, NAME, message).with_code(code)
+}
 
 /// At most this many upstream messages are kept.
 pub const MAX_MESSAGES: usize = 8;
@@ -158,30 +174,20 @@ pub(crate) fn bound_messages(messages: Vec<String>, redact: &[&str]) -> Vec<Stri
 
 /// The bearer token was rejected and renewing it did not help (or could not: a fixed token).
 pub(crate) fn token_rejected(failure: PagosFailure) -> Error {
-    Error::new(ErrorKind::SessionRejected, NAME, "bearer token rejected")
-        .with_code(CODE_INVALID_TOKEN)
-        .with_source(failure)
+    coded(CODE_INVALID_TOKEN, "bearer token rejected").with_source(failure)
 }
 
 /// `OpenDedicatedSession` answered `Success: false` for a reason other than the token.
 pub(crate) fn open_refused(failure: PagosFailure) -> Error {
-    Error::new(
-        ErrorKind::InvalidCredentials,
-        NAME,
-        "dedicated session refused",
-    )
-    .with_code(CODE_OPEN_REFUSED)
-    .with_source(failure)
+    coded(CODE_OPEN_REFUSED, "dedicated session refused").with_source(failure)
 }
 
 /// A success answer without a usable `SessionId`.
 pub(crate) fn invalid_session_id() -> Error {
-    Error::new(
-        ErrorKind::UnexpectedResponse,
-        NAME,
+    coded(
+        CODE_INVALID_SESSION_ID,
         "success without a valid session id",
     )
-    .with_code(CODE_INVALID_SESSION_ID)
 }
 
 #[cfg(test)]
@@ -215,6 +221,36 @@ mod tests {
         assert!(f.invalid_token());
         assert_eq!(f.messages(), ["UPSTREAM-TEXT"]);
         assert!(!format!("{f} {f:?}").contains("UPSTREAM-TEXT"));
+    }
+
+    #[test]
+    fn each_error_takes_its_kind_and_code_from_the_table() {
+        let f = || PagosFailure::new(false, None, Vec::new(), &[]);
+        for (e, code) in [
+            (token_rejected(f()), CODE_INVALID_TOKEN),
+            (open_refused(f()), CODE_OPEN_REFUSED),
+            (invalid_session_id(), CODE_INVALID_SESSION_ID),
+        ] {
+            assert_eq!(e.code(), Some(code));
+            assert_eq!(Some(e.kind()), CODES.kind(code, None), "{code}");
+        }
+        assert_eq!(open_refused(f()).kind(), ErrorKind::InvalidCredentials);
+        assert_eq!(invalid_session_id().kind(), ErrorKind::UnexpectedResponse);
+    }
+
+    #[test]
+    fn the_crate_docs_print_the_code_table() {
+        let docs = include_str!("lib.rs");
+        if let Err(e) = CODES.check_docs(docs) {
+            panic!("{e}");
+        }
+        let changed = docs.replacen("| `OPEN_REFUSED` |", "| `OPEN_DENIED` |", 1);
+        assert_ne!(changed, docs);
+        let e = CODES.check_docs(&changed).unwrap_err();
+        assert!(
+            e.contains("`OPEN_REFUSED`: missing") && e.contains("`OPEN_DENIED`: in the docs"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -135,17 +135,22 @@
 //!
 //! # Errors
 //!
-//! Pagos sends no error codes; the codes below are this crate's labels.
+//! Pagos sends no error codes; the codes below are this crate's labels, what [`Error::code`]
+//! returns:
+//!
+//! | code | meaning | kind | retried automatically |
+//! |---|---|---|---|
+//! | `INVALID_TOKEN` | `InvalidToken: true` or HTTP 401, after one token renewal and retry (at once with a fixed token) | `SessionRejected` | the manager logs in again |
+//! | `OPEN_REFUSED` | `OpenDedicatedSession`: `Success: false`, `InvalidToken: false` (e.g. "The requested application is invalid.") | `InvalidCredentials` | never; remembered until reset |
+//! | `INVALID_SESSION_ID` | `OpenDedicatedSession`: `Success: true` without a non-nil GUID `SessionId` | `UnexpectedResponse` | no |
+//!
+//! Answers without one of those codes:
 //!
 //! | upstream answer | [`ErrorKind`] | code |
 //! |---|---|---|
-//! | `InvalidToken: true` or HTTP 401, after one renewal and retry (at once with a fixed token) | `SessionRejected` | `INVALID_TOKEN` |
-//! | open: `Success: false`, `InvalidToken: false` (e.g. "The requested application is invalid.") | `InvalidCredentials` | `OPEN_REFUSED` |
-//! | open: `Success: true` without a non-nil GUID `SessionId` | `UnexpectedResponse` | `INVALID_SESSION_ID` |
 //! | close: `Success: false`, `InvalidToken: false` | none: already closed | — |
 //! | later call: `Success: false`, `InvalidToken: false` | none: a [`CallResponse`] with `is_success() == false` | — |
-//! | token endpoint `invalid_client` | `InvalidCredentials` | `invalid_client` |
-//! | token endpoint, other RFC 6749 errors | as `session_core::oauth::error_kind` | the RFC code |
+//! | token endpoint: an RFC 6749 error (`invalid_client` with the client-credentials grant is `InvalidCredentials`) | as the core's table, `session_core::oauth::CODES` | the RFC code |
 //! | HTTP 429 | `RateLimited` (+ `retry_after`) | — |
 //! | HTTP 404 or 405, HTML page or not (wrong base URL or method) | `Configuration` | — |
 //! | HTTP 5xx, HTML page, truncated body | `Unavailable` | — |

@@ -1,46 +1,72 @@
-//! How Seaware's answers map to [`ErrorKind`]s.
-//!
-//! | upstream answer | grant / endpoint | [`ErrorKind`] |
-//! |---|---|---|
-//! | `invalid_grant` | password | `InvalidCredentials` (`AccountRestricted` when the server says the account is locked, disabled or expired) |
-//! | `invalid_grant` | refresh_token | `SessionRejected` (the manager logs in again) |
-//! | `unsupported_grant_type` | refresh_token | refresh is switched off for this provider; the manager logs in again |
-//! | `unsupported_grant_type` | password | `Configuration` |
-//! | `invalid_token` | any | `SessionRejected` |
-//! | `invalid_client`, `unauthorized` (Spring's client-authentication failure), `unauthorized_client`, `invalid_scope`, `invalid_request` | any | `Configuration` |
-//! | `access_denied` | any | `AccountRestricted` |
-//! | `server_error`, `temporarily_unavailable` | any | `Unavailable` |
-//! | `slow_down`, HTTP 429 | any | `RateLimited` (with `Retry-After`) |
-//! | HTTP 5xx, an HTML gateway page, a truncated body | any | `Unavailable` |
-//! | a malformed body, an unknown code, a token type other than `bearer` | any | `UnexpectedResponse` |
-//! | HTTP 401, or 400 `invalid_token` | logout | success: the session is already gone |
-//! | HTTP 401, an `invalid_token` body, an OTA `<Errors>` body saying the session expired | a message (`/ota/rest/*`) | a rejection (see [`is_rejection`](crate::is_rejection)) |
+//! How Seaware's answers map to [`ErrorKind`]s: Seaware's own reading of some RFC 6749 codes
+//! (`CODES`), then the core's table for the rest ([`session_core::oauth::CODES`]). The
+//! [crate docs](crate) print both tables (a unit test checks every row)
+//! and the rules for answers without a code.
 //!
 //! `error_description` is read only to tell a locked account from a wrong password; it is never
 //! kept, logged or displayed, because Spring Security OAuth up to 2.5.1 echoes tokens in it.
 
-use session_core::ErrorKind;
+use session_core::ErrorKind::{Configuration, InvalidCredentials, SessionRejected};
+use session_core::{Code, CodeTable, ErrorKind};
 
 /// The provider name used in errors, logs and store keys.
 pub(crate) const NAME: &str = "seaware";
 
-/// The kind of an RFC 6749 error `code` returned for `grant_type`, looking at the (secret-bearing,
-/// never displayed) `description` only to recognise account-state failures.
+/// Where Seaware (Spring Security OAuth) differs from the core's RFC 6749 table, by grant.
+pub(crate) const CODES: CodeTable = CodeTable::new(
+    "Seaware `error`",
+    &[
+        Code::new(
+            "invalid_grant",
+            InvalidCredentials,
+            "bad credentials; `AccountRestricted` when the description names a locked, disabled or expired account",
+        )
+        .when(&["password"]),
+        Code::new(
+            "invalid_grant",
+            SessionRejected,
+            "the refresh token is dead: one new login",
+        )
+        .when(&["refresh_token"]),
+        Code::new(
+            "invalid_token",
+            SessionRejected,
+            "the refresh token is dead: one new login",
+        )
+        .when(&["refresh_token"]),
+        Code::new(
+            "unsupported_grant_type",
+            SessionRejected,
+            "refresh is switched off for this provider: one new login (no error)",
+        )
+        .when(&["refresh_token"]),
+        Code::new(
+            "unauthorized",
+            Configuration,
+            "Spring Security's client-authentication failure",
+        ),
+    ],
+)
+.when_column("grant");
+
+/// The kind of an RFC 6749 error `code` returned for `grant_type` ([`CODES`], then the core's
+/// table), looking at the (secret-bearing, never displayed) `description` only to recognise
+/// account-state failures.
 pub(crate) fn token_error_kind(
     code: &str,
     grant_type: &str,
     description: Option<&str>,
 ) -> ErrorKind {
-    match (code, grant_type) {
-        ("invalid_grant", "password") if description.is_some_and(describes_account_state) => {
-            ErrorKind::AccountRestricted
-        }
-        ("unauthorized", _) => ErrorKind::Configuration,
-        ("invalid_grant" | "invalid_token" | "unsupported_grant_type", "refresh_token") => {
-            ErrorKind::SessionRejected
-        }
-        _ => session_core::oauth::error_kind(code, grant_type),
+    if code == "invalid_grant"
+        && grant_type == "password"
+        && description.is_some_and(describes_account_state)
+    {
+        return ErrorKind::AccountRestricted;
     }
+    CODES.find(code, Some(grant_type)).map_or_else(
+        || session_core::oauth::error_kind(code, grant_type),
+        Code::kind,
+    )
 }
 
 /// Whether a Spring Security `invalid_grant` description names an account state rather than bad
@@ -153,5 +179,18 @@ mod tests {
                 "{code} {grant} {description:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_crate_docs_print_seawares_table_and_the_cores() {
+        let docs = include_str!("lib.rs");
+        for table in [CODES, session_core::oauth::CODES] {
+            if let Err(e) = table.check_docs(docs) {
+                panic!("{e}");
+            }
+        }
+        let changed = docs.replacen("`invalid_grant`, `invalid_token`", "`invalid_grant`", 1);
+        assert_ne!(changed, docs);
+        assert!(CODES.check_docs(&changed).is_err());
     }
 }

@@ -156,20 +156,44 @@
 //!
 //! # Upstream code → [`ErrorKind`]
 //!
+//! Seaware's reading of some RFC 6749 codes comes first:
+//!
+//! | Seaware `error` | grant | meaning | kind | retried automatically |
+//! |---|---|---|---|---|
+//! | `invalid_grant` | password | bad credentials; `AccountRestricted` when the description names a locked, disabled or expired account | `InvalidCredentials` | never; remembered until reset |
+//! | `invalid_grant`, `invalid_token` | refresh_token | the refresh token is dead: one new login | `SessionRejected` | the manager logs in again |
+//! | `unsupported_grant_type` | refresh_token | refresh is switched off for this provider: one new login (no error) | `SessionRejected` | the manager logs in again |
+//! | `unauthorized` | any | Spring Security's client-authentication failure | `Configuration` | no |
+//!
+//! Every other code maps by the core's RFC 6749 table ([`session_core::oauth::CODES`]):
+//!
+//! | RFC 6749 `error` | grant | meaning | kind | retried automatically |
+//! |---|---|---|---|---|
+//! | `invalid_grant` | refresh_token | the refresh token is expired, revoked or unknown | `SessionRejected` | the manager logs in again |
+//! | `invalid_grant` | any | the grant's credentials (password, code) were refused | `InvalidCredentials` | never; remembered until reset |
+//! | `invalid_client` | client_credentials | client authentication failed: the client's id and secret are this grant's credentials | `InvalidCredentials` | never; remembered until reset |
+//! | `invalid_client` | any | client authentication failed | `Configuration` | no |
+//! | `unauthorized_client` | any | the client may not use this grant | `Configuration` | no |
+//! | `unsupported_grant_type` | any | the server does not support this grant | `Configuration` | no |
+//! | `invalid_scope` | any | the scope is invalid | `Configuration` | no |
+//! | `invalid_request` | any | the request is malformed | `Configuration` | no |
+//! | `unsupported_response_type` | any | the server does not support this response type | `Configuration` | no |
+//! | `invalid_token` | any | the token is expired, revoked or unknown | `SessionRejected` | the manager logs in again |
+//! | `access_denied` | any | the resource owner or the server refused | `AccountRestricted` | never; remembered until reset |
+//! | `temporarily_unavailable` | any | the server is overloaded or down for maintenance | `Unavailable` | yes, with backoff (`Error::is_retryable`) |
+//! | `server_error` | any | the server failed | `Unavailable` | yes, with backoff (`Error::is_retryable`) |
+//! | `slow_down` | any | too many requests | `RateLimited` | not inside the ban window |
+//! | any other code | any | a code this crate does not know (kept) | `UnexpectedResponse` | no |
+//!
+//! Answers without an error code, and answers to other calls:
+//!
 //! | upstream answer | grant / endpoint | kind |
 //! |---|---|---|
-//! | `invalid_grant` | password | `InvalidCredentials` (`AccountRestricted` when the server says the account is locked, disabled or expired) |
-//! | `invalid_grant`, `invalid_token` | refresh_token | `SessionRejected` → one new login |
-//! | `unsupported_grant_type` | refresh_token | refresh switched off → one new login (no error) |
-//! | `unsupported_grant_type` | password | `Configuration` |
-//! | `invalid_token` | any | `SessionRejected` |
-//! | `invalid_client`, `unauthorized`, `unauthorized_client`, `invalid_scope`, `invalid_request` | any | `Configuration` |
-//! | `access_denied` | any | `AccountRestricted` |
 //! | `invalid_request` to a request with the parameters in the query string | any | `Configuration`; the message says to use [`Placement::Form`] (CLI `--params form`) |
 //! | HTTP 404 or 405 without an RFC 6749 body (an HTML "Not Found" page included) | token, logout | `Configuration` ("no seaware oauth endpoint at the base url"): a wrong base URL |
-//! | `server_error`, `temporarily_unavailable`, HTTP 5xx, HTML gateway page, truncated body | any | `Unavailable` |
-//! | `slow_down`, HTTP 429 | any | `RateLimited` (with `Retry-After`) |
-//! | malformed body, unknown code, `token_type` other than `bearer` | any | `UnexpectedResponse` |
+//! | HTTP 5xx, HTML gateway page, truncated body | any | `Unavailable` |
+//! | HTTP 429 | any | `RateLimited` (with `Retry-After`) |
+//! | malformed body, `token_type` other than `bearer` | any | `UnexpectedResponse` |
 //! | HTTP 401, `invalid_token` | logout | success (already logged out) |
 //! | HTTP 401, `invalid_token`, OTA `<Errors>` "session expired" | `/ota/rest/*` | rejection ([`is_rejection`]) |
 //!

@@ -30,6 +30,7 @@ use crate::wire::{X_APPLICATION, X_AUTHENTICATION};
 
 mod builder;
 mod client;
+mod enums;
 mod fault;
 mod login;
 mod source;
@@ -41,12 +42,14 @@ pub use fault::{AccountsException, AccountsFault, FrameworkFault, accounts_fault
 pub use login::CustomerLogin;
 pub use source::{AccountsAuth, SessionSource, SourcedSession};
 
+pub use enums::{
+    AccountsStatus, AffiliateRelationStatus, AuthorisationCode, GrantType, SubscriptionStatus,
+    SubscriptionToken, TokenType,
+};
 pub use types::{
-    AccountSubscription, AccountsStatus, AffiliateRelation, AffiliateRelationStatus,
-    ApplicationSubscription, AuthorisationCode, AuthorisationResponse, GrantType,
-    SubscriptionHistory, SubscriptionHistoryQuery, SubscriptionStatus, SubscriptionToken,
-    SubscriptionTokenInfo, SubscriptionTokenRequest, TokenGrant, TokenType, VendorAccessToken,
-    VendorDetails, WebAppSubscription,
+    AccountSubscription, AffiliateRelation, ApplicationSubscription, AuthorisationResponse,
+    SubscriptionHistory, SubscriptionHistoryQuery, SubscriptionTokenInfo, SubscriptionTokenRequest,
+    TokenGrant, VendorAccessToken, VendorDetails, WebAppSubscription,
 };
 pub use webapp::{WebAppBuilder, WebAppProvider, WebAppSession};
 

@@ -13,7 +13,7 @@ mod logout;
 mod middleware;
 mod rejection;
 mod resume;
-mod sim;
+mod simulator;
 mod support;
 mod vendor_http;
 mod vendor_processes;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use session_betfair::{BetfairFault, BetfairSim, SIM_TOKEN_PREFIX, SimFault, SimOp};
 use session_core::test_util::{ClientCertificates, TestPki};
 
-use crate::common::{Sessions, TempDir, sessions, store_json};
+use crate::support::{Sessions, TempDir, sessions, store_json};
 
 pub(crate) const APP_KEY: &str = "APPKEY-SENTINEL-bf-5b1e";
 pub(crate) const USER: &str = "punter";
@@ -201,7 +201,7 @@ async fn a_ban_is_remembered_in_the_store_and_the_next_login_stays_local() {
     let stored = store_json(&dir.store_path());
     assert!(stored["banned_until"].as_i64().is_some(), "{stored}");
     #[cfg(unix)]
-    assert_eq!(crate::common::mode(&dir.store_path()), 0o600);
+    assert_eq!(crate::support::mode(&dir.store_path()), 0o600);
 
     let e = cmd(&b, Some(&dir), &["login"])
         .run()

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use session_cas::{CasSim, Flavor, SimFault, SimOp};
 
-use crate::common::{Sessions, TempDir, sessions, store_json};
+use crate::support::{Sessions, TempDir, sessions, store_json};
 
 pub(crate) const USER: &str = "punter_sentinel";
 pub(crate) const PASSWORD: &str = "PW-SENTINEL-cas-7f3a";

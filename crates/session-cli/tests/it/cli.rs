@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use session_core::test_util::{SimResponse, SimServer};
 
-use crate::common::{TempDir, sessions};
+use crate::support::{TempDir, sessions};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn usage_errors_exit_2() {
@@ -312,7 +312,7 @@ async fn with_json_usage_errors_are_one_json_object() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn output_carries_the_schema_version_first() {
-    let dir = crate::common::TempDir::new("schema");
+    let dir = crate::support::TempDir::new("schema");
     let v = sessions()
         .args(["--json", "cas", "status"])
         .args(dir.store())
@@ -335,7 +335,7 @@ async fn output_carries_the_schema_version_first() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn stored_expiries_beyond_rfc3339_are_clamped_not_panicking() {
-    let dir = crate::common::TempDir::new("far-expiry");
+    let dir = crate::support::TempDir::new("far-expiry");
     for (expires_at, shown) in [
         (400_000_000_000_i64, "9999-12-31T23:59:59Z"),
         (253_402_300_800, "9999-12-31T23:59:59Z"),
@@ -422,7 +422,7 @@ async fn rust_log_trace_prints_one_format_for_tracing_and_log_records() {
     for line in &lines {
         let stamp = line.split(' ').next().unwrap_or_default();
         assert!(
-            crate::common::is_rfc3339_utc(stamp),
+            crate::support::is_rfc3339_utc(stamp),
             "every diagnostic line has the tracing format: {line:?}"
         );
     }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use session_core::{Clock, SystemClock};
 
-use crate::common::sessions;
+use crate::support::sessions;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_runs_every_provider_and_succeeds_quickly() {

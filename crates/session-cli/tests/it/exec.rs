@@ -4,7 +4,7 @@
 
 use session_betfair::{SIM_TOKEN_PREFIX, SimOp};
 
-use crate::common::TempDir;
+use crate::support::TempDir;
 
 /// A shell child that writes what it got into `out` and exits with `code`.
 fn child(out: &std::path::Path, code: u8) -> Vec<String> {
@@ -131,7 +131,7 @@ async fn every_provider_documents_and_sets_its_variables() {
         ("seaware", &["SEAWARE_ACCESS_TOKEN", "SEAWARE_PASSWORD"]),
         ("pagos", &["PAGOS_SESSION_ID", "PAGOS_TOKEN"]),
     ] {
-        let help = crate::common::sessions()
+        let help = crate::support::sessions()
             .args([provider, "--help"])
             .run()
             .await;

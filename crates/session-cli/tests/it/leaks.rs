@@ -5,7 +5,7 @@
 use session_cas::Flavor;
 use session_pagos::SimOp;
 
-use crate::common::{Run, TempDir};
+use crate::support::{Run, TempDir};
 
 /// Asserts that a network command run with `RUST_LOG=trace` produced diagnostics, or the leak
 /// check would prove nothing.

@@ -6,7 +6,6 @@
 mod betfair;
 mod cas;
 mod cli;
-mod common;
 #[cfg(feature = "demo")]
 mod demo;
 mod exec;
@@ -19,3 +18,4 @@ mod shared;
 #[cfg(feature = "demo")]
 mod simulate;
 mod store;
+mod support;

@@ -3,10 +3,10 @@
 
 use session_seaware::{SeawareSim, SimOp};
 
-use crate::common::{TempDir, sessions, store_json};
 use crate::seaware::{CLIENT_SECRET, PASSWORD, USER};
+use crate::support::{TempDir, sessions, store_json};
 
-fn seaware(sim: &SeawareSim, dir: &TempDir, args: &[&str]) -> crate::common::Sessions {
+fn seaware(sim: &SeawareSim, dir: &TempDir, args: &[&str]) -> crate::support::Sessions {
     sessions()
         .args([
             "--json",

@@ -3,7 +3,7 @@
 
 use session_pagos::{PagosFault, PagosSim, SimFault, SimOp};
 
-use crate::common::{Sessions, TempDir, sessions, store_json};
+use crate::support::{Sessions, TempDir, sessions, store_json};
 
 pub(crate) const APP_KEY: &str = "a4dcfb4f0464453b928ce1d6bcfb6aa3";
 pub(crate) const STATIC_TOKEN: &str = "TOKEN-SENTINEL-pagos-static";

@@ -1,10 +1,10 @@
 //! `--profile NAME`: sessions kept under the XDG state folder (folders 0700, files 0600), listed
 //! by `profiles` without secrets; `status` without a stored session says so.
 
-use crate::common::{TempDir, sessions};
+use crate::support::{TempDir, sessions};
 
 /// `sessions --json --insecure-loopback --base-url <base> betfair <args>` with a state folder.
-fn betfair(base: &str, state: &TempDir, args: &[&str]) -> crate::common::Sessions {
+fn betfair(base: &str, state: &TempDir, args: &[&str]) -> crate::support::Sessions {
     sessions()
         .args([
             "--json",
@@ -37,10 +37,10 @@ async fn a_profile_lives_in_the_state_folder_and_is_listed_without_secrets() {
     assert!(file.is_file(), "{}", file.display());
     #[cfg(unix)]
     {
-        assert_eq!(crate::common::mode(&file), 0o600);
-        assert_eq!(crate::common::mode(&state.path("state/sessions")), 0o700);
+        assert_eq!(crate::support::mode(&file), 0o600);
+        assert_eq!(crate::support::mode(&state.path("state/sessions")), 0o700);
         assert_eq!(
-            crate::common::mode(&state.path("state/sessions/betfair")),
+            crate::support::mode(&state.path("state/sessions/betfair")),
             0o700
         );
     }
@@ -65,7 +65,7 @@ async fn a_profile_lives_in_the_state_folder_and_is_listed_without_secrets() {
     assert!(
         p["expires_at"]
             .as_str()
-            .is_some_and(crate::common::is_rfc3339_utc),
+            .is_some_and(crate::support::is_rfc3339_utc),
         "{v}"
     );
     assert!(
@@ -185,7 +185,7 @@ async fn a_missing_password_is_prompted_for_on_a_terminal_without_echo() {
     );
     let line = format!(
         "{} betfair login --json --insecure-loopback --base-url {base}",
-        crate::common::BIN
+        crate::support::BIN
     );
     let password = crate::betfair::PASSWORD.to_owned();
     let out = tokio::task::spawn_blocking(move || {
@@ -275,7 +275,7 @@ async fn a_long_wait_shows_progress_only_on_a_terminal() {
     ];
     let line = format!(
         "{} betfair login --insecure-loopback --base-url {base} --store {}",
-        crate::common::BIN,
+        crate::support::BIN,
         dir.store_path().display()
     );
     // Held by "another process" for a second and a half.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use session_seaware::{SIM_TOKEN_PREFIX, SeawareSim, SimFault, SimOp};
 
-use crate::common::{Sessions, TempDir, sessions, store_json};
+use crate::support::{Sessions, TempDir, sessions, store_json};
 
 pub(crate) const USER: &str = "AGENT_SENTINEL";
 pub(crate) const PASSWORD: &str = "PW-SENTINEL-5ea-7f3a";
@@ -86,7 +86,7 @@ async fn form_params_work_against_a_server_that_refuses_query_parameters() {
     let dir = TempDir::new("sw-form");
     let base = sim.base_url();
     let with = |params: &'static str, command: &'static str| {
-        crate::common::sessions()
+        crate::support::sessions()
             .args(["--json", "--insecure-loopback", "--base-url", base.as_str()])
             .args(dir.store())
             .args([

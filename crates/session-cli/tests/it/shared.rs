@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use session_core::test_util::{SimResponse, SimServer};
 
-use crate::common::{TempDir, store_json};
+use crate::support::{TempDir, store_json};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn eight_concurrent_logins_on_one_store_make_one_upstream_login() {
@@ -82,7 +82,7 @@ async fn an_absurd_retry_after_records_a_clamped_ban_and_does_not_panic() {
     let dir = TempDir::new("sw-absurd-ban");
     let base = server.base_url();
     let login = || {
-        crate::common::sessions()
+        crate::support::sessions()
             .args(["--json", "--insecure-loopback", "--base-url", &base])
             .args(dir.store())
             .args(["seaware", "login"])
@@ -121,7 +121,7 @@ async fn an_absurd_retry_after_records_a_clamped_ban_and_does_not_panic() {
         "the banned login stayed local"
     );
     // A logout has no session to end and keeps the ban.
-    let v = crate::common::sessions()
+    let v = crate::support::sessions()
         .args(["--json", "--insecure-loopback", "--base-url", &base])
         .args(dir.store())
         .args(["seaware", "logout"])

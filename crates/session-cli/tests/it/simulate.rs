@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::common::sessions;
+use crate::support::sessions;
 
 /// A running `sessions simulate`, killed when dropped.
 struct Simulator {

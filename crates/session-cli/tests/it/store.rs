@@ -1,7 +1,7 @@
 //! The session file: mode 0600, atomic replace (no temporary files left), one account per file,
 //! unreadable files, and the age `status` reports.
 
-use crate::common::{TempDir, sessions, store_json};
+use crate::support::{TempDir, sessions, store_json};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_store_file_is_private_and_replaced_atomically() {
@@ -15,7 +15,7 @@ async fn the_store_file_is_private_and_replaced_atomically() {
             .await
             .code(0);
         #[cfg(unix)]
-        assert_eq!(crate::common::mode(&dir.store_path()), 0o600);
+        assert_eq!(crate::support::mode(&dir.store_path()), 0o600);
         generations.push(
             store_json(&dir.store_path())["generation"]
                 .as_u64()

@@ -11,6 +11,28 @@
 //! oauthlib sends some as `text/html`. Messages name the HTTP status; an `invalid_request` answer
 //! to a request whose parameters were in the query string says to use [`Placement::Form`]; a 404 or
 //! 405 without an error body means the token URL is wrong ([`ErrorKind::Configuration`]).
+//!
+//! # Error codes
+//!
+//! [`error_kind`] maps an error answer's code, given the grant, by [`CODES`]:
+//!
+//! | RFC 6749 `error` | grant | meaning | kind | retried automatically |
+//! |---|---|---|---|---|
+//! | `invalid_grant` | refresh_token | the refresh token is expired, revoked or unknown | `SessionRejected` | the manager logs in again |
+//! | `invalid_grant` | any | the grant's credentials (password, code) were refused | `InvalidCredentials` | never; remembered until reset |
+//! | `invalid_client` | client_credentials | client authentication failed: the client's id and secret are this grant's credentials | `InvalidCredentials` | never; remembered until reset |
+//! | `invalid_client` | any | client authentication failed | `Configuration` | no |
+//! | `unauthorized_client` | any | the client may not use this grant | `Configuration` | no |
+//! | `unsupported_grant_type` | any | the server does not support this grant | `Configuration` | no |
+//! | `invalid_scope` | any | the scope is invalid | `Configuration` | no |
+//! | `invalid_request` | any | the request is malformed | `Configuration` | no |
+//! | `unsupported_response_type` | any | the server does not support this response type | `Configuration` | no |
+//! | `invalid_token` | any | the token is expired, revoked or unknown | `SessionRejected` | the manager logs in again |
+//! | `access_denied` | any | the resource owner or the server refused | `AccountRestricted` | never; remembered until reset |
+//! | `temporarily_unavailable` | any | the server is overloaded or down for maintenance | `Unavailable` | yes, with backoff (`Error::is_retryable`) |
+//! | `server_error` | any | the server failed | `Unavailable` | yes, with backoff (`Error::is_retryable`) |
+//! | `slow_down` | any | too many requests | `RateLimited` | not inside the ban window |
+//! | any other code | any | a code this crate does not know (kept) | `UnexpectedResponse` | no |
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -40,7 +62,7 @@ pub use client_credentials::ClientCredentialsProvider;
 pub use grant::{Grant, TokenRequest};
 pub use session::OAuthSession;
 pub use token::{
-    ErrorAnswer, TokenResponse, error_kind, lenient_seconds, parse_token_response,
+    CODES, ErrorAnswer, TokenResponse, error_kind, lenient_seconds, parse_token_response,
     parse_token_response_placed,
 };
 

@@ -265,3 +265,43 @@ fn oauth_session_round_trips_through_persistence() {
     assert_eq!(back.expiry, Expiry::At(t0));
     assert!(!format!("{:?}", s.persist()).contains("\"A\""));
 }
+
+#[cfg(feature = "test-util")]
+#[test]
+fn the_module_docs_print_the_code_table() {
+    let docs = include_str!("mod.rs");
+    assert_eq!(CODES.check_docs(docs), Ok(()));
+    let changed = docs.replacen(
+        "| `slow_down` | any | too many requests | `RateLimited` |",
+        "| `slow_down` | any | too many requests | `Unavailable` |",
+        1,
+    );
+    assert_ne!(changed, docs);
+    assert!(CODES.check_docs(&changed).is_err());
+    for (code, grant, kind) in [
+        ("invalid_grant", "refresh_token", ErrorKind::SessionRejected),
+        ("invalid_grant", "password", ErrorKind::InvalidCredentials),
+        (
+            "invalid_client",
+            "client_credentials",
+            ErrorKind::InvalidCredentials,
+        ),
+        ("invalid_client", "password", ErrorKind::Configuration),
+        (
+            "unsupported_response_type",
+            "authorization_code",
+            ErrorKind::Configuration,
+        ),
+        (
+            "temporarily_unavailable",
+            "password",
+            ErrorKind::Unavailable,
+        ),
+        ("slow_down", "password", ErrorKind::RateLimited),
+        ("INVALID_GRANT", "password", ErrorKind::UnexpectedResponse),
+        ("", "password", ErrorKind::UnexpectedResponse),
+        ("*", "password", ErrorKind::UnexpectedResponse),
+    ] {
+        assert_eq!(error_kind(code, grant), kind, "{code} {grant}");
+    }
+}

@@ -2,6 +2,7 @@
 //! ([`ErrorAnswer`], [`error_kind`]).
 
 use super::*;
+use crate::codes::{Code, CodeTable};
 
 /// Deserializes a number of seconds sent as a number or a string (`900`, `"900"`, `900.0`).
 pub fn lenient_seconds<'de, D: Deserializer<'de>>(
@@ -143,28 +144,93 @@ impl ErrorAnswer {
     }
 }
 
-/// The [`ErrorKind`] for an RFC 6749 error code, given the grant that was attempted:
-/// `invalid_grant` means bad credentials for a password grant, but a dead refresh token (session
-/// rejected) for a refresh grant, and `invalid_client` means bad credentials for the
-/// client-credentials grant but a configuration error otherwise.
+/// The RFC 6749 error codes (section 5.2, plus `invalid_token` of RFC 6750 and the
+/// `temporarily_unavailable`, `server_error` and `slow_down` codes servers also send), each with
+/// the grant it applies to and its [`ErrorKind`], in the order the [module docs](crate::oauth) print
+/// them. Rows are read in order: a grant's own row goes before the general one.
+pub const CODES: CodeTable = CodeTable::new(
+    "RFC 6749 `error`",
+    &[
+        Code::new(
+            "invalid_grant",
+            ErrorKind::SessionRejected,
+            "the refresh token is expired, revoked or unknown",
+        )
+        .when(&["refresh_token"]),
+        Code::new(
+            "invalid_grant",
+            ErrorKind::InvalidCredentials,
+            "the grant's credentials (password, code) were refused",
+        ),
+        Code::new(
+            "invalid_client",
+            ErrorKind::InvalidCredentials,
+            "client authentication failed: the client's id and secret are this grant's credentials",
+        )
+        .when(&["client_credentials"]),
+        Code::new(
+            "invalid_client",
+            ErrorKind::Configuration,
+            "client authentication failed",
+        ),
+        Code::new(
+            "unauthorized_client",
+            ErrorKind::Configuration,
+            "the client may not use this grant",
+        ),
+        Code::new(
+            "unsupported_grant_type",
+            ErrorKind::Configuration,
+            "the server does not support this grant",
+        ),
+        Code::new(
+            "invalid_scope",
+            ErrorKind::Configuration,
+            "the scope is invalid",
+        ),
+        Code::new(
+            "invalid_request",
+            ErrorKind::Configuration,
+            "the request is malformed",
+        ),
+        Code::new(
+            "unsupported_response_type",
+            ErrorKind::Configuration,
+            "the server does not support this response type",
+        ),
+        Code::new(
+            "invalid_token",
+            ErrorKind::SessionRejected,
+            "the token is expired, revoked or unknown",
+        ),
+        Code::new(
+            "access_denied",
+            ErrorKind::AccountRestricted,
+            "the resource owner or the server refused",
+        ),
+        Code::new(
+            "temporarily_unavailable",
+            ErrorKind::Unavailable,
+            "the server is overloaded or down for maintenance",
+        ),
+        Code::new("server_error", ErrorKind::Unavailable, "the server failed"),
+        Code::new("slow_down", ErrorKind::RateLimited, "too many requests"),
+        Code::other(
+            ErrorKind::UnexpectedResponse,
+            "a code this crate does not know (kept)",
+        ),
+    ],
+)
+.when_column("grant");
+
+/// The [`ErrorKind`] for an RFC 6749 error code, given the grant that was attempted, from
+/// [`CODES`]: `invalid_grant` means bad credentials for a password grant, but a dead refresh
+/// token (session rejected) for a refresh grant, and `invalid_client` means bad credentials for
+/// the client-credentials grant but a configuration error otherwise.
 pub fn error_kind(code: &str, grant_type: &str) -> ErrorKind {
-    match code {
-        "invalid_grant" if grant_type == "refresh_token" => ErrorKind::SessionRejected,
-        "invalid_grant" => ErrorKind::InvalidCredentials,
-        // With the client-credentials grant the client's id and secret are the credentials.
-        "invalid_client" if grant_type == "client_credentials" => ErrorKind::InvalidCredentials,
-        "invalid_client"
-        | "unauthorized_client"
-        | "unsupported_grant_type"
-        | "invalid_scope"
-        | "invalid_request"
-        | "unsupported_response_type" => ErrorKind::Configuration,
-        "invalid_token" => ErrorKind::SessionRejected,
-        "access_denied" => ErrorKind::AccountRestricted,
-        "temporarily_unavailable" | "server_error" => ErrorKind::Unavailable,
-        "slow_down" => ErrorKind::RateLimited,
-        _ => ErrorKind::UnexpectedResponse,
-    }
+    CODES
+        .kind(code, Some(grant_type))
+        .unwrap_or(ErrorKind::UnexpectedResponse)
 }
 
 /// Parses a token endpoint's response to `grant_type` sent with the parameters in the form body;

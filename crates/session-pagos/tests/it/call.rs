@@ -8,7 +8,7 @@ use session_pagos::{
     TokenSource,
 };
 
-use crate::{APP, DOC_SESSION, DOC_TOKEN, SUCCESS, fixed_provider, sim_config, start_sim};
+use crate::support::{APP, DOC_SESSION, DOC_TOKEN, SUCCESS, fixed_provider, sim_config, start_sim};
 
 #[tokio::test]
 async fn get_result_sends_the_session_id_in_the_json_body() {

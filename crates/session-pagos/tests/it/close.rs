@@ -4,7 +4,7 @@ use httpmock::prelude::*;
 use session_core::test_util::ManualClock;
 use session_pagos::{PagosClient, PagosFault, SessionManager, SessionProvider, SimFault, SimOp};
 
-use crate::{APP, DOC_TOKEN, eventually, fixed_provider, sim_config, start_sim};
+use crate::support::{APP, DOC_TOKEN, eventually, fixed_provider, sim_config, start_sim};
 
 const UPPER: &str = "25EAE3AE-755E-4B3C-AA48-D7F096F6A2A7";
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 use session_core::test_util::ManualClock;
 use session_pagos::{DEFAULT_SESSION_TTL, Expiry, PagosClient, PagosSim, Session, SimOp};
 
-use crate::{APP, CLIENT_ID, CLIENT_SECRET, eventually, sim_config, start_sim};
+use crate::support::{APP, CLIENT_ID, CLIENT_SECRET, eventually, sim_config, start_sim};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_due_session_is_replaced_and_the_old_one_closed_when_released() {

@@ -10,7 +10,7 @@ use session_pagos::{
     SessionMiddleware, SimOp, TokenSource,
 };
 
-use crate::{APP, CLIENT_ID, CLIENT_SECRET, eventually};
+use crate::support::{APP, CLIENT_ID, CLIENT_SECRET, eventually};
 
 /// The start of every token this module's simulators issue.
 const TOKEN_PREFIX: &str = "TOK-SENTINEL-mw-";

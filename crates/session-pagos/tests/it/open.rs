@@ -6,7 +6,9 @@ use session_pagos::{
     SessionProvider, TokenSource,
 };
 
-use crate::{APP, DOC_SESSION, DOC_TOKEN, FAILURE_APP, FAILURE_TOKEN, SUCCESS, fixed_provider};
+use crate::support::{
+    APP, DOC_SESSION, DOC_TOKEN, FAILURE_APP, FAILURE_TOKEN, SUCCESS, fixed_provider,
+};
 
 const JSON_UTF8: &str = "application/json; charset=utf-8";
 

@@ -10,7 +10,7 @@ use session_pagos::{
     TokenSource,
 };
 
-use crate::{APP, SUCCESS, shared};
+use crate::support::{APP, SUCCESS, shared};
 
 const OPEN: &str = "/Api/Applications/OpenDedicatedSession";
 

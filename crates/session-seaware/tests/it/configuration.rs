@@ -8,7 +8,7 @@ use session_seaware::{
     SeawareSession, Session, SessionProvider, TRAVELAGENT,
 };
 
-use crate::common::*;
+use crate::support::*;
 
 fn builder(url: &str) -> session_seaware::SeawareBuilder {
     SeawareProvider::builder(url).credentials(USER, PASSWORD)

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use session_core::test_util::{Fixture, Harness, ManualClock, Op, Scenario, conformance};
 use session_seaware::{Placement, RenewalMode, SeawareProvider, SimFault, SimOp};
 
-use crate::common::*;
+use crate::support::*;
 
 struct SimHarness {
     renewal: RenewalMode,

@@ -10,7 +10,7 @@ use session_seaware::{
     SessionMode, SessionProvider, StaticToken, StaticTokenProvider, authorize,
 };
 
-use crate::common::*;
+use crate::support::*;
 
 const GATEWAY_TOKEN: &str = "GW-SENTINEL-3D9A";
 const GATEWAY_SECRET: &str = "GS-SENTINEL-6B21";

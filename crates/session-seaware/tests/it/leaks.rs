@@ -10,7 +10,7 @@ use session_seaware::{
     SimFault, SimOp,
 };
 
-use crate::common::*;
+use crate::support::*;
 
 async fn exercise(placement: Placement, rejection: RejectionStyle) {
     let capture = capture_logs();

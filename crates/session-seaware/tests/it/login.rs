@@ -8,7 +8,7 @@ use session_seaware::{
     ErrorKind, Expiry, Placement, RESAGENT, Session, SessionProvider, authorize,
 };
 
-use crate::common::*;
+use crate::support::*;
 
 const QUERY: &str = "username=JAMES&password=PW-SENTINEL-7f3a&client_id=ota&client_secret=CS-SENTINEL-91c2&grant_type=password&scope=travelagent";
 

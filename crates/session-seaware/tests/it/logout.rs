@@ -6,7 +6,7 @@ use httpmock::prelude::*;
 use session_core::test_util::ManualClock;
 use session_seaware::{ErrorKind, Event, LogoutOnDrop, SessionProvider, SimOp};
 
-use crate::common::*;
+use crate::support::*;
 
 async fn token_mock(server: &MockServer) -> httpmock::Mock<'_> {
     server

@@ -2,7 +2,6 @@
 //! flows against the simulator on a manual clock, leak checks with sentinel secrets, and the
 //! session-core conformance suite.
 
-mod common;
 mod configuration;
 mod conformance;
 mod gateway;
@@ -13,3 +12,4 @@ mod middleware;
 mod renewal;
 mod session_less;
 mod simulator;
+mod support;

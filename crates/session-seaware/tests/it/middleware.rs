@@ -8,7 +8,7 @@ use session_seaware::{
     SessionMiddleware, SimOp,
 };
 
-use crate::common::*;
+use crate::support::*;
 
 struct Fixture {
     sim: SeawareSim,

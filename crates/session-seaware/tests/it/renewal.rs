@@ -6,7 +6,7 @@ use httpmock::prelude::*;
 use session_core::test_util::ManualClock;
 use session_seaware::{ErrorKind, Event, Placement, RenewalMode, SessionProvider, SimFault, SimOp};
 
-use crate::common::*;
+use crate::support::*;
 
 /// Moves the clock into the renewal window of `lease` (60 s buffer, no jitter).
 fn into_window(clock: &ManualClock, expires_at: std::time::SystemTime) {

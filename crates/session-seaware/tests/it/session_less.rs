@@ -6,7 +6,7 @@ use session_seaware::{
     authorize,
 };
 
-use crate::common::*;
+use crate::support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_less_mode_sends_no_bearer_and_makes_no_session_requests() {

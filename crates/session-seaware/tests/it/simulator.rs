@@ -8,7 +8,7 @@ use session_seaware::{
     SeawareFault, Session, SessionProvider, SimFault, SimOp,
 };
 
-use crate::common::*;
+use crate::support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_simulator_accepts_both_placements_and_can_refuse_either() {

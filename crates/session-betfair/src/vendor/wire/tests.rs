@@ -8,10 +8,8 @@ use time::macros::datetime;
 
 use super::*;
 use crate::error::ACCOUNTS_CODES;
-use crate::vendor::types::{
-    ApplicationSubscription, SubscriptionHistory, SubscriptionStatus, VendorAccessToken,
-};
-use crate::vendor::{TokenType, accounts_fault};
+use crate::vendor::types::{ApplicationSubscription, SubscriptionHistory, VendorAccessToken};
+use crate::vendor::{SubscriptionStatus, TokenType, accounts_fault};
 
 /// A stand-in SSO session.
 struct Sso {
@@ -408,16 +406,20 @@ fn framework_errors_are_typed_with_their_dsc_and_json_rpc_codes() {
 
 #[test]
 fn every_exception_code_of_the_table_maps_through_a_real_envelope() {
-    for (code, kind) in ACCOUNTS_CODES {
+    for (code, kind) in ACCOUNTS_CODES
+        .rows()
+        .iter()
+        .filter_map(|row| Some((row.code()?, row.kind())))
+    {
         let body = format!(
             r#"{{"jsonrpc":"2.0","error":{{"code":-32099,"message":"AANGX-0001","data":{{"exceptionname":"AccountAPINGException","AccountAPINGException":{{"errorCode":"{code}","requestUUID":"u"}}}}}},"id":1}}"#
         );
         let e =
             parse_answer::<String>(AccountsTransport::JsonRpc, &answer(200, &body)).unwrap_err();
-        assert_eq!((e.kind(), e.code()), (*kind, Some(*code)), "{code}");
+        assert_eq!((e.kind(), e.code()), (kind, Some(code)), "{code}");
         assert_eq!(
             is_rejection_error(&e),
-            matches!(*code, "INVALID_SESSION_INFORMATION" | "NO_SESSION")
+            matches!(code, "INVALID_SESSION_INFORMATION" | "NO_SESSION")
         );
     }
     // An APINGException (betting-side name) in the same envelope, and an unknown code.

@@ -8,7 +8,7 @@ use session_pagos::{
     PagosProvider, SessionProvider, SimFault, SimOp, TokenSource,
 };
 
-use crate::{APP, CLIENT_ID, sim_config, start_sim};
+use crate::support::{APP, CLIENT_ID, sim_config, start_sim};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unknown_application_keys_get_the_documented_refusal() {
@@ -158,7 +158,7 @@ async fn the_provider_builder_logs_in_and_the_log_holds_the_exact_requests() {
     assert_eq!(form["grant_type"], "client_credentials");
     assert_eq!(
         (form["client_id"].as_str(), form["client_secret"].as_str()),
-        (CLIENT_ID, crate::CLIENT_SECRET)
+        (CLIENT_ID, crate::support::CLIENT_SECRET)
     );
     let open = &log[1].request;
     assert_eq!(open.line(), "POST /Api/Applications/OpenDedicatedSession");
@@ -169,7 +169,7 @@ async fn the_provider_builder_logs_in_and_the_log_holds_the_exact_requests() {
     );
     assert_eq!(open.json()["ApplicationKey"], APP);
     let shown = format!("{log:?}");
-    assert!(!shown.contains(crate::CLIENT_SECRET), "{shown}");
+    assert!(!shown.contains(crate::support::CLIENT_SECRET), "{shown}");
     assert!(!shown.contains(&sim.token_prefix()), "{shown}");
 }
 
