@@ -10,7 +10,6 @@ use session_core::{Lease, Result, SessionManager};
 use crate::error::{self, NAME};
 use crate::provider::PagosProvider;
 use crate::session::DedicatedSession;
-use crate::token::get_lease;
 use crate::wire::{self, CallOutcome, CallResponse, Redact};
 
 /// A dedicated session managed by a [`SessionManager`], and calls made with it.
@@ -50,7 +49,7 @@ impl PagosClient {
 
     /// The current dedicated session, opening one if needed.
     pub async fn session(&self) -> Result<Lease<DedicatedSession>> {
-        get_lease(&self.manager).await
+        self.manager.get().await
     }
 
     /// Calls `GetResult` with `body` (a JSON object: `Inputs`, `Outputs`, ...); see
@@ -72,7 +71,7 @@ impl PagosClient {
     /// Any number of concurrent calls refused together cause one new token and one new session.
     #[tracing::instrument(name = "pagos.call", skip_all, fields(provider = NAME))]
     pub async fn call(&self, method: &str, body: Value) -> Result<CallResponse> {
-        let lease = get_lease(&self.manager).await?;
+        let lease = self.manager.get().await?;
         let failure = match self.send_call(&lease, method, &body).await? {
             CallOutcome::Done(r) => return Ok(r),
             CallOutcome::TokenRejected(f) => f,
@@ -80,7 +79,7 @@ impl PagosClient {
         let provider = self.manager.provider();
         self.drop_rejected(&lease);
         provider.renew_token(lease.token(), failure).await?;
-        let lease = get_lease(&self.manager).await?;
+        let lease = self.manager.get().await?;
         match self.send_call(&lease, method, &body).await? {
             CallOutcome::Done(r) => Ok(r),
             CallOutcome::TokenRejected(f) => {
@@ -97,7 +96,7 @@ impl PagosClient {
     /// Use it for calls that must not run twice (ones that save or submit data).
     #[tracing::instrument(name = "pagos.call_once", skip_all, fields(provider = NAME))]
     pub async fn call_once(&self, method: &str, body: Value) -> Result<CallResponse> {
-        let lease = get_lease(&self.manager).await?;
+        let lease = self.manager.get().await?;
         match self.send_call(&lease, method, &body).await? {
             CallOutcome::Done(r) => Ok(r),
             CallOutcome::TokenRejected(f) => {

@@ -15,7 +15,7 @@ use url::Url;
 use crate::config::{PagosConfig, TokenSource};
 use crate::error::{self, NAME, PagosFailure};
 use crate::session::{Closer, DedicatedSession};
-use crate::token::{BearerToken, TokenManager, get_lease, refresh_lease};
+use crate::token::{BearerToken, TokenManager};
 use crate::wire::{self, CloseOutcome, OpenOutcome, Redact};
 
 /// Everything a provider (and the sessions it opens) needs.
@@ -131,7 +131,7 @@ impl PagosProvider {
     /// obtained just now is used as it is, however short its life.
     async fn fresh_token(&self) -> Result<Lease<BearerToken>> {
         let Some(lease) = self.shared.tokens.cached() else {
-            return get_lease(&self.shared.tokens).await;
+            return self.shared.tokens.get().await;
         };
         if let Some(expires_at) = lease.expires_at() {
             let margin = self
@@ -142,7 +142,7 @@ impl PagosProvider {
                 .saturating_mul(2);
             let now = self.shared.clock.now();
             if expires_at <= timing::after(now, margin) {
-                return refresh_lease(&self.shared.tokens).await;
+                return self.shared.tokens.refresh().await;
             }
         }
         Ok(lease)
@@ -234,7 +234,7 @@ impl PagosProvider {
             generation = rejected.generation(),
             "bearer token rejected; renewing it and retrying once"
         );
-        get_lease(&self.shared.tokens).await
+        self.shared.tokens.get().await
     }
 }
 
