@@ -389,6 +389,10 @@ impl<P: SessionProvider> SessionManager<P> {
     /// again for the borrowed manager inside the caller's future with its lifetimes erased, where
     /// `dyn SessionProvider`'s `'static` bound cannot be shown ("implementation of `Send` is not
     /// general enough").
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "the future declares `Send` so callers need not infer it"
+    )]
     #[inline]
     pub fn get(&self) -> impl Future<Output = Result<Lease<P::Session>>> + Send + '_ {
         async move {
