@@ -54,3 +54,38 @@ fn every_manager_gives_send_futures() {
         session_pagos::BearerSource<session_core::StaticTokenProvider>,
     );
 }
+
+/// The calls built on `call_with_session` give `Send` futures too: the Pagos client's, and the
+/// Betfair Accounts client's with each kind of session source.
+#[test]
+fn calls_that_recover_from_a_rejection_give_send_futures() {
+    use session_betfair::{AccountsClient, BetfairSession, SubscriptionHistoryQuery};
+    let _ = |client: &session_pagos::PagosClient| {
+        assert_send(&async move { client.call("GetResult", serde_json::json!({})).await });
+        assert_send(&async move { client.call_once("Save", serde_json::json!({})).await });
+    };
+    macro_rules! accounts {
+        ($($source:ty),+ $(,)?) => {$(
+            let _ = |client: &AccountsClient, source: &$source| {
+                assert_send(&async move { client.get_vendor_client_id(source).await });
+                let query = SubscriptionHistoryQuery::Customer {
+                    application_key: None,
+                };
+                assert_send(&async move {
+                    client
+                        .get_application_subscription_history(source, &query)
+                        .await
+                });
+            };
+        )+};
+    }
+    accounts!(
+        BetfairSession,
+        session_core::Lease<BetfairSession>,
+        SessionManager<session_betfair::BetfairProvider>,
+        Arc<SessionManager<session_betfair::BetfairProvider>>,
+        session_betfair::WebAppSession,
+        SessionManager<session_betfair::WebAppProvider>,
+        dyn session_core::SessionSource<Session = BetfairSession>,
+    );
+}
