@@ -499,17 +499,18 @@ pub use vendor::{
     AccountSubscription, AccountsAuth, AccountsBuilder, AccountsClient, AccountsException,
     AccountsFault, AccountsStatus, AccountsTransport, AffiliateRelation, AffiliateRelationStatus,
     ApplicationSubscription, AuthorisationCode, AuthorisationResponse, CustomerLogin,
-    FrameworkFault, GrantType, SessionSource, SourcedSession, SubscriptionHistory,
-    SubscriptionHistoryQuery, SubscriptionStatus, SubscriptionToken, SubscriptionTokenInfo,
-    SubscriptionTokenRequest, TokenGrant, TokenType, VendorAccessToken, VendorDetails,
-    WebAppBuilder, WebAppProvider, WebAppSession, WebAppSubscription, accounts_fault,
+    FrameworkFault, GrantType, SubscriptionHistory, SubscriptionHistoryQuery, SubscriptionStatus,
+    SubscriptionToken, SubscriptionTokenInfo, SubscriptionTokenRequest, TokenGrant, TokenType,
+    VendorAccessToken, VendorDetails, WebAppBuilder, WebAppProvider, WebAppSession,
+    WebAppSubscription, accounts_fault,
 };
 pub use wire::{is_session_rejection, session_rejection_code};
 
 #[doc(inline)]
 pub use session_core::prelude::*;
 pub use session_core::{
-    AccessToken, AppKey, ClientCredentials, ClientSecret, Password, RefreshToken, SessionToken,
+    AccessToken, AppKey, ClientCredentials, ClientSecret, Password, RefreshToken, SessionSource,
+    SessionToken, Sourced,
 };
 /// The `time` crate, whose [`OffsetDateTime`] every Accounts API timestamp is (for example
 /// `time::format_description::well_known::Rfc3339` to print one).

@@ -305,14 +305,6 @@ fn token_rejected() -> Error {
     Error::new(ErrorKind::SessionRejected, NAME, "bearer token rejected").with_code("INVALID_TOKEN")
 }
 
-/// `tokens.get()`, boxed as a `Send` future: awaited directly inside an `async_trait` method it
-/// trips rustc's "implementation of `Send` is not general enough".
-fn token_lease(
-    tokens: &session_pagos::TokenManager,
-) -> session_core::BoxFuture<'_, Result<session_core::Lease<session_pagos::BearerToken>>> {
-    Box::pin(tokens.get())
-}
-
 struct Closer {
     http: HttpClient,
     provider: PagosProvider,
@@ -321,14 +313,7 @@ struct Closer {
 }
 
 impl Closer {
-    fn close_once<'a>(
-        &'a self,
-        token: &'a AccessToken,
-    ) -> session_core::BoxFuture<'a, Result<Closed>> {
-        Box::pin(self.close_once_inner(token))
-    }
-
-    async fn close_once_inner(&self, token: &AccessToken) -> Result<Closed> {
+    async fn close_once(&self, token: &AccessToken) -> Result<Closed> {
         let url = join_segments(
             self.provider.base_url(),
             &["Api", "Applications", "CloseDedicatedSession"],
@@ -347,11 +332,7 @@ impl Closer {
 
     /// Closes with the stored token (if any), then with the token source's, renewing a refused
     /// renewable token once.
-    fn close(&self, stored_token: Option<AccessToken>) -> session_core::BoxFuture<'_, Result<()>> {
-        Box::pin(self.close_inner(stored_token))
-    }
-
-    async fn close_inner(&self, stored_token: Option<AccessToken>) -> Result<()> {
+    async fn close(&self, stored_token: Option<AccessToken>) -> Result<()> {
         if let Some(token) = stored_token {
             match self.close_once(&token).await? {
                 Closed::Done => return Ok(()),
@@ -394,7 +375,7 @@ impl Closer {
     /// The token source's current token, whether it can be renewed, and its generation. The
     /// lease itself is not held across the close request.
     async fn current_token(&self) -> Result<(AccessToken, bool, u64)> {
-        let lease = token_lease(self.provider.token_manager()).await?;
+        let lease = self.provider.token_manager().get().await?;
         Ok((
             lease.token().clone(),
             lease.is_renewable(),

@@ -72,6 +72,11 @@
 //!   lock was taken over, so a slow process never overwrites a newer session; the manager extends
 //!   its lock while a login or renewal runs. One contract for every store, checked by
 //!   [`test_util::store_conformance`].
+//! - **Recovery from a rejection** ([`call_with_session`], [`Recovery`]): a call takes its
+//!   session from a [`SessionSource`] (a manager, a lease, a provider crate's session); when the
+//!   upstream rejects it, exactly that lease is invalidated and a call that may be repeated is
+//!   resent once with a fresh session — one re-login for any number of callers rejected
+//!   together. The middleware, the Pagos client and the Betfair Accounts client all use it.
 //!
 //! Time comes from an injected [`Clock`]; only this crate's clock module reads the system clock,
 //! and all time arithmetic goes through the checked helpers in [`timing`] (the workspace's clippy
@@ -221,6 +226,7 @@ mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod gateway;
 mod guard;
 pub mod http;
 mod manager;
@@ -232,6 +238,7 @@ mod observe;
 mod persist;
 pub mod prelude;
 mod provider;
+mod recover;
 mod secret;
 mod session;
 mod store;
@@ -246,12 +253,14 @@ pub use ::http::HeaderMap;
 pub use clock::{BoxFuture, Clock, SystemClock, Timer};
 pub use codes::{Code, CodeTable};
 pub use error::{Error, ErrorKind, HttpFailure, Result, UpstreamText, looks_like_code};
+pub use gateway::Gateway;
 pub use guard::LoginGuard;
 pub use manager::{Event, Health, KeepAlive, Lease, LogoutOnDrop, ManagerBuilder, SessionManager};
 pub use persist::{StateReader, StateWriter};
 pub use provider::{
     FnProvider, SessionProvider, StaticToken, StaticTokenProvider, provider_fn, sensitive_value,
 };
+pub use recover::{Attempt, Recovery, Resend, SessionSource, Sourced, call_with_session};
 pub use secret::{
     AccessToken, ApiKey, ApiKeySecret, ApiSecret, AppKey, ClientCredentials, ClientSecret,
     Password, RefreshToken, SessionId, SessionToken, Ticket, UsernamePassword,

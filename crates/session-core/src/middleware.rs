@@ -42,8 +42,9 @@ use tracing::Instrument;
 
 use crate::error::{Error, ErrorKind};
 use crate::http::HttpResponse;
-use crate::manager::{Lease, SessionManager};
+use crate::manager::SessionManager;
 use crate::provider::SessionProvider;
+use crate::recover::{Recovery, Resend};
 use crate::session::Session;
 
 /// The most bytes of a response body read for inspection; longer bodies are judged by status
@@ -202,10 +203,6 @@ fn mw_err(e: Error) -> reqwest_middleware::Error {
     reqwest_middleware::Error::Middleware(e.into())
 }
 
-fn authenticate<S: Session>(lease: &Lease<S>, request: &mut Request) {
-    lease.authenticate(request.headers_mut());
-}
-
 #[async_trait::async_trait]
 impl<P: SessionProvider> Middleware for SessionMiddleware<P> {
     async fn handle(
@@ -221,45 +218,47 @@ impl<P: SessionProvider> Middleware for SessionMiddleware<P> {
         } else {
             None
         };
-        let lease = self.manager.get().await.map_err(mw_err)?;
-        authenticate(&lease, &mut request);
+        let mut recovery = Recovery::new(&self.manager, Resend::when(copy.is_some()));
+        let sourced = recovery.session().await.map_err(mw_err)?;
+        sourced.session().authenticate(request.headers_mut());
         let response = next.clone().run(request, extensions).await?;
         let (response, rejected) = self.judge(response).await?;
         if !rejected {
             return Ok(response);
         }
-        self.manager.invalidate(&lease);
-        self.resend(copy, extensions, next).await
+        // Reported either way, so the caller's next request logs in; resent only with a copy.
+        let again = recovery.rejected();
+        match copy {
+            Some(copy) if again => self.resend(&mut recovery, copy, extensions, next).await,
+            _ => Err(self.rejected("session rejected; request not repeatable")),
+        }
     }
 }
 
 impl<P: SessionProvider> SessionMiddleware<P> {
     async fn resend(
         &self,
-        copy: Option<Request>,
+        recovery: &mut Recovery<'_, SessionManager<P>>,
+        mut request: Request,
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
-        let Some(mut request) = copy else {
-            return Err(self.rejected("session rejected; request not repeatable"));
-        };
         // The resend is a span of its own; a login it causes is a child of it.
         let span = tracing::info_span!(
             "session.resend",
             provider = self.provider_name(),
             account = %self.manager.account(),
         );
-        let (lease, response) = async {
-            let lease = self.manager.get().await.map_err(mw_err)?;
-            authenticate(&lease, &mut request);
-            let response = next.run(request, extensions).await?;
-            Ok::<_, reqwest_middleware::Error>((lease, response))
+        let response = async {
+            let sourced = recovery.session().await.map_err(mw_err)?;
+            sourced.session().authenticate(request.headers_mut());
+            next.run(request, extensions).await
         }
         .instrument(span)
         .await?;
         let (response, rejected) = self.judge(response).await?;
         if rejected {
-            self.manager.invalidate(&lease);
+            recovery.rejected();
             return Err(self.rejected("session rejected again after a fresh login"));
         }
         Ok(response)

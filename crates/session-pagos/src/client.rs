@@ -4,13 +4,15 @@
 
 use std::fmt;
 
+use async_trait::async_trait;
 use serde_json::Value;
-use session_core::{Lease, Result, SessionManager};
+use session_core::{
+    Attempt, Lease, Resend, Result, SessionManager, SessionSource, Sourced, call_with_session,
+};
 
 use crate::error::{self, NAME};
 use crate::provider::PagosProvider;
 use crate::session::DedicatedSession;
-use crate::token::get_lease;
 use crate::wire::{self, CallOutcome, CallResponse, Redact};
 
 /// A dedicated session managed by a [`SessionManager`], and calls made with it.
@@ -50,7 +52,7 @@ impl PagosClient {
 
     /// The current dedicated session, opening one if needed.
     pub async fn session(&self) -> Result<Lease<DedicatedSession>> {
-        get_lease(&self.manager).await
+        self.manager.get().await
     }
 
     /// Calls `GetResult` with `body` (a JSON object: `Inputs`, `Outputs`, ...); see
@@ -72,22 +74,7 @@ impl PagosClient {
     /// Any number of concurrent calls refused together cause one new token and one new session.
     #[tracing::instrument(name = "pagos.call", skip_all, fields(provider = NAME))]
     pub async fn call(&self, method: &str, body: Value) -> Result<CallResponse> {
-        let lease = get_lease(&self.manager).await?;
-        let failure = match self.send_call(&lease, method, &body).await? {
-            CallOutcome::Done(r) => return Ok(r),
-            CallOutcome::TokenRejected(f) => f,
-        };
-        let provider = self.manager.provider();
-        self.drop_rejected(&lease);
-        provider.renew_token(lease.token(), failure).await?;
-        let lease = get_lease(&self.manager).await?;
-        match self.send_call(&lease, method, &body).await? {
-            CallOutcome::Done(r) => Ok(r),
-            CallOutcome::TokenRejected(f) => {
-                self.drop_rejected(&lease);
-                Err(error::token_rejected(f))
-            }
-        }
+        self.call_with(Resend::Once, method, &body).await
     }
 
     /// Like [`call`](Self::call), but the call is sent **once**: when Pagos answers
@@ -97,25 +84,19 @@ impl PagosClient {
     /// Use it for calls that must not run twice (ones that save or submit data).
     #[tracing::instrument(name = "pagos.call_once", skip_all, fields(provider = NAME))]
     pub async fn call_once(&self, method: &str, body: Value) -> Result<CallResponse> {
-        let lease = get_lease(&self.manager).await?;
-        match self.send_call(&lease, method, &body).await? {
-            CallOutcome::Done(r) => Ok(r),
-            CallOutcome::TokenRejected(f) => {
-                self.drop_rejected(&lease);
-                Err(error::token_rejected(f))
-            }
-        }
+        self.call_with(Resend::Never, method, &body).await
     }
 
-    /// Forgets a refused session and its token: the token first, so that a session opened by a
-    /// concurrent caller in between is not opened on the refused token. Both are generation
-    /// checked: a newer token or session is kept.
-    fn drop_rejected(&self, lease: &Lease<DedicatedSession>) {
-        self.manager
-            .provider()
-            .token_manager()
-            .invalidate(lease.token());
-        self.manager.invalidate(lease);
+    async fn call_with(&self, resend: Resend, method: &str, body: &Value) -> Result<CallResponse> {
+        call_with_session(&Dedicated(&self.manager), resend, |sourced| async move {
+            Ok(
+                match self.send_call(sourced.session(), method, body).await? {
+                    CallOutcome::Done(r) => Attempt::Done(r),
+                    CallOutcome::TokenRejected(f) => Attempt::Rejected(error::token_rejected(f)),
+                },
+            )
+        })
+        .await
     }
 
     async fn send_call(
@@ -145,5 +126,31 @@ impl PagosClient {
     /// Closes the dedicated session (`CloseDedicatedSession`) and drops it.
     pub async fn logout(&self) -> Result<()> {
         self.manager.logout().await
+    }
+}
+
+/// The client's dedicated sessions as a [`SessionSource`]: a refused session is forgotten with
+/// its token, and a fresh one can be had only when the token can be renewed.
+struct Dedicated<'a>(&'a SessionManager<PagosProvider>);
+
+#[async_trait]
+impl SessionSource for Dedicated<'_> {
+    type Session = DedicatedSession;
+
+    async fn acquire(&self) -> Result<Sourced<DedicatedSession>> {
+        self.0.acquire().await
+    }
+
+    /// Forgets the token first, so that a session opened by a concurrent caller in between is
+    /// not opened on the refused token, then the session. Both are generation checked: a newer
+    /// token or session is kept.
+    fn reject(&self, rejected: &Sourced<DedicatedSession>) -> bool {
+        let token = rejected.session().token();
+        self.0.provider().token_manager().invalidate(token);
+        self.0.reject(rejected) && token.is_renewable()
+    }
+
+    fn name(&self) -> &'static str {
+        NAME
     }
 }

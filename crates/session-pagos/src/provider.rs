@@ -15,7 +15,7 @@ use url::Url;
 use crate::config::{PagosBuilder, TokenSource};
 use crate::error::{self, NAME, PagosFailure};
 use crate::session::{Closer, DedicatedSession};
-use crate::token::{BearerToken, TokenManager, get_lease, refresh_lease};
+use crate::token::{BearerToken, TokenManager};
 use crate::wire::{self, CloseOutcome, OpenOutcome, Redact};
 
 /// Everything a provider (and the sessions it opens) needs, made by
@@ -128,7 +128,7 @@ impl PagosProvider {
     /// obtained just now is used as it is, however short its life.
     async fn fresh_token(&self) -> Result<Lease<BearerToken>> {
         let Some(lease) = self.inner.tokens.cached() else {
-            return get_lease(&self.inner.tokens).await;
+            return self.inner.tokens.get().await;
         };
         if let Some(expires_at) = lease.expires_at() {
             let margin = self
@@ -139,7 +139,7 @@ impl PagosProvider {
                 .saturating_mul(2);
             let now = self.inner.clock.now();
             if expires_at <= timing::after(now, margin) {
-                return refresh_lease(&self.inner.tokens).await;
+                return self.inner.tokens.refresh().await;
             }
         }
         Ok(lease)
@@ -231,7 +231,7 @@ impl PagosProvider {
             generation = rejected.generation(),
             "bearer token rejected; renewing it and retrying once"
         );
-        get_lease(&self.inner.tokens).await
+        self.inner.tokens.get().await
     }
 }
 

@@ -13,8 +13,8 @@ use http::HeaderMap;
 use session_core::http::HttpResponse;
 use session_core::oauth::OAuthSession;
 use session_core::{
-    AccessToken, BoxFuture, Error, ErrorKind, Expiry, Lease, PersistedSession, RenewPolicy, Result,
-    Session, SessionManager, SessionProvider, StaticToken, sensitive_value,
+    AccessToken, Error, ErrorKind, Expiry, PersistedSession, RenewPolicy, Result, Session,
+    SessionManager, SessionProvider, StaticToken, sensitive_value,
 };
 
 /// A provider of bearer tokens, type-erased so sources can be swapped.
@@ -22,25 +22,6 @@ pub type TokenProvider = Arc<dyn SessionProvider<Session = BearerToken>>;
 
 /// The manager of the bearer token; clone it to share one token between several application keys.
 pub type TokenManager = SessionManager<TokenProvider>;
-
-/// `manager.get()`, boxed as a `Send` future.
-///
-/// Awaiting `SessionManager::get` directly inside another async function that borrows (such as an
-/// `async_trait` method) trips rustc's "implementation of `Send` is not general enough" (the
-/// manager's future holds a higher-ranked closure); erasing it here, where lifetimes are concrete,
-/// avoids that.
-pub(crate) fn get_lease<P: SessionProvider>(
-    manager: &SessionManager<P>,
-) -> BoxFuture<'_, Result<Lease<P::Session>>> {
-    Box::pin(manager.get())
-}
-
-/// `manager.refresh()`, boxed as a `Send` future (see [`get_lease`]).
-pub(crate) fn refresh_lease<P: SessionProvider>(
-    manager: &SessionManager<P>,
-) -> BoxFuture<'_, Result<Lease<P::Session>>> {
-    Box::pin(manager.refresh())
-}
 
 /// A bearer token (`Authorization: Bearer <token>`) and its expiry.
 #[derive(Clone)]

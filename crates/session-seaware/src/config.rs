@@ -7,12 +7,11 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use http::{HeaderMap, HeaderName};
+use http::HeaderMap;
 use session_core::oauth::Placement;
 use session_core::{
-    ClientCredentials, ClientSecret, Error, Password, RenewPolicy, Result, SessionManager,
-    SessionProvider, UsernamePassword,
+    ClientCredentials, ClientSecret, Error, Gateway, Password, RenewPolicy, Result,
+    UsernamePassword,
 };
 
 use crate::error::NAME;
@@ -70,98 +69,6 @@ pub enum SessionMode {
 /// sets: a collision is a [`Configuration`](session_core::ErrorKind::Configuration) error, never a
 /// silent overwrite.
 pub type ExtraHeaders = Arc<dyn Fn(&mut HeaderMap) + Send + Sync>;
-
-#[async_trait]
-trait GatewaySource: Send + Sync {
-    fn name(&self) -> &'static str;
-    async fn headers(&self) -> Result<HeaderMap>;
-}
-
-#[async_trait]
-impl<P: SessionProvider> GatewaySource for SessionManager<P> {
-    fn name(&self) -> &'static str {
-        self.provider().name()
-    }
-
-    async fn headers(&self) -> Result<HeaderMap> {
-        let lease = self.get().await?;
-        let mut headers = HeaderMap::new();
-        session_core::Session::authenticate(&*lease, &mut headers);
-        Ok(headers)
-    }
-}
-
-/// A gateway bearer in front of Seaware (for example an Auth0 client-credentials token), managed
-/// as its own session and sent in its own header.
-///
-/// The gateway session's `Authorization` value is moved to [`header`](Gateway::header); any other
-/// header it sets is sent as is. The SwOTA session bearer keeps `Authorization`, so configuring the
-/// gateway into `Authorization` while sessions are on is refused when the provider is built
-/// ([`Configuration`](session_core::ErrorKind::Configuration)). In
-/// [`SessionMode::SessionLess`] the gateway may use `Authorization`.
-///
-/// ```
-/// # use session_seaware::{Gateway, SessionManager, StaticToken, StaticTokenProvider, AccessToken};
-/// let gateway_session = SessionManager::new(StaticTokenProvider::new(
-///     "auth0",
-///     StaticToken::bearer(AccessToken::new("gateway-token")),
-/// ));
-/// let gateway = Gateway::new(gateway_session, http::HeaderName::from_static("x-gateway-authorization"));
-/// # let _ = gateway;
-/// ```
-#[derive(Clone)]
-pub struct Gateway {
-    source: Arc<dyn GatewaySource>,
-    header: HeaderName,
-}
-
-impl fmt::Debug for Gateway {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Gateway")
-            .field("provider", &self.source.name())
-            .field("header", &self.header)
-            .finish()
-    }
-}
-
-impl Gateway {
-    /// The session managed by `manager` authenticates to the gateway; its `Authorization` value is
-    /// sent in `header`.
-    pub fn new<P: SessionProvider>(manager: SessionManager<P>, header: HeaderName) -> Self {
-        Self {
-            source: Arc::new(manager),
-            header,
-        }
-    }
-
-    /// The header the gateway credential travels in.
-    pub fn header(&self) -> &HeaderName {
-        &self.header
-    }
-
-    /// The gateway's headers for one request, from its (managed, cached) session.
-    pub async fn headers(&self) -> Result<HeaderMap> {
-        let mut out = HeaderMap::new();
-        let produced = self.source.headers().await?;
-        for (name, value) in &produced {
-            let target = if name == http::header::AUTHORIZATION {
-                self.header.clone()
-            } else {
-                name.clone()
-            };
-            if target == self.header && out.contains_key(&self.header) {
-                return Err(Error::configuration(
-                    NAME,
-                    "the gateway session sets its target header twice",
-                ));
-            }
-            let mut value = value.clone();
-            value.set_sensitive(true);
-            out.append(target, value);
-        }
-        Ok(out)
-    }
-}
 
 /// Builds a [`SeawareProvider`]. Start with [`SeawareProvider::builder`].
 pub struct SeawareBuilder {
@@ -303,6 +210,11 @@ impl SeawareBuilder {
     }
 
     /// A gateway bearer sent with every request (see [`Gateway`]).
+    ///
+    /// The SwOTA session bearer keeps `Authorization`, so a gateway header of `Authorization`
+    /// while sessions are on is refused when the provider is built
+    /// ([`Configuration`](session_core::ErrorKind::Configuration)); in
+    /// [`SessionMode::SessionLess`] the gateway may use `Authorization`.
     #[must_use]
     pub fn gateway(mut self, gateway: Gateway) -> Self {
         self.gateway = Some(gateway);

@@ -238,15 +238,15 @@ mod sim;
 mod wire;
 
 pub use config::{
-    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TTL, ExtraHeaders, Gateway, RESAGENT,
-    RenewalMode, SeawareBuilder, SessionMode, TRAVELAGENT,
+    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TTL, ExtraHeaders, RESAGENT, RenewalMode,
+    SeawareBuilder, SessionMode, TRAVELAGENT,
 };
 pub use provider::{SeawareProvider, SeawareSession, authorize};
 pub use session_core::oauth::{ClientCredentialsProvider, OAuthSession, Placement};
 #[doc(inline)]
 pub use session_core::prelude::*;
 pub use session_core::{
-    AccessToken, ClientCredentials, ClientSecret, Password, RefreshToken, StaticToken,
+    AccessToken, ClientCredentials, ClientSecret, Gateway, Password, RefreshToken, StaticToken,
     StaticTokenProvider,
 };
 #[cfg(feature = "test-util")]

@@ -10,12 +10,13 @@ use http::HeaderMap;
 use session_core::http::{HttpClient, HttpResponse};
 use session_core::oauth::{OAuthSession, Placement, TokenResponse};
 use session_core::{
-    AccessToken, ClientCredentials, Clock, Error, Expiry, Lease, PersistedSession, RefreshToken,
-    RenewPolicy, Renewal, Result, Session, SessionManager, SessionProvider, UsernamePassword,
+    AccessToken, ClientCredentials, Clock, Error, Expiry, Gateway, Lease, PersistedSession,
+    RefreshToken, RenewPolicy, Renewal, Result, Session, SessionManager, SessionProvider,
+    UsernamePassword,
 };
 use url::Url;
 
-use crate::config::{ExtraHeaders, Gateway, RenewalMode, SeawareBuilder, SessionMode};
+use crate::config::{ExtraHeaders, RenewalMode, SeawareBuilder, SessionMode};
 use crate::error::NAME;
 use crate::wire;
 

@@ -1,5 +1,5 @@
-//! [`AccountsClient`]'s call path (request, answer, rejection and the single retry) and its vendor
-//! operations, one method each, with the session sources the customer history call uses.
+//! [`AccountsClient`]'s call path (one request and its answer; a rejection and the single retry
+//! are session-core's [`call_with_session`]) and its vendor operations, one method each.
 
 use super::*;
 
@@ -40,36 +40,43 @@ impl AccountsClient {
     )]
     async fn call<T, P, S>(&self, source: &S, op: wire::Op, params: &P) -> Result<T>
     where
-        T: DeserializeOwned,
+        T: DeserializeOwned + Send,
         P: Serialize + Sync,
         S: SessionSource + ?Sized,
+        S::Session: AccountsAuth,
     {
-        let mut sourced = source.acquire().await?;
-        let mut retried = false;
-        loop {
-            let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
-            let request = wire::accounts_request(
-                &self.inner.api,
-                self.inner.transport,
-                op,
-                params,
-                id,
-                sourced.session(),
-            )?;
-            let response = self.inner.http.send(request).await?;
-            match wire::parse_answer::<T>(self.inner.transport, &response) {
-                Err(e) if wire::is_rejection_error(&e) => {
-                    let fresh = source.reject(&sourced);
-                    if op.idempotent && fresh && !retried {
-                        tracing::debug!(provider = NAME, "session rejected; retrying once");
-                        retried = true;
-                        sourced = source.acquire().await?;
-                        continue;
-                    }
-                    return Err(e);
-                }
-                other => return other,
-            }
+        call_with_session(source, Resend::when(op.idempotent), |sourced| {
+            self.attempt(op, params, sourced)
+        })
+        .await
+    }
+
+    /// One request with `sourced`'s session; Betfair's `INVALID_SESSION_INFORMATION` /
+    /// `NO_SESSION` answers are the session's rejection.
+    async fn attempt<T, P, A>(
+        &self,
+        op: wire::Op,
+        params: &P,
+        sourced: Sourced<A>,
+    ) -> Result<Attempt<T>>
+    where
+        T: DeserializeOwned,
+        P: Serialize + Sync,
+        A: AccountsAuth,
+    {
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let request = wire::accounts_request(
+            &self.inner.api,
+            self.inner.transport,
+            op,
+            params,
+            id,
+            sourced.session(),
+        )?;
+        let response = self.inner.http.send(request).await?;
+        match wire::parse_answer::<T>(self.inner.transport, &response) {
+            Err(e) if wire::is_rejection_error(&e) => Ok(Attempt::Rejected(e)),
+            other => other.map(Attempt::Done),
         }
     }
 
@@ -79,7 +86,7 @@ impl AccountsClient {
     /// ([`ErrorKind::RateLimited`]) until some are activated or cancelled.
     pub async fn get_application_subscription_token(
         &self,
-        vendor: &(impl SessionSource + ?Sized),
+        vendor: &(impl SessionSource<Session: AccountsAuth> + ?Sized),
         request: &SubscriptionTokenRequest,
     ) -> Result<SubscriptionToken> {
         let params = wire::SubscriptionTokenParams {
@@ -96,7 +103,7 @@ impl AccountsClient {
     /// customer's vendor client id if there was none.
     pub async fn activate_application_subscription(
         &self,
-        customer: &(impl SessionSource + ?Sized),
+        customer: &(impl SessionSource<Session: AccountsAuth> + ?Sized),
         token: &SubscriptionToken,
     ) -> Result<AccountsStatus> {
         let params = wire::TokenParams {
@@ -109,7 +116,7 @@ impl AccountsClient {
     /// `cancelApplicationSubscription`: the vendor cancels a subscription token.
     pub async fn cancel_application_subscription(
         &self,
-        vendor: &(impl SessionSource + ?Sized),
+        vendor: &(impl SessionSource<Session: AccountsAuth> + ?Sized),
         token: &SubscriptionToken,
     ) -> Result<AccountsStatus> {
         let params = wire::TokenParams {
@@ -124,7 +131,7 @@ impl AccountsClient {
     /// earlier tokens are cancelled.
     pub async fn update_application_subscription(
         &self,
-        vendor: &(impl SessionSource + ?Sized),
+        vendor: &(impl SessionSource<Session: AccountsAuth> + ?Sized),
         vendor_client_id: &str,
         length_days: u32,
     ) -> Result<SubscriptionToken> {
@@ -140,7 +147,7 @@ impl AccountsClient {
     /// `status` (activated ones carry the customer's vendor client id).
     pub async fn list_application_subscription_tokens(
         &self,
-        vendor: &(impl SessionSource + ?Sized),
+        vendor: &(impl SessionSource<Session: AccountsAuth> + ?Sized),
         status: Option<&SubscriptionStatus>,
     ) -> Result<Vec<ApplicationSubscription>> {
         let params = wire::ListTokensParams {
@@ -153,7 +160,7 @@ impl AccountsClient {
     /// `listAccountSubscriptionTokens`: the customer's subscriptions, per application.
     pub async fn list_account_subscription_tokens(
         &self,
-        customer: &(impl SessionSource + ?Sized),
+        customer: &(impl SessionSource<Session: AccountsAuth> + ?Sized),
     ) -> Result<Vec<AccountSubscription>> {
         self.call(
             customer,
@@ -173,7 +180,7 @@ impl AccountsClient {
     ///   caller as the vendor), the vendor's app key as `applicationKey` in the body.
     pub async fn get_application_subscription_history(
         &self,
-        caller: &(impl SessionSource + ?Sized),
+        caller: &(impl SessionSource<Session: AccountsAuth> + ?Sized),
         query: &SubscriptionHistoryQuery,
     ) -> Result<Vec<SubscriptionHistory>> {
         match query {
@@ -186,53 +193,39 @@ impl AccountsClient {
                     .await
             }
             SubscriptionHistoryQuery::Customer { application_key } => {
-                let source = BodyKeySource {
-                    inner: caller,
-                    key: application_key.clone(),
-                };
-                self.call_customer_history(&source).await
+                self.call_customer_history(caller, application_key.as_ref())
+                    .await
             }
         }
     }
 
-    async fn call_customer_history<S: SessionSource + ?Sized>(
+    /// The customer form of the history call. The app key in the body is the one given, or the
+    /// caller's session's own; it is read from each session sent, so a resend with a fresh
+    /// session stays consistent.
+    #[tracing::instrument(
+        name = "betfair.accounts",
+        skip_all,
+        fields(provider = NAME, operation = wire::SUBSCRIPTION_HISTORY_CUSTOMER.name)
+    )]
+    async fn call_customer_history<S>(
         &self,
-        source: &BodyKeySource<'_, S>,
-    ) -> Result<Vec<SubscriptionHistory>> {
-        // The app key in the body is the one given, or the caller's session's own; it is read
-        // from each acquired session so a retry with a fresh session stays consistent.
-        let mut sourced = source.inner.acquire().await?;
-        let mut retried = false;
-        loop {
-            let key = match &source.key {
-                Some(k) => k.clone(),
-                None => sourced.session().app_key().clone(),
-            };
+        source: &S,
+        key: Option<&AppKey>,
+    ) -> Result<Vec<SubscriptionHistory>>
+    where
+        S: SessionSource + ?Sized,
+        S::Session: AccountsAuth,
+    {
+        let op = wire::SUBSCRIPTION_HISTORY_CUSTOMER;
+        call_with_session(source, Resend::when(op.idempotent), |sourced| async move {
+            let key = key.map_or_else(|| sourced.session().app_key().clone(), AppKey::clone);
             let params = wire::HistoryParams {
                 vendor_client_id: None,
                 application_key: Some(key.expose_secret()),
             };
-            let once = OneShot(&sourced);
-            match self
-                .call::<Vec<SubscriptionHistory>, _, _>(
-                    &once,
-                    wire::SUBSCRIPTION_HISTORY_CUSTOMER,
-                    &params,
-                )
-                .await
-            {
-                Err(e) if wire::is_rejection_error(&e) => {
-                    let fresh = source.inner.reject(&sourced);
-                    if fresh && !retried {
-                        retried = true;
-                        sourced = source.inner.acquire().await?;
-                        continue;
-                    }
-                    return Err(e);
-                }
-                other => return other,
-            }
-        }
+            self.attempt(op, &params, sourced).await
+        })
+        .await
     }
 
     /// `getVendorClientId`: the customer's id for the vendor whose app key the customer's
@@ -240,7 +233,7 @@ impl AccountsClient {
     /// [`SubscriptionHistoryQuery::Vendor`].
     pub async fn get_vendor_client_id(
         &self,
-        customer: &(impl SessionSource + ?Sized),
+        customer: &(impl SessionSource<Session: AccountsAuth> + ?Sized),
     ) -> Result<String> {
         self.call(customer, wire::GET_VENDOR_CLIENT_ID, &wire::NoParams {})
             .await
@@ -249,7 +242,7 @@ impl AccountsClient {
     /// `getVendorDetails`: a vendor's public details.
     pub async fn get_vendor_details(
         &self,
-        caller: &(impl SessionSource + ?Sized),
+        caller: &(impl SessionSource<Session: AccountsAuth> + ?Sized),
         vendor_id: &str,
     ) -> Result<VendorDetails> {
         self.call(
@@ -267,7 +260,7 @@ impl AccountsClient {
     /// the resulting session.
     pub async fn token(
         &self,
-        vendor: &(impl SessionSource + ?Sized),
+        vendor: &(impl SessionSource<Session: AccountsAuth> + ?Sized),
         client: &ClientCredentials,
         grant: &TokenGrant,
     ) -> Result<VendorAccessToken> {
@@ -291,7 +284,7 @@ impl AccountsClient {
     /// `isAccountSubscribedToWebApp`: whether the customer has authorised the vendor's web app.
     pub async fn is_account_subscribed_to_web_app(
         &self,
-        customer: &(impl SessionSource + ?Sized),
+        customer: &(impl SessionSource<Session: AccountsAuth> + ?Sized),
         vendor_id: &str,
     ) -> Result<bool> {
         self.call(
@@ -306,7 +299,7 @@ impl AccountsClient {
     /// destroyed and access tokens stop working. Betfair types this vendor id as a number.
     pub async fn revoke_access_to_web_app(
         &self,
-        customer: &(impl SessionSource + ?Sized),
+        customer: &(impl SessionSource<Session: AccountsAuth> + ?Sized),
         vendor_id: i64,
     ) -> Result<AccountsStatus> {
         self.call(
@@ -320,7 +313,7 @@ impl AccountsClient {
     /// `listAuthorizedWebApps`: the web apps the customer has authorised.
     pub async fn list_authorized_web_apps(
         &self,
-        customer: &(impl SessionSource + ?Sized),
+        customer: &(impl SessionSource<Session: AccountsAuth> + ?Sized),
     ) -> Result<Vec<VendorDetails>> {
         self.call(customer, wire::LIST_AUTHORIZED_WEB_APPS, &wire::NoParams {})
             .await
@@ -329,7 +322,7 @@ impl AccountsClient {
     /// `getAffiliateRelation`: whether each vendor client id is affiliated with the vendor.
     pub async fn get_affiliate_relation(
         &self,
-        vendor: &(impl SessionSource + ?Sized),
+        vendor: &(impl SessionSource<Session: AccountsAuth> + ?Sized),
         vendor_client_ids: &[String],
     ) -> Result<Vec<AffiliateRelation>> {
         self.call(
@@ -344,7 +337,7 @@ impl AccountsClient {
     /// 10 minutes), with the vendor's redirect URL.
     pub async fn get_authorisation_code(
         &self,
-        customer: &(impl SessionSource + ?Sized),
+        customer: &(impl SessionSource<Session: AccountsAuth> + ?Sized),
         vendor_id: &str,
     ) -> Result<AuthorisationResponse> {
         self.call(
@@ -353,21 +346,5 @@ impl AccountsClient {
             &wire::VendorIdParams { vendor_id },
         )
         .await
-    }
-}
-
-/// The customer history call's source: the caller plus the app key for the body.
-struct BodyKeySource<'a, S: ?Sized> {
-    inner: &'a S,
-    key: Option<AppKey>,
-}
-
-/// One already-acquired session, without retries (the caller handles them).
-struct OneShot<'a>(&'a SourcedSession);
-
-#[async_trait]
-impl SessionSource for OneShot<'_> {
-    async fn acquire(&self) -> Result<SourcedSession> {
-        Ok(SourcedSession::new(self.0.session.clone()))
     }
 }

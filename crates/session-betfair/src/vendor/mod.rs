@@ -2,11 +2,10 @@
 //! vendor client ids, affiliate relations and the vendor web-app OAuth session.
 //!
 //! [`AccountsClient`] makes the calls; each operation takes the caller's session from a
-//! [`SessionSource`] — a [`BetfairSession`], a [`Lease`], a [`SessionManager`] (which adds
-//! invalidation and one retry for idempotent reads) or a web-app session — and sends exactly the
-//! headers that operation needs.
+//! [`SessionSource`] — a [`BetfairSession`], a [`Lease`](crate::Lease), a
+//! [`SessionManager`](crate::SessionManager) (which adds invalidation and one retry for
+//! idempotent reads) or a web-app session — and sends exactly the headers that operation needs.
 
-use std::any::Any;
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
@@ -18,8 +17,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use session_core::http::{HttpClient, HttpOptions};
 use session_core::{
-    AppKey, ClientCredentials, Error, ErrorKind, Lease, Result, Session, SessionManager,
-    SessionProvider, sensitive_value,
+    AppKey, Attempt, ClientCredentials, Error, ErrorKind, Resend, Result, Session, SessionProvider,
+    SessionSource, Sourced, call_with_session, sensitive_value,
 };
 use url::Url;
 
@@ -40,7 +39,7 @@ mod wire;
 
 pub use fault::{AccountsException, AccountsFault, FrameworkFault, accounts_fault};
 pub use login::CustomerLogin;
-pub use source::{AccountsAuth, SessionSource, SourcedSession};
+pub use source::AccountsAuth;
 
 pub use enums::{
     AccountsStatus, AffiliateRelationStatus, AuthorisationCode, GrantType, SubscriptionStatus,
@@ -132,7 +131,7 @@ struct Inner {
 /// | [`get_authorisation_code`](Self::get_authorisation_code) | customer | ✓ | ✓ | no |
 ///
 /// A web-app session sends `Authorization: BEARER <access token>` in place of
-/// `X-Authentication`. "Once": when the source is a [`SessionManager`], an
+/// `X-Authentication`. "Once": when the source is a [`SessionManager`](crate::SessionManager), an
 /// `INVALID_SESSION_INFORMATION` / `NO_SESSION` answer invalidates the lease and the call is
 /// repeated once with a fresh session; for every other operation the lease is invalidated and
 /// the error returned, since repeating it could create a second token or consume a code.

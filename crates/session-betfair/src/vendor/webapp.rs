@@ -21,10 +21,11 @@ use session_core::{
 };
 
 use super::{
-    AccountsAuth, AccountsClient, AuthorisationCode, SessionSource, SourcedSession, TokenGrant,
-    TokenType, VendorAccessToken,
+    AccountsAuth, AccountsClient, AuthorisationCode, SessionSource, Sourced, TokenGrant, TokenType,
+    VendorAccessToken,
 };
 use crate::error::NAME;
+use crate::provider::BetfairSession;
 use crate::wire::X_APPLICATION;
 
 /// How long an access token is assumed to live when the answer has no `expires_in` (Betfair's
@@ -120,7 +121,7 @@ struct Grants {
 /// Builds a [`WebAppProvider`]. Start with [`WebAppProvider::builder`].
 pub struct WebAppBuilder {
     client: AccountsClient,
-    vendor: Arc<dyn SessionSource>,
+    vendor: Arc<dyn SessionSource<Session = BetfairSession>>,
     credentials: ClientCredentials,
     grants: Grants,
     clock: Arc<dyn Clock>,
@@ -213,7 +214,7 @@ impl WebAppBuilder {
 /// own call ([`AccountsClient::revoke_access_to_web_app`]).
 pub struct WebAppProvider {
     client: AccountsClient,
-    vendor: Arc<dyn SessionSource>,
+    vendor: Arc<dyn SessionSource<Session = BetfairSession>>,
     credentials: ClientCredentials,
     grants: Mutex<Grants>,
     clock: Arc<dyn Clock>,
@@ -234,18 +235,24 @@ impl fmt::Debug for WebAppProvider {
 /// The vendor session already acquired for one `token` call: the call sends it, and a
 /// rejection is passed on to the real source (invalidating the vendor's lease).
 struct Pinned<'a> {
-    sourced: &'a SourcedSession,
-    inner: &'a dyn SessionSource,
+    sourced: &'a Sourced<BetfairSession>,
+    inner: &'a dyn SessionSource<Session = BetfairSession>,
 }
 
 #[async_trait]
 impl SessionSource for Pinned<'_> {
-    async fn acquire(&self) -> Result<SourcedSession> {
-        Ok(SourcedSession::new(self.sourced.session.clone()))
+    type Session = BetfairSession;
+
+    async fn acquire(&self) -> Result<Sourced<BetfairSession>> {
+        Ok(self.sourced.clone())
     }
 
-    fn reject(&self, _rejected: &SourcedSession) -> bool {
-        self.inner.reject(self.sourced)
+    fn reject(&self, rejected: &Sourced<BetfairSession>) -> bool {
+        self.inner.reject(rejected)
+    }
+
+    fn name(&self) -> &'static str {
+        self.inner.name()
     }
 }
 
@@ -255,7 +262,7 @@ impl WebAppProvider {
     /// (`client_secret`).
     pub fn builder(
         client: AccountsClient,
-        vendor: impl SessionSource + 'static,
+        vendor: impl SessionSource<Session = BetfairSession> + 'static,
         credentials: ClientCredentials,
     ) -> WebAppBuilder {
         WebAppBuilder {

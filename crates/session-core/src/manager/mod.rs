@@ -381,20 +381,34 @@ impl<P: SessionProvider> SessionManager<P> {
 
     /// A usable session: the cached one if fresh, otherwise the result of the one renewal or login
     /// that all concurrent callers share.
+    ///
+    /// The future is `Send` for every provider, also when it is awaited inside another future
+    /// that must be (an `async_trait` method, a spawned task) and the provider is type-erased
+    /// (`SessionManager<Arc<dyn SessionProvider<Session = S>>>`). The methods that return futures
+    /// declare it instead of leaving it to be inferred: inferred, rustc would have to prove it
+    /// again for the borrowed manager inside the caller's future with its lifetimes erased, where
+    /// `dyn SessionProvider`'s `'static` bound cannot be shown ("implementation of `Send` is not
+    /// general enough").
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "the future declares `Send` so callers need not infer it"
+    )]
     #[inline]
-    pub async fn get(&self) -> Result<Lease<P::Session>> {
-        if let Some(lease) = self.cached() {
-            return Ok(lease);
+    pub fn get(&self) -> impl Future<Output = Result<Lease<P::Session>>> + Send + '_ {
+        async move {
+            if let Some(lease) = self.cached() {
+                return Ok(lease);
+            }
+            // Boxed, so that the future of the cached path stays a few words: it is created and
+            // moved on every call.
+            Box::pin(self.inner.fly(Mode::Get)).await
         }
-        // Boxed, so that the future of the cached path stays a few words: it is created and
-        // moved on every call.
-        Box::pin(self.inner.fly(Mode::Get)).await
     }
 
     /// Renews the session now (or logs in when there is none or it cannot be renewed), shared with
-    /// concurrent callers.
-    pub async fn refresh(&self) -> Result<Lease<P::Session>> {
-        self.inner.fly(Mode::Refresh).await
+    /// concurrent callers. The future is `Send` (see [`get`](Self::get)).
+    pub fn refresh(&self) -> impl Future<Output = Result<Lease<P::Session>>> + Send + '_ {
+        self.inner.fly(Mode::Refresh)
     }
 
     /// Drops the cached session if it is still the one `lease` came from, and reports whether it
@@ -406,8 +420,13 @@ impl<P: SessionProvider> SessionManager<P> {
 
     /// Logs the cached session out upstream, drops it, and deletes it from the store.
     /// Without a session this does nothing upstream. Either way a running keep-alive supervisor
-    /// stops logging in until the next session is installed.
-    pub async fn logout(&self) -> Result<()> {
+    /// stops logging in until the next session is installed. The future is `Send` (see
+    /// [`get`](Self::get)).
+    pub fn logout(&self) -> impl Future<Output = Result<()>> + Send + '_ {
+        self.logout_now()
+    }
+
+    async fn logout_now(&self) -> Result<()> {
         self.inner.logged_out.store(true, Ordering::Release);
         let Some(entry) = self.inner.cache.swap(None) else {
             return Ok(());

@@ -11,6 +11,7 @@ mod leaks;
 mod manager;
 #[cfg(feature = "middleware")]
 mod middleware;
+mod recover;
 mod simkit;
 mod store_contract;
 mod stores;
