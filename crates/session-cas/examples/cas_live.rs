@@ -1,7 +1,7 @@
 //! Logs in to the William Hill Sessions API sandbox with credentials from the environment,
 //! validates the ticket, and logs out. Run by hand only (it talks to the real sandbox):
 //!
-//! `WH_USERNAME=.. WH_PASSWORD=.. WH_API_KEY=.. WH_API_SECRET=.. cargo run -p session-cas --example live`
+//! `WH_USERNAME=.. WH_PASSWORD=.. WH_API_KEY=.. WH_API_SECRET=.. cargo run -p session-cas --example cas_live`
 //!
 //! `WH_BASE_URL` overrides the base URL (default `https://sandbox.whapi.com/v2/sessions`).
 #![allow(clippy::print_stdout)]

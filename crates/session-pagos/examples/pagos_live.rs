@@ -4,7 +4,7 @@
 //! ```text
 //! PAGOS_BASE_URL=https://calc.example.com PAGOS_APPLICATION_KEY=... \
 //! PAGOS_TOKEN_URL=https://calc.example.com/token PAGOS_CLIENT_ID=... PAGOS_CLIENT_SECRET=... \
-//!   cargo run -p session-pagos --example live
+//!   cargo run -p session-pagos --example pagos_live
 //! ```
 //!
 //! Set `PAGOS_TOKEN` instead of the three client-credentials variables to use a pre-issued token.

@@ -4,7 +4,7 @@
 //! BETFAIR_APP_KEY=... BETFAIR_USERNAME=... BETFAIR_PASSWORD=... \
 //!   [BETFAIR_JURISDICTION=italy] [BETFAIR_2FA=123456] \
 //!   [BETFAIR_CERT=client.crt BETFAIR_KEY=client.key | BETFAIR_CERT=client.p12 BETFAIR_CERT_PASSWORD=...] \
-//!   cargo run -p session-betfair --example live
+//!   cargo run -p session-betfair --example betfair_live
 //! ```
 //!
 //! With `BETFAIR_CERT` set it uses certificate login, otherwise interactive login. Nothing secret

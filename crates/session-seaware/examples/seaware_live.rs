@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! SEAWARE_BASE_URL=https://bookings-dev.example.com SEAWARE_USERNAME=JAMES SEAWARE_PASSWORD=... \
-//!   cargo run -p session-seaware --example live
+//!   cargo run -p session-seaware --example seaware_live
 //! ```
 //!
 //! Optional: `SEAWARE_CLIENT_ID`, `SEAWARE_CLIENT_SECRET`, `SEAWARE_SCOPE` (default
