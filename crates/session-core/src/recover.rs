@@ -2,48 +2,7 @@
 //! takes its session from), [`Sourced`] (the session one attempt is sent with) and [`Recovery`]
 //! with its closure form [`call_with_session`] (the rule).
 //!
-//! The rule every client in this workspace follows — the [`SessionMiddleware`], the Pagos client,
-//! the Betfair Accounts client:
-//!
-//! 1. Send the call with the source's session.
-//! 2. When the upstream says the session was rejected, tell the source. A [`SessionManager`]
-//!    drops its cached session only if it is still the one this call was sent with
-//!    ([`SessionManager::invalidate`]), so a caller rejected with an old session never drops a
-//!    fresh one another caller installed, and any number of callers rejected together cause one
-//!    re-login (the manager's single flight).
-//! 3. When the call may be repeated ([`Resend::Once`]) and the source can give a different
-//!    session, send it **once** more with a fresh one. A rejection of the resend is final: the
-//!    caller's typed error, never a loop.
-//!
-//! ```
-//! use session_core::{
-//!     AccessToken, Attempt, ErrorKind, Resend, SessionManager, StaticToken, call_with_session,
-//!     provider_fn,
-//! };
-//!
-//! # #[tokio::main(flavor = "current_thread")] async fn main() -> session_core::Result<()> {
-//! let manager = SessionManager::new(provider_fn("api", || async {
-//!     Ok(StaticToken::bearer(AccessToken::new("token")))
-//! }));
-//! let answer = call_with_session(&manager, Resend::Once, |session| async move {
-//!     // Build the request with `session.session()`, send it, and judge the answer:
-//!     let rejected = false;
-//!     Ok(if rejected {
-//!         Attempt::Rejected(session_core::Error::new(
-//!             ErrorKind::SessionRejected,
-//!             "api",
-//!             "session rejected",
-//!         ))
-//!     } else {
-//!         Attempt::Done(42)
-//!     })
-//! })
-//! .await?;
-//! assert_eq!(answer, 42);
-//! # Ok(()) }
-//! ```
-//!
-//! [`SessionMiddleware`]: crate::middleware::SessionMiddleware
+//! The rule and an example are on [`call_with_session`].
 
 use std::fmt;
 use std::sync::Arc;
@@ -368,14 +327,54 @@ impl<'a, Src: SessionSource + ?Sized> Recovery<'a, Src> {
     }
 }
 
-/// Calls `attempt` with a session from `source` and recovers once from a rejection (see the
-/// [module rule](self)): an [`Attempt::Rejected`] answer is reported to the source, and with
+/// Calls `attempt` with a session from `source` and recovers once from a rejection: an [`Attempt::Rejected`] answer is reported to the source, and with
 /// [`Resend::Once`] and a source that can give a different session `attempt` is called once more
 /// with a fresh one; otherwise, or when the resend is rejected too, the rejection's error is the
 /// result. Errors from the source (a failed login) and from `attempt` are returned as they are.
 ///
 /// `attempt` makes one attempt; it gets the session by value, so its future can own it. The
 /// returned future is `Send`, also for type-erased managers (see [`SessionManager::get`]).
+///
+/// The rule every client in this workspace follows — the `SessionMiddleware` (feature
+/// `middleware`), the Pagos client, the Betfair Accounts client:
+///
+/// 1. Send the call with the source's session.
+/// 2. When the upstream says the session was rejected, tell the source. A [`SessionManager`]
+///    drops its cached session only if it is still the one this call was sent with
+///    ([`SessionManager::invalidate`]), so a caller rejected with an old session never drops a
+///    fresh one another caller installed, and any number of callers rejected together cause one
+///    re-login (the manager's single flight).
+/// 3. When the call may be repeated ([`Resend::Once`]) and the source can give a different
+///    session, send it **once** more with a fresh one. A rejection of the resend is final: the
+///    caller's typed error, never a loop.
+///
+/// ```
+/// use session_core::{
+///     AccessToken, Attempt, ErrorKind, Resend, SessionManager, StaticToken, call_with_session,
+///     provider_fn,
+/// };
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> session_core::Result<()> {
+/// let manager = SessionManager::new(provider_fn("api", || async {
+///     Ok(StaticToken::bearer(AccessToken::new("token")))
+/// }));
+/// let answer = call_with_session(&manager, Resend::Once, |session| async move {
+///     // Build the request with `session.session()`, send it, and judge the answer:
+///     let rejected = false;
+///     Ok(if rejected {
+///         Attempt::Rejected(session_core::Error::new(
+///             ErrorKind::SessionRejected,
+///             "api",
+///             "session rejected",
+///         ))
+///     } else {
+///         Attempt::Done(42)
+///     })
+/// })
+/// .await?;
+/// assert_eq!(answer, 42);
+/// # Ok(()) }
+/// ```
 #[expect(
     clippy::manual_async_fn,
     reason = "the future declares `Send` so callers need not infer it"

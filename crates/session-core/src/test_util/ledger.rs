@@ -46,8 +46,13 @@ struct Entries<Op, P> {
     log: VecDeque<SimRecord<Op>>,
 }
 
-/// Per-operation request counts, FIFO scripted faults and a request log (see the
-/// [module docs](self)).
+/// Per-operation request counts, FIFO scripted faults and a request log.
+///
+/// A ledger holds, per operation of a simulator (`Op`, the simulator's own `SimOp` enum),
+/// how many requests arrived, a FIFO queue of scripted [`SimFault`]s, and a log of the requests
+/// themselves. A simulator's handler names the operation a request is for and calls
+/// [`Ledger::answer`]; the simulator's `calls(op)`, `fail_next(op, fault)` and `requests()` are
+/// one-line forwards to the ledger.
 ///
 /// ```
 /// use session_core::test_util::{Ledger, SimFault, SimRequest, SimResponse};
