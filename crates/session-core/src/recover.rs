@@ -246,6 +246,10 @@ pub struct Recovery<'a, Src: SessionSource + ?Sized> {
     resend: Resend,
     step: Step,
     current: Option<Sourced<Src::Session>>,
+    /// The rejected session, held until the resend's session is acquired: a session whose drop
+    /// does work (Pagos closes a dedicated session with the then current token) is released only
+    /// once its replacement exists.
+    rejected: Option<Sourced<Src::Session>>,
 }
 
 impl<Src: SessionSource + ?Sized> fmt::Debug for Recovery<'_, Src> {
@@ -255,6 +259,7 @@ impl<Src: SessionSource + ?Sized> fmt::Debug for Recovery<'_, Src> {
             .field("resend", &self.resend)
             .field("step", &self.step)
             .field("current", &self.current)
+            .field("rejected", &self.rejected)
             .finish()
     }
 }
@@ -267,6 +272,7 @@ impl<'a, Src: SessionSource + ?Sized> Recovery<'a, Src> {
             resend,
             step: Step::First,
             current: None,
+            rejected: None,
         }
     }
 
@@ -301,6 +307,7 @@ impl<'a, Src: SessionSource + ?Sized> Recovery<'a, Src> {
             };
             let sourced = self.source.acquire().await?;
             self.current = Some(sourced.clone());
+            self.rejected = None;
             self.step = next;
             Ok(sourced)
         }
@@ -318,6 +325,9 @@ impl<'a, Src: SessionSource + ?Sized> Recovery<'a, Src> {
         let fresh = self.source.reject(&current);
         let again = self.step == Step::SentFirst && self.resend == Resend::Once && fresh;
         self.step = if again { Step::Resend } else { Step::Over };
+        if again {
+            self.rejected = Some(current);
+        }
         again
     }
 
@@ -327,9 +337,10 @@ impl<'a, Src: SessionSource + ?Sized> Recovery<'a, Src> {
     }
 }
 
-/// Calls `attempt` with a session from `source` and recovers once from a rejection: an [`Attempt::Rejected`] answer is reported to the source, and with
-/// [`Resend::Once`] and a source that can give a different session `attempt` is called once more
-/// with a fresh one; otherwise, or when the resend is rejected too, the rejection's error is the
+/// Calls `attempt` with a session from `source` and recovers once from a rejection: an
+/// [`Attempt::Rejected`] answer is reported to the source, and with [`Resend::Once`] and a
+/// source that can give a different session `attempt` is called once more with a fresh one (the
+/// rejected session is released once the fresh one is acquired); otherwise, or when the resend is rejected too, the rejection's error is the
 /// result. Errors from the source (a failed login) and from `attempt` are returned as they are.
 ///
 /// `attempt` makes one attempt; it gets the session by value, so its future can own it. The
