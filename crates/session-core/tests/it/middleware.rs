@@ -62,7 +62,11 @@ async fn start() -> (
     })
     .await
     .unwrap();
-    let manager = SessionManager::new(Provider(upstream.clone()));
+    // An account label of its own, so spans captured from tests running beside it are told apart.
+    static MANAGERS: AtomicUsize = AtomicUsize::new(0);
+    let manager = SessionManager::builder(Provider(upstream.clone()))
+        .account_label(format!("mw-{}", MANAGERS.fetch_add(1, Ordering::SeqCst)))
+        .build();
     let client = reqwest_middleware::ClientBuilder::new(session_core::test_util::reqwest_client())
         .with(SessionMiddleware::new(manager.clone()))
         .build();
@@ -373,6 +377,7 @@ async fn the_resend_is_a_span_and_the_relogin_its_child() {
     let relogin = spans.iter().find(|s| {
         s.name == "session.login"
             && s.field("provider") == Some("mw-test")
+            && s.field("account") == Some(manager.account())
             && s.field("generation") == Some(generation.as_str())
     });
     let relogin = relogin.expect("a session.login span for the re-login");
