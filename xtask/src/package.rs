@@ -56,6 +56,7 @@ pub(crate) fn run() -> Result<(), String> {
             }
         }
     }
+    forget_stale_overlay_sources()?;
     // Cargo packages `publish = false` members too unless told otherwise.
     let mut args = vec!["package", "--workspace", "--allow-dirty"];
     for unpublished in UNPUBLISHED {
@@ -132,6 +133,80 @@ fn graphs() -> Result<(), String> {
         )?;
     }
     Ok(())
+}
+
+/// Removes the sources an earlier `cargo package --workspace` unpacked for this workspace's
+/// crates.
+///
+/// Cargo verifies each package against the others through a temporary registry overlaid on
+/// crates.io, and unpacks each into `$CARGO_HOME/registry/src/<crates.io>/<name>-<version>`.
+/// It skips the unpacking when that folder exists, so on a machine that packaged the same
+/// version before, a crate would be verified against its dependencies' *old* sources. The
+/// version does not change between releases' commits, so the folders are removed first.
+fn forget_stale_overlay_sources() -> Result<(), String> {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+        .ok_or("neither CARGO_HOME nor HOME is set")?;
+    let Ok(registries) = std::fs::read_dir(cargo_home.join("registry/src")) else {
+        return Ok(());
+    };
+    let members = published_members()?;
+    for registry in registries.flatten() {
+        for (name, version) in &members {
+            let stale = registry.path().join(format!("{name}-{version}"));
+            if stale.exists() {
+                std::fs::remove_dir_all(&stale)
+                    .map_err(|e| format!("removing {}: {e}", stale.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Name and version of every workspace crate under `crates/` that is published.
+fn published_members() -> Result<Vec<(String, String)>, String> {
+    let version = workspace_version()?;
+    let crates = root().join("crates");
+    let mut members = Vec::new();
+    for entry in std::fs::read_dir(&crates)
+        .map_err(|e| format!("reading {}: {e}", crates.display()))?
+        .flatten()
+    {
+        let manifest = entry.path().join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
+            continue;
+        };
+        let Some(name) = text
+            .lines()
+            .find_map(|line| line.strip_prefix("name = \""))
+            .and_then(|rest| rest.strip_suffix('"'))
+        else {
+            continue;
+        };
+        if !UNPUBLISHED.contains(&name) {
+            members.push((name.to_owned(), version.clone()));
+        }
+    }
+    Ok(members)
+}
+
+/// `[workspace.package] version` from the root manifest.
+fn workspace_version() -> Result<String, String> {
+    let manifest = root().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest)
+        .map_err(|e| format!("reading {}: {e}", manifest.display()))?;
+    text.split("[workspace.package]")
+        .nth(1)
+        .and_then(|section| {
+            section
+                .lines()
+                .take_while(|line| !line.starts_with('['))
+                .find_map(|line| line.strip_prefix("version = \""))
+        })
+        .and_then(|rest| rest.strip_suffix('"'))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("no [workspace.package] version in {}", manifest.display()))
 }
 
 /// The target directory Cargo uses for this workspace.
