@@ -11,6 +11,7 @@ use session_betfair::{AccountsClient, AppKey, BetfairProvider};
 use session_cas::{ApiKeySecret, CasProvider, UsernamePassword};
 use session_core::test_util::{ManualClock, SimResponse, SimServer};
 use session_core::{ErrorKind, Expiry, Session, SessionProvider, timing};
+use session_matchbook::MatchbookProvider;
 use session_pagos::{AccessToken, PagosProvider, TokenSource};
 use session_seaware::SeawareProvider;
 
@@ -112,6 +113,9 @@ fn every_builder_refuses_the_same_bad_options() {
         TokenSource::fixed(AccessToken::new("T"))
     )
     .allow_insecure_loopback(true));
+    refuses_bad_options!(|| MatchbookProvider::builder(base)
+        .credentials("u", "p")
+        .allow_insecure_loopback(true));
     refuses_bad_options!(|| AccountsClient::builder()
         .api_url(base)
         .allow_insecure_loopback(true));
@@ -152,6 +156,10 @@ async fn the_user_agent_reaches_the_wire_from_every_provider() {
     )
     .build()
     .unwrap();
+    let matchbook = shared!(MatchbookProvider::builder(base.clone()), clock)
+        .credentials("u", "p")
+        .build()
+        .unwrap();
 
     // Each login gets the 503 and reports it; what matters is the header it sent.
     assert_eq!(
@@ -170,8 +178,12 @@ async fn the_user_agent_reaches_the_wire_from_every_provider() {
         pagos.login().await.unwrap_err().kind(),
         ErrorKind::Unavailable
     );
+    assert_eq!(
+        matchbook.login().await.unwrap_err().kind(),
+        ErrorKind::Unavailable
+    );
     let seen = seen.lock().unwrap().clone();
-    assert_eq!(seen.len(), 4, "one request per provider: {seen:?}");
+    assert_eq!(seen.len(), 5, "one request per provider: {seen:?}");
     assert!(seen.iter().all(|ua| ua.as_deref() == Some(UA)), "{seen:?}");
 }
 
@@ -196,7 +208,9 @@ async fn the_injected_clock_dates_every_session() {
     let t0 = timing::from_unix_seconds(1_900_000_000);
     let clock = ManualClock::at(t0);
     let (server, _) = server(|path| {
-        if path.ends_with("/login") {
+        if path.ends_with("/security/session") {
+            SimResponse::json(200, serde_json::json!({"session-token": "T", "user-id": 1}))
+        } else if path.ends_with("/login") {
             SimResponse::json(
                 200,
                 serde_json::json!({"token": "T", "product": "APP", "status": "SUCCESS", "error": ""}),
@@ -227,5 +241,14 @@ async fn the_injected_clock_dates_every_session() {
     assert_eq!(
         seaware.login().await.unwrap().expiry(),
         Expiry::At(timing::after(t0, Duration::from_secs(300)))
+    );
+    let matchbook = shared!(MatchbookProvider::builder(base.clone()), clock)
+        .credentials("u", "p")
+        .default_ttl(Duration::from_secs(900))
+        .build()
+        .unwrap();
+    assert_eq!(
+        matchbook.login().await.unwrap().expiry(),
+        Expiry::At(timing::after(t0, Duration::from_secs(900)))
     );
 }

@@ -314,6 +314,33 @@ fn seaware_parsers() {
 }
 
 #[test]
+fn matchbook_parsers() {
+    run(
+        "matchbook",
+        session_matchbook::__fuzz::responses,
+        &[
+            input(
+                0,
+                0,
+                r#"{"session-token":"FUZZ!SENTINEL","user-id":1234,"role":"USER","account":{"id":1234,"username":"FUZZ!SENTINEL","balance":100.0}}"#,
+            ),
+            input(
+                4,
+                0,
+                r#"{"errors":[{"field":"password","messages":["FUZZ!SENTINEL"],"codes":["LOGIN_MFA_REQUIRED"]}]}"#,
+            ),
+            input(
+                5,
+                1,
+                r#"{"errors":[{"field":"session-token","messages":["Session FUZZ!SENTINEL is not valid"],"codes":["FUZZ!SENTINEL"]}]}"#,
+            ),
+            input(11, 0, r#"{"errors":[{"codes":["TOO_MANY_REQUESTS"]}]}"#),
+            input(13, 2, "<html><body>FUZZ!SENTINEL</body></html>"),
+        ],
+    );
+}
+
+#[test]
 fn pagos_parsers() {
     use session_pagos::__fuzz::{APP_KEY, SESSION_ID, TOKEN};
     run(

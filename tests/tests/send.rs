@@ -51,6 +51,8 @@ fn every_manager_gives_send_futures() {
         session_pagos::PagosProvider,
         Dyn<session_pagos::DedicatedSession>,
         session_pagos::TokenProvider,
+        session_matchbook::MatchbookProvider,
+        Dyn<session_matchbook::MatchbookSession>,
         session_pagos::BearerSource<session_core::StaticTokenProvider>,
     );
 }

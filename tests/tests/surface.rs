@@ -82,4 +82,5 @@ surface!(cas_reexports_the_core_surface, session_cas);
 surface!(betfair_reexports_the_core_surface, session_betfair);
 surface!(seaware_reexports_the_core_surface, session_seaware);
 surface!(pagos_reexports_the_core_surface, session_pagos);
+surface!(matchbook_reexports_the_core_surface, session_matchbook);
 surface!(the_core_prelude_is_that_surface, session_core::prelude);

@@ -2,7 +2,7 @@
 //! secret-holding types, one error model, the session manager, HTTP rules, stores and a test kit.
 //!
 //! Most users depend on one provider crate (`session-cas`, `session-betfair`,
-//! `session-seaware`, `session-pagos`), which re-exports what it needs from here. Depend on
+//! `session-seaware`, `session-pagos`, `session-matchbook`), which re-exports what it needs from here. Depend on
 //! `session-core` directly to write a provider of your own.
 //!
 //! # Vocabulary
