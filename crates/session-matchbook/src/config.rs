@@ -27,6 +27,9 @@ session_core::secret_type! {
 pub type MfaSource = Arc<dyn Fn() -> Option<MfaCode> + Send + Sync>;
 
 /// Builds a [`MatchbookProvider`]. Start with [`MatchbookProvider::builder`].
+///
+/// Renewal defaults: [`DEFAULT_TTL`] from login or a successful check, renewed 10 minutes (plus
+/// up to 60 s of jitter) before it.
 pub struct MatchbookBuilder {
     base_url: String,
     credentials: Option<UsernamePassword>,
@@ -89,27 +92,7 @@ impl MatchbookBuilder {
         self
     }
 
-    /// The lifetime assumed from login or a successful check (default [`DEFAULT_TTL`]).
-    #[must_use]
-    pub fn default_ttl(mut self, ttl: Duration) -> Self {
-        self.policy = self.policy.with_default_ttl(ttl);
-        self
-    }
-
-    /// Renew this long before the assumed end of the session (default 10 minutes).
-    #[must_use]
-    pub fn renew_buffer(mut self, buffer: Duration) -> Self {
-        self.policy = self.policy.with_buffer(buffer);
-        self
-    }
-
-    /// Renew up to this much earlier still, at random per session (default 60 s).
-    #[must_use]
-    pub fn renew_jitter(mut self, jitter: Duration) -> Self {
-        self.policy = self.policy.with_jitter(jitter);
-        self
-    }
-
+    session_core::renew_policy_methods!();
     session_core::http_option_methods!();
 
     /// Checks the configuration and builds the provider.

@@ -270,3 +270,37 @@ macro_rules! http_option_methods {
         }
     };
 }
+
+/// Writes the renewal setters every provider builder with a [`RenewPolicy`](crate::RenewPolicy)
+/// field named `policy` shares: `default_ttl`, `renew_buffer` and `renew_jitter`. Invoke it once
+/// inside the builder's `impl` block, beside
+/// [`http_option_methods!`](crate::http_option_methods); set the provider's defaults where the
+/// builder is created.
+#[macro_export]
+macro_rules! renew_policy_methods {
+    () => {
+        /// The lifetime assumed when the upstream gives none
+        /// ([`RenewPolicy::default_ttl`]($crate::RenewPolicy::default_ttl)).
+        #[must_use]
+        pub fn default_ttl(mut self, ttl: ::std::time::Duration) -> Self {
+            self.policy = self.policy.with_default_ttl(ttl);
+            self
+        }
+
+        /// Renew this long before the session's deadline (never earlier than half way through
+        /// its life; [`RenewPolicy::buffer`]($crate::RenewPolicy::buffer)).
+        #[must_use]
+        pub fn renew_buffer(mut self, buffer: ::std::time::Duration) -> Self {
+            self.policy = self.policy.with_buffer(buffer);
+            self
+        }
+
+        /// Renew up to this much earlier still, at random per session
+        /// ([`RenewPolicy::jitter`]($crate::RenewPolicy::jitter)).
+        #[must_use]
+        pub fn renew_jitter(mut self, jitter: ::std::time::Duration) -> Self {
+            self.policy = self.policy.with_jitter(jitter);
+            self
+        }
+    };
+}
