@@ -9,6 +9,9 @@
 //! - `tidy`: the house rules, also run as a `#[test]` of this crate.
 //! - `man [DIR]`: the `sessions` man pages, generated from the CLI's clap definition
 //!   (default folder `target/man`).
+//! - `new-provider <name>`: generates `crates/session-<name>/` in the house shape and registers
+//!   it everywhere (see `new_provider`); `new-provider --self-test` generates one into a copy of
+//!   the workspace and builds, lints, tests and tidies it there (part of `test`).
 //! - `package`: every TLS backend builds, the user graphs in `tests/graphs/` run, `cargo
 //!   package --workspace`, the packaged crates' tests and examples build from the `.crate`
 //!   files, and `cargo machete` finds no unused dependency.
@@ -16,6 +19,7 @@
 
 mod layout;
 mod man;
+mod new_provider;
 mod oauth_server;
 mod package;
 mod redis_cluster;
@@ -32,9 +36,10 @@ fn main() -> ExitCode {
         Some("tidy") => tidy_cmd(),
         Some("man") => man::run(&args[1..]),
         Some("package") => package::run(),
+        Some("new-provider") => new_provider::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test|ci|tidy|man|package> [extra cargo test args | man folder]"
+                "usage: cargo xtask <test|ci|tidy|man|package|new-provider> [extra cargo test args | man folder | provider name]"
             );
             return ExitCode::from(2);
         }
@@ -121,7 +126,8 @@ fn test(extra: &[String]) -> Result<(), String> {
     package::ensure_openssl()?;
     let mut args = vec!["test", "--workspace", "--all-features"];
     args.extend(extra.iter().map(String::as_str));
-    cargo(&args, &[])
+    cargo(&args, &[])?;
+    new_provider::self_test()
 }
 
 fn ci() -> Result<(), String> {

@@ -1,6 +1,7 @@
 //! House rules, checked over the source tree: every member inherits the workspace's lints and
-//! package keys, every Rust file starts with a `//!` comment, and no test is switched off or left
-//! as a stub.
+//! package keys, every Rust file starts with a `//!` comment, no test is switched off or left
+//! as a stub, and every provider crate is registered everywhere a provider must be and runs the
+//! conformance suite ([`registration`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -97,6 +98,7 @@ pub(crate) fn check(root: &Path) -> Vec<String> {
         rust_files(&root.join(dir), &mut files);
     }
     problems.extend(crate::layout::check(root, &files));
+    problems.extend(registration(root));
     let banned = banned();
     for file in files {
         let rel = file
@@ -114,6 +116,85 @@ pub(crate) fn check(root: &Path) -> Vec<String> {
                     problems.push(format!("{rel}:{}: `{fragment}`: {why}", n + 1));
                 }
             }
+        }
+    }
+    problems
+}
+
+/// The provider crates: `crates/session-*` whose `src/provider.rs` implements
+/// `SessionProvider` (the core, the CLI and the Redis store are not providers).
+pub(crate) fn providers(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(entries) = fs::read_dir(root.join("crates")) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let provider = fs::read_to_string(e.path().join("src/provider.rs")).unwrap_or_default();
+        if name.starts_with("session-")
+            && name != "session-core"
+            && provider.contains("impl SessionProvider for")
+        {
+            out.push(name);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Every provider crate is registered in every place
+/// [`REGISTRATIONS`](crate::new_provider::REGISTRATIONS) names (as `cargo xtask new-provider`
+/// does) and runs `session_core::test_util::conformance` in its integration tests.
+pub(crate) fn registration(root: &Path) -> Vec<String> {
+    let read = |f: &str| fs::read_to_string(root.join(f)).unwrap_or_default();
+    let (workspace, tests, surface, fuzz, readme) = (
+        read("Cargo.toml"),
+        read("tests/Cargo.toml"),
+        read("tests/tests/surface.rs").replace(char::is_whitespace, ""),
+        read("tests/tests/fuzz.rs"),
+        read("README.md"),
+    );
+    let mut problems = Vec::new();
+    for krate in providers(root) {
+        let ident = krate.replace('-', "_");
+        let checks = [
+            (
+                workspace.contains(&format!("{krate} = {{ path = \"crates/{krate}\"")),
+                "Cargo.toml: a [workspace.dependencies] entry",
+            ),
+            (
+                tests.contains(&format!("path = \"../crates/{krate}\"")),
+                "tests/Cargo.toml: a dev-dependency",
+            ),
+            (
+                surface.contains(&format!(",{ident});")),
+                "tests/tests/surface.rs: a surface! line",
+            ),
+            (
+                fuzz.contains(&format!("{ident}::__fuzz::")),
+                "tests/tests/fuzz.rs: a bounded fuzz run",
+            ),
+            (
+                readme.contains(&format!("| [`{krate}`](crates/{krate}) |")),
+                "README.md: a row in the crate table",
+            ),
+        ];
+        for (ok, what) in checks {
+            if !ok {
+                problems.push(format!(
+                    "{krate} is a provider but lacks {what} (see `cargo xtask new-provider`)"
+                ));
+            }
+        }
+        let mut files = Vec::new();
+        rust_files(&root.join("crates").join(&krate).join("tests"), &mut files);
+        let conforms = files
+            .iter()
+            .any(|f| fs::read_to_string(f).is_ok_and(|t| t.contains("conformance::run(")));
+        if !conforms {
+            problems.push(format!(
+                "{krate} is a provider but its tests never call `conformance::run(`"
+            ));
         }
     }
     problems
@@ -151,6 +232,45 @@ mod tests {
         assert!(
             problems.iter().any(|p| p.contains("[lints]")),
             "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn an_unregistered_provider_fails_tidy() {
+        let dir = std::env::temp_dir().join(format!("xtask-tidy-reg-{}", std::process::id()));
+        let src = dir.join("crates/session-lonely/src");
+        fs::create_dir_all(&src).unwrap();
+        fs::write(
+            src.join("provider.rs"),
+            "//! x\nimpl SessionProvider for Lonely {}\n",
+        )
+        .unwrap();
+        let problems = registration(&dir);
+        let _ = fs::remove_dir_all(&dir);
+        assert_eq!(problems.len(), 6, "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .all(|p| p.starts_with("session-lonely is a provider"))
+        );
+    }
+
+    #[test]
+    fn every_provider_of_the_workspace_is_found() {
+        let found = providers(&crate::root());
+        for krate in [
+            "session-cas",
+            "session-betfair",
+            "session-seaware",
+            "session-pagos",
+            "session-matchbook",
+        ] {
+            assert!(found.iter().any(|f| f == krate), "{krate}: {found:?}");
+        }
+        assert!(
+            !found
+                .iter()
+                .any(|f| f == "session-core" || f == "session-cli")
         );
     }
 }
