@@ -10,7 +10,7 @@ use clap::CommandFactory;
     dead_code,
     reason = "the CLI's definition is compiled here only for its clap command"
 )]
-#[path = "../../crates/session-cli/src/cli.rs"]
+#[path = "../../crates/session-cli/src/cli/mod.rs"]
 mod cli;
 
 /// Writes the man pages into `dir` (created if needed); returns the files written.

@@ -7,7 +7,11 @@ use session_core::http::{HttpClient, finish, request};
 use session_core::{Error, ErrorKind, Lease, Session, SessionManager, SessionProvider};
 use url::Url;
 
-use super::{REQUEST_TIMEOUT, Table, expect_count, expect_kind, failed};
+use super::{Demo, REQUEST_TIMEOUT, Table, expect_count, expect_kind, failed};
+use crate::betfair::Betfair;
+use crate::cli::SimulateArgs;
+use crate::registry::Provider;
+use crate::simulate::{Simulator, account};
 
 const APP_KEY: &str = "demo-app-key";
 const USER: &str = "demo_punter";
@@ -52,8 +56,33 @@ async fn account_call(
     Ok((lease, accepted))
 }
 
+const SIM_APP_KEY: &str = "sim-app-key";
+
+impl Demo for Betfair {
+    async fn simulate(args: &SimulateArgs) -> Result<Simulator, Error> {
+        let default = ("sim_user", "sim-password");
+        let (user, pass) = account(Betfair::NAME, args.account.as_deref(), default)?;
+        let sim = BetfairSim::builder()
+            .account(&user, &pass)
+            .app_key(SIM_APP_KEY)
+            .start()
+            .await?;
+        let base = sim.api_url().trim_end_matches('/').to_owned();
+        let identity = sim.identity_url();
+        Ok(Simulator::new(sim, base)
+            .env("BETFAIR_APP_KEY", SIM_APP_KEY)
+            .env("BETFAIR_USERNAME", user)
+            .env("BETFAIR_PASSWORD", pass)
+            .url("identity_url", identity))
+    }
+
+    async fn lifecycle(t: &mut Table) {
+        run(t).await;
+    }
+}
+
 /// Runs Betfair's lifecycle.
-pub(super) async fn run(t: &mut Table) {
+async fn run(t: &mut Table) {
     let clock = super::clock();
     let sim = match BetfairSim::builder()
         .account(USER, PASSWORD)

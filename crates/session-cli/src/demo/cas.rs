@@ -11,7 +11,12 @@ use session_core::{
 };
 use url::Url;
 
-use super::{REQUEST_TIMEOUT, Table, expect_count, expect_kind, failed};
+use super::{Demo, REQUEST_TIMEOUT, Table, expect_count, expect_kind, failed};
+use crate::cas::Cas;
+use crate::cli::SimulateArgs;
+use crate::cli::cas::CasFlavor;
+use crate::registry::Provider;
+use crate::simulate::{Simulator, account, unavailable};
 
 const USER: &str = "demo_punter";
 const PASSWORD: &str = "demo-password-cas";
@@ -52,8 +57,44 @@ async fn use_ticket(
     Ok((lease, accepted))
 }
 
+const SIM_API_KEY: &str = "sim-api-key";
+const SIM_API_SECRET: &str = "sim-api-secret";
+
+impl Demo for Cas {
+    const TAKES_FLAVOR: bool = true;
+
+    async fn simulate(args: &SimulateArgs) -> Result<Simulator, Error> {
+        let flavor = match args.flavor {
+            Some(CasFlavor::Apereo) => Flavor::Apereo,
+            _ => Flavor::WhApi,
+        };
+        let default = ("sim_user", "sim-password");
+        let (user, pass) = account(Cas::NAME, args.account.as_deref(), default)?;
+        let sim = CasSim::builder(flavor)
+            .user(&user, &pass)
+            .api_credentials(SIM_API_KEY, SIM_API_SECRET)
+            .start()
+            .await
+            .map_err(unavailable(Cas::NAME))?;
+        let base = sim.base_url();
+        let banner = Simulator::new(sim, base)
+            .env("CAS_USERNAME", user)
+            .env("CAS_PASSWORD", pass);
+        Ok(match flavor {
+            Flavor::WhApi => banner
+                .env("CAS_API_KEY", SIM_API_KEY)
+                .env("CAS_API_SECRET", SIM_API_SECRET),
+            _ => banner,
+        })
+    }
+
+    async fn lifecycle(t: &mut Table) {
+        run(t).await;
+    }
+}
+
 /// Runs CAS's lifecycle.
-pub(super) async fn run(t: &mut Table) {
+async fn run(t: &mut Table) {
     let clock = super::clock();
     let sim = match CasSim::builder(Flavor::WhApi)
         .user(USER, PASSWORD)

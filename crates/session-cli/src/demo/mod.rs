@@ -5,6 +5,9 @@
 //! Each provider gets a short table (step, result, time) on stdout; a progress line runs on
 //! stderr meanwhile. The demo needs no credentials and no network beyond loopback, and exits 0
 //! only if every step behaved as expected.
+//!
+//! Each provider gives its lifecycle and its simulator through [`Demo`], implemented in its
+//! `demo/<name>.rs`; the list of providers is the table's (`crate::registry::demos`).
 
 #![allow(
     clippy::print_stdout,
@@ -24,7 +27,24 @@ use std::time::Duration;
 use serde_json::Value;
 use session_core::{Clock, Error, ErrorKind, SystemClock};
 
+use crate::cli::SimulateArgs;
 use crate::output::{head, print_json};
+use crate::simulate::Simulator;
+
+/// A provider's part of `sessions demo` and `sessions simulate`, implemented by its marker type
+/// (`crate::cas::Cas`, ...) in `demo/<name>.rs`.
+pub(crate) trait Demo {
+    /// Whether `sessions simulate` takes `--flavor` for this provider (CAS only).
+    const TAKES_FLAVOR: bool = false;
+
+    /// Starts the simulator `sessions simulate <name>` serves, with the test account of
+    /// `--account` (see [`crate::simulate::account`]) or a built-in one.
+    async fn simulate(args: &SimulateArgs) -> Result<Simulator, Error>;
+
+    /// Runs the provider's lifecycle against its simulator, one step of `table` at a time:
+    /// login, use, renewal, rejection and re-login, logout, a bad password and a ban.
+    async fn lifecycle(table: &mut Table);
+}
 
 /// How long one provider's lifecycle may take before the demo gives up on it.
 const PROVIDER_DEADLINE: Duration = Duration::from_secs(5);
@@ -216,16 +236,13 @@ impl Progress {
     }
 }
 
-type Runner = for<'a> fn(&'a mut Table) -> std::pin::Pin<Box<dyn Future<Output = ()> + 'a>>;
+/// A provider's lifecycle, as `crate::registry::demos` lists it.
+pub(crate) type Runner =
+    for<'a> fn(&'a mut Table) -> std::pin::Pin<Box<dyn Future<Output = ()> + 'a>>;
 
 /// Runs the demo and returns the exit code (0 only if every step behaved).
 pub(crate) async fn run(json: bool) -> u8 {
-    let runners: [(&'static str, Runner); 4] = [
-        ("cas", |t| Box::pin(cas::run(t))),
-        ("betfair", |t| Box::pin(betfair::run(t))),
-        ("seaware", |t| Box::pin(seaware::run(t))),
-        ("pagos", |t| Box::pin(pagos::run(t))),
-    ];
+    let runners = crate::registry::demos();
     let tty = std::io::stderr().is_terminal();
     let started = SystemClock.now();
     let mut tables = Vec::new();

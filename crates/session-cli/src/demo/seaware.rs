@@ -8,7 +8,11 @@ use session_core::http::{HttpClient, finish, request};
 use session_core::{Error, ErrorKind, Lease, SessionManager, SessionProvider};
 use session_seaware::{SeawareProvider, SeawareSession, SeawareSim, SimFault, SimOp, authorize};
 
-use super::{REQUEST_TIMEOUT, Table, expect_count, expect_kind, failed};
+use super::{Demo, REQUEST_TIMEOUT, Table, expect_count, expect_kind, failed};
+use crate::cli::SimulateArgs;
+use crate::registry::Provider;
+use crate::seaware::Seaware;
+use crate::simulate::{Simulator, account, unavailable};
 
 const USER: &str = "DEMO_AGENT";
 const PASSWORD: &str = "demo-password-5ea";
@@ -49,8 +53,33 @@ fn new_manager(
         .build())
 }
 
+impl Demo for Seaware {
+    async fn simulate(args: &SimulateArgs) -> Result<Simulator, Error> {
+        let default = ("sim_agent", "sim-password");
+        let (user, pass) = account(Seaware::NAME, args.account.as_deref(), default)?;
+        let sim = SeawareSim::builder()
+            .user(user.clone(), pass.clone())
+            .start()
+            .await
+            .map_err(unavailable(Seaware::NAME))?;
+        let base = sim.base_url();
+        Ok(Simulator::new(sim, base)
+            .env("SEAWARE_USERNAME", user)
+            .env("SEAWARE_PASSWORD", pass)
+            .env("SEAWARE_CLIENT_ID", session_seaware::DEFAULT_CLIENT_ID)
+            .env(
+                "SEAWARE_CLIENT_SECRET",
+                session_seaware::DEFAULT_CLIENT_SECRET,
+            ))
+    }
+
+    async fn lifecycle(t: &mut Table) {
+        run(t).await;
+    }
+}
+
 /// Runs Seaware's lifecycle.
-pub(super) async fn run(t: &mut Table) {
+async fn run(t: &mut Table) {
     let clock = super::clock();
     let sim = match SeawareSim::builder()
         .user(USER, PASSWORD)
