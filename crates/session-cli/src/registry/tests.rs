@@ -6,7 +6,9 @@
 use clap::{CommandFactory, ValueEnum};
 
 use super::*;
-use crate::cli::{Cli, SimProvider, SimulateArgs};
+#[cfg(feature = "demo")]
+use crate::cli::SimulateArgs;
+use crate::cli::{Cli, SimProvider};
 
 #[test]
 fn each_line_names_its_provider_in_the_tables_order() {
