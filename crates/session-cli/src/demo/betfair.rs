@@ -7,7 +7,7 @@ use session_core::http::{HttpClient, finish, request};
 use session_core::{Error, ErrorKind, Lease, Session, SessionManager, SessionProvider};
 use url::Url;
 
-use super::{Demo, REQUEST_TIMEOUT, Table, expect_count, expect_kind, failed};
+use super::{Demo, REQUEST_TIMEOUT, Table, expect_count, expect_kind, expect_local_ban, failed};
 use crate::betfair::Betfair;
 use crate::cli::SimulateArgs;
 use crate::registry::Provider;
@@ -183,11 +183,7 @@ async fn run(t: &mut Table) {
                 "TEMPORARY_BAN_TOO_MANY_REQUESTS",
             )),
         );
-        let first = expect_kind(fresh.get().await, ErrorKind::RateLimited)?;
-        let before = sim.logins();
-        expect_kind(fresh.get().await, ErrorKind::RateLimited)?;
-        expect_count("logins during the ban", sim.logins(), before)?;
-        Ok(format!("{first}; next login refused locally"))
+        expect_local_ban(|| fresh.get(), || sim.logins(), "login").await
     })
     .await;
 }

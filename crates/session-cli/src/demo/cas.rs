@@ -11,7 +11,7 @@ use session_core::{
 };
 use url::Url;
 
-use super::{Demo, REQUEST_TIMEOUT, Table, expect_count, expect_kind, failed};
+use super::{Demo, REQUEST_TIMEOUT, Table, expect_count, expect_kind, expect_local_ban, failed};
 use crate::cas::Cas;
 use crate::cli::SimulateArgs;
 use crate::cli::cas::CasFlavor;
@@ -205,11 +205,7 @@ async fn run(t: &mut Table) {
     t.step("ban", async {
         let fresh = new_manager(&sim, PASSWORD, &clock)?;
         sim.ban_for(Duration::from_secs(600));
-        let first = expect_kind(fresh.get().await, ErrorKind::RateLimited)?;
-        let before = sim.calls(SimOp::Login);
-        expect_kind(fresh.get().await, ErrorKind::RateLimited)?;
-        expect_count("logins during the ban", sim.calls(SimOp::Login), before)?;
-        Ok(format!("{first}; next login refused locally"))
+        expect_local_ban(|| fresh.get(), || sim.calls(SimOp::Login), "login").await
     })
     .await;
 }

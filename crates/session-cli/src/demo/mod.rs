@@ -76,6 +76,24 @@ pub(crate) fn failed(e: &Error) -> String {
     format!("{} ({e})", e.kind().as_str())
 }
 
+/// The `ban` step's check, after the simulator was told to rate-limit the next `what` (`login`,
+/// `open`): the first `attempt` meets the ban, the second is refused locally, without a request
+/// (the simulator's `requests` count does not move).
+pub(crate) async fn expect_local_ban<T, Fut>(
+    attempt: impl Fn() -> Fut,
+    requests: impl Fn() -> usize,
+    what: &str,
+) -> StepResult
+where
+    Fut: Future<Output = Result<T, Error>>,
+{
+    let first = expect_kind(attempt().await, ErrorKind::RateLimited)?;
+    let before = requests();
+    expect_kind(attempt().await, ErrorKind::RateLimited)?;
+    expect_count(&format!("{what}s during the ban"), requests(), before)?;
+    Ok(format!("{first}; next {what} refused locally"))
+}
+
 /// Checks a simulator counter.
 pub(crate) fn expect_count(what: &str, got: usize, want: usize) -> Result<(), String> {
     if got == want {

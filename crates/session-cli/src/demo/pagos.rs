@@ -6,7 +6,7 @@ use session_pagos::{
     ClientCredentials, PagosClient, PagosProvider, PagosSim, SimFault, SimOp, TokenSource,
 };
 
-use super::{Demo, REQUEST_TIMEOUT, Table, expect_count, expect_kind, failed};
+use super::{Demo, REQUEST_TIMEOUT, Table, expect_count, expect_kind, expect_local_ban, failed};
 use crate::cli::SimulateArgs;
 use crate::pagos::Pagos;
 use crate::registry::Provider;
@@ -175,11 +175,7 @@ async fn run(t: &mut Table) {
                 retry_after: Some(std::time::Duration::from_secs(120)),
             },
         );
-        let first = expect_kind(fresh.session().await, ErrorKind::RateLimited)?;
-        let before = sim.calls(SimOp::Open);
-        expect_kind(fresh.session().await, ErrorKind::RateLimited)?;
-        expect_count("opens during the ban", sim.calls(SimOp::Open), before)?;
-        Ok(format!("{first}; next open refused locally"))
+        expect_local_ban(|| fresh.session(), || sim.calls(SimOp::Open), "open").await
     })
     .await;
 }

@@ -8,7 +8,7 @@ use session_core::http::{HttpClient, finish, request};
 use session_core::{Error, ErrorKind, Lease, SessionManager, SessionProvider};
 use session_seaware::{SeawareProvider, SeawareSession, SeawareSim, SimFault, SimOp, authorize};
 
-use super::{Demo, REQUEST_TIMEOUT, Table, expect_count, expect_kind, failed};
+use super::{Demo, REQUEST_TIMEOUT, Table, expect_count, expect_kind, expect_local_ban, failed};
 use crate::cli::SimulateArgs;
 use crate::registry::Provider;
 use crate::seaware::Seaware;
@@ -169,11 +169,7 @@ async fn run(t: &mut Table) {
                 retry_after: Some(Duration::from_secs(120)),
             },
         );
-        let first = expect_kind(fresh.get().await, ErrorKind::RateLimited)?;
-        let before = sim.calls(SimOp::Login);
-        expect_kind(fresh.get().await, ErrorKind::RateLimited)?;
-        expect_count("logins during the ban", sim.calls(SimOp::Login), before)?;
-        Ok(format!("{first}; next login refused locally"))
+        expect_local_ban(|| fresh.get(), || sim.calls(SimOp::Login), "login").await
     })
     .await;
 }
