@@ -16,6 +16,41 @@ use crate::output::{Outcome, Report};
 /// (`pub(crate) struct Cas;` in `src/cas.rs`) and registered by one line of
 /// [`crate::cli::with_providers`]. Its `sessions demo` lifecycle and `sessions simulate`
 /// simulator come from [`crate::demo::Demo`], implemented in `src/demo/<name>.rs`.
+///
+/// A login/check/logout provider `x` (see `src/seaware.rs` for a complete one) is, besides its
+/// clap definition in `src/cli/x.rs`:
+///
+/// ```text
+/// pub(crate) struct X;
+///
+/// impl Provider for X {
+///     const NAME: &'static str = "x";
+///     type Args = XArgs;
+///
+///     fn command(args: &XArgs) -> &'static str {
+///         match &args.command {
+///             XCommand::Login { .. } => "login",
+///             XCommand::Status => "status",
+///             ... one arm per command ...
+///         }
+///     }
+///
+///     async fn execute(globals: &Globals, args: XArgs) -> Result<Report> {
+///         let login = matches!(args.command, XCommand::Login { .. } | XCommand::Exec(_));
+///         let specs = vec![/* the options stored with the session */];
+///         let prepared = common::prepare(globals, "x", login, specs).await?;
+///         let provider = /* XProvider::builder(...), common::with_globals!, build() */;
+///         let account = Account::new(prepared, provider, LoginRule::when(login, "x"));
+///         match &args.command {
+///             XCommand::Login { reveal } => { /* account.login(), a Report */ }
+///             XCommand::Check => { /* account.renew() */ }
+///             XCommand::Logout => account.logout(globals.now()).await,
+///             XCommand::Exec(exec) => common::exec(&account, env, &HIDDEN, &exec.command).await,
+///             XCommand::Status | XCommand::Profiles => Err(answered_by_run("x")),
+///         }
+///     }
+/// }
+/// ```
 pub(crate) trait Provider {
     /// The provider's name, as in the table: the subcommand, the JSON `provider`, the profile
     /// folder, the prefix of its error messages.

@@ -7,7 +7,10 @@ use session_core::http::{HttpClient, finish, request};
 use session_core::{Error, ErrorKind, Lease, Session, SessionManager, SessionProvider};
 use url::Url;
 
-use super::{Demo, REQUEST_TIMEOUT, Table, expect_count, expect_kind, expect_local_ban, failed};
+use super::{
+    Demo, REQUEST_TIMEOUT, Table, expect_count, expect_kind, expect_local_ban, expect_relogin,
+    failed,
+};
 use crate::betfair::Betfair;
 use crate::cli::SimulateArgs;
 use crate::registry::Provider;
@@ -140,21 +143,9 @@ async fn run(t: &mut Table) {
 
     t.step("rejection → re-login", async {
         sim.expire_all_sessions();
-        let (lease, accepted) = account_call(&manager, &http, &api)
-            .await
-            .map_err(|e| failed(&e))?;
-        if accepted {
-            return Err("an expired session was accepted".to_owned());
-        }
-        manager.invalidate(&lease);
-        let (_, accepted) = account_call(&manager, &http, &api)
-            .await
-            .map_err(|e| failed(&e))?;
-        if !accepted {
-            return Err("the new session was refused".to_owned());
-        }
-        expect_count("logins", sim.logins(), 2)?;
-        Ok("INVALID_SESSION_INFORMATION → one login, retried".to_owned())
+        let call = || account_call(&manager, &http, &api);
+        let done = "INVALID_SESSION_INFORMATION → one login, retried";
+        expect_relogin(&manager, call, || sim.logins(), "session", done).await
     })
     .await;
 

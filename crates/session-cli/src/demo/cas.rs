@@ -11,7 +11,10 @@ use session_core::{
 };
 use url::Url;
 
-use super::{Demo, REQUEST_TIMEOUT, Table, expect_count, expect_kind, expect_local_ban, failed};
+use super::{
+    Demo, REQUEST_TIMEOUT, Table, expect_count, expect_kind, expect_local_ban, expect_relogin,
+    failed,
+};
 use crate::cas::Cas;
 use crate::cli::SimulateArgs;
 use crate::cli::cas::CasFlavor;
@@ -168,21 +171,9 @@ async fn run(t: &mut Table) {
 
     t.step("rejection → re-login", async {
         sim.revoke_all();
-        let (lease, accepted) = use_ticket(&manager, &http, &resource)
-            .await
-            .map_err(|e| failed(&e))?;
-        if accepted {
-            return Err("a revoked ticket was accepted".to_owned());
-        }
-        manager.invalidate(&lease);
-        let (_, accepted) = use_ticket(&manager, &http, &resource)
-            .await
-            .map_err(|e| failed(&e))?;
-        if !accepted {
-            return Err("the new ticket was refused".to_owned());
-        }
-        expect_count("logins", sim.calls(SimOp::Login), 2)?;
-        Ok("20511 ticket not found → one login, retried".to_owned())
+        let call = || use_ticket(&manager, &http, &resource);
+        let done = "20511 ticket not found → one login, retried";
+        expect_relogin(&manager, call, || sim.calls(SimOp::Login), "ticket", done).await
     })
     .await;
 

@@ -94,6 +94,34 @@ where
     Ok(format!("{first}; next {what} refused locally"))
 }
 
+/// The `rejection → re-login` step's check, once the simulator has forgotten every session:
+/// `call` (an upstream call with the managed session, giving its lease and whether the upstream
+/// accepted it) is refused, the lease is invalidated, and the next `call` logs in once more
+/// (`logins` reaches 2) and is accepted. `noun` is what the session is called (`ticket`).
+pub(crate) async fn expect_relogin<P, Fut>(
+    manager: &session_core::SessionManager<P>,
+    call: impl Fn() -> Fut,
+    logins: impl Fn() -> usize,
+    noun: &str,
+    done: &str,
+) -> StepResult
+where
+    P: session_core::SessionProvider,
+    Fut: Future<Output = Result<(session_core::Lease<P::Session>, bool), Error>>,
+{
+    let (lease, accepted) = call().await.map_err(|e| failed(&e))?;
+    if accepted {
+        return Err(format!("a forgotten {noun} was accepted"));
+    }
+    manager.invalidate(&lease);
+    let (_, accepted) = call().await.map_err(|e| failed(&e))?;
+    if !accepted {
+        return Err(format!("the new {noun} was refused"));
+    }
+    expect_count("logins", logins(), 2)?;
+    Ok(done.to_owned())
+}
+
 /// Checks a simulator counter.
 pub(crate) fn expect_count(what: &str, got: usize, want: usize) -> Result<(), String> {
     if got == want {

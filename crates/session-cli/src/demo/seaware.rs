@@ -8,7 +8,10 @@ use session_core::http::{HttpClient, finish, request};
 use session_core::{Error, ErrorKind, Lease, SessionManager, SessionProvider};
 use session_seaware::{SeawareProvider, SeawareSession, SeawareSim, SimFault, SimOp, authorize};
 
-use super::{Demo, REQUEST_TIMEOUT, Table, expect_count, expect_kind, expect_local_ban, failed};
+use super::{
+    Demo, REQUEST_TIMEOUT, Table, expect_count, expect_kind, expect_local_ban, expect_relogin,
+    failed,
+};
 use crate::cli::SimulateArgs;
 use crate::registry::Provider;
 use crate::seaware::Seaware;
@@ -131,17 +134,9 @@ async fn run(t: &mut Table) {
 
     t.step("rejection → re-login", async {
         sim.drop_sessions();
-        let (lease, accepted) = ping(&manager, &http).await.map_err(|e| failed(&e))?;
-        if accepted {
-            return Err("a dropped session was accepted".to_owned());
-        }
-        manager.invalidate(&lease);
-        let (_, accepted) = ping(&manager, &http).await.map_err(|e| failed(&e))?;
-        if !accepted {
-            return Err("the new session was refused".to_owned());
-        }
-        expect_count("logins", sim.calls(SimOp::Login), 2)?;
-        Ok("401 invalid_token → one login, retried".to_owned())
+        let call = || ping(&manager, &http);
+        let done = "401 invalid_token → one login, retried";
+        expect_relogin(&manager, call, || sim.calls(SimOp::Login), "session", done).await
     })
     .await;
 
