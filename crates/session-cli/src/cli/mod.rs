@@ -85,10 +85,11 @@ pub(crate) mod seaware;
 /// (`crate::registry`, `crate::demo`).
 ///
 /// A line is `name: Type(Args)`: `name` is the subcommand, the JSON `provider`, the profile
-/// folder and the module of each part; `Type` is the clap variant and the provider's marker type
-/// (`crate::name::Type`); `Args` is its clap arguments (`cli::name::Args`). A new provider `x`
-/// adds one line, `x: X(XArgs),`, plus its module files, each declared with `mod x;` beside its
-/// siblings (the compiler rejects a line whose files or impls are missing):
+/// folder and the name of each of its modules; `Type` is the clap variant and the provider's
+/// marker type (`crate::name::Type`); `Args` is its clap arguments (`cli::name::Args`). A new
+/// provider `x` adds one line, `x: X(XArgs),`, and its three module files, each declared beside
+/// its siblings (`pub(crate) mod x;` above, `mod x;` in `main.rs` and in `demo/mod.rs`); the
+/// compiler rejects a line whose modules, types or impls are missing:
 ///
 /// - `src/cli/x.rs` (clap only, so `cargo xtask man` compiles it): `pub(crate) struct XArgs`
 ///   (`#[derive(Args)]`; its doc comment is the provider's one-line `about`, and
