@@ -88,6 +88,7 @@ fn calls_that_recover_from_a_rejection_give_send_futures() {
         Arc<SessionManager<session_betfair::BetfairProvider>>,
         session_betfair::WebAppSession,
         SessionManager<session_betfair::WebAppProvider>,
+        SessionManager<Arc<dyn session_core::SessionProvider<Session = BetfairSession>>>,
         dyn session_core::SessionSource<Session = BetfairSession>,
     );
 }

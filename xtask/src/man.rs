@@ -8,9 +8,10 @@ use clap::CommandFactory;
 
 #[allow(
     dead_code,
-    reason = "the CLI's definition is compiled here only for its clap command"
+    unused_imports,
+    reason = "the CLI's definition is compiled here only for its clap command (the table of providers' macro is exported for the binary's dispatch)"
 )]
-#[path = "../../crates/session-cli/src/cli.rs"]
+#[path = "../../crates/session-cli/src/cli/mod.rs"]
 mod cli;
 
 /// Writes the man pages into `dir` (created if needed); returns the files written.

@@ -14,32 +14,61 @@ use session_betfair::{
 };
 use session_core::{AppKey, Error, Password, Result};
 
-use crate::cli::{BetfairArgs, BetfairCommand, VendorCommand};
+use crate::cli::betfair::{BetfairArgs, BetfairCommand, VendorCommand};
 use crate::common::{
-    self, Account, Globals, LoginRule, Obtained, OptionSpec, Prepared, env_opt, env_required,
+    self, Account, Globals, LoginRule, Obtained, OptionSpec, env_opt, env_required,
 };
-use crate::output::{Outcome, Report};
+use crate::output::Report;
+use crate::registry::{Provider, answered_by_run};
 
 const NAME: &str = "betfair";
 
 /// The password variables `exec` keeps from its child.
 const HIDDEN: [&str; 2] = ["BETFAIR_PASSWORD", "BETFAIR_P12_PASSWORD"];
 
-/// Runs one `sessions betfair` command.
-pub(crate) async fn run(globals: &Globals, args: BetfairArgs) -> Outcome {
-    let command = match &args.command {
-        BetfairCommand::Login { .. } => "login",
-        BetfairCommand::Status => "status",
-        BetfairCommand::Keepalive => "keepalive",
-        BetfairCommand::Logout => "logout",
-        BetfairCommand::Vendor { command } => command.name(),
-        BetfairCommand::Profiles => "profiles",
-        BetfairCommand::Exec(_) => "exec",
-    };
-    Outcome {
-        provider: NAME,
-        command: command.to_owned(),
-        result: execute(globals, args).await,
+/// `sessions betfair`, as registered in the table of providers.
+pub(crate) struct Betfair;
+
+impl Provider for Betfair {
+    const NAME: &'static str = NAME;
+    type Args = BetfairArgs;
+
+    fn command(args: &BetfairArgs) -> &'static str {
+        match &args.command {
+            BetfairCommand::Login { .. } => "login",
+            BetfairCommand::Status => "status",
+            BetfairCommand::Keepalive => "keepalive",
+            BetfairCommand::Logout => "logout",
+            BetfairCommand::Vendor { command } => command.name(),
+            BetfairCommand::Profiles => "profiles",
+            BetfairCommand::Exec(_) => "exec",
+        }
+    }
+
+    async fn execute(globals: &Globals, args: BetfairArgs) -> Result<Report> {
+        let (account, j) = account(globals, &args).await?;
+        match &args.command {
+            BetfairCommand::Login { reveal, .. } => login(&account, *reveal).await,
+            BetfairCommand::Keepalive => {
+                let (lease, _) = account.renew().await?;
+                let report = Report::new().expires_at(lease.expires_at());
+                Ok(limited(report, &lease.session().inner))
+            }
+            BetfairCommand::Logout => account.logout(globals.now()).await,
+            BetfairCommand::Vendor { command } => vendor(globals, &account, j, command).await,
+            BetfairCommand::Exec(exec) => {
+                let app_key = env_required(NAME, "BETFAIR_APP_KEY")?;
+                let env = |s: &BetfairSession| {
+                    let token = s.token().expose_secret().to_owned();
+                    vec![
+                        ("BETFAIR_SESSION_TOKEN", token),
+                        ("BETFAIR_APP_KEY", app_key),
+                    ]
+                };
+                common::exec(&account, env, &HIDDEN, &exec.command).await
+            }
+            BetfairCommand::Status | BetfairCommand::Profiles => Err(answered_by_run(NAME)),
+        }
     }
 }
 
@@ -83,22 +112,6 @@ fn jurisdiction(name: Option<&str>) -> Jurisdiction {
     }
 }
 
-fn jurisdiction_name(j: Option<crate::cli::BetfairJurisdiction>) -> Option<String> {
-    use crate::cli::BetfairJurisdiction as J;
-    j.map(|j| {
-        match j {
-            J::Global => "global",
-            J::Italy => "italy",
-            J::Spain => "spain",
-            J::Romania => "romania",
-            J::Sweden => "sweden",
-            J::Australia => "australia",
-            J::NewZealand => "new-zealand",
-        }
-        .to_owned()
-    })
-}
-
 /// The store, the session's options and the account for this command.
 async fn account(
     globals: &Globals,
@@ -110,26 +123,14 @@ async fn account(
     );
     let specs = vec![OptionSpec::new(
         "jurisdiction",
-        jurisdiction_name(args.jurisdiction),
+        common::value_name(args.jurisdiction),
         Some("global"),
     )];
     let prepared = common::prepare(globals, NAME, login, specs).await?;
     let j = jurisdiction(prepared.options.get("jurisdiction"));
     let provider = build(globals, &args.command, j, login)?;
-    let rule = if login {
-        LoginRule::Allowed
-    } else {
-        LoginRule::Refused(common::needs_login(NAME))
-    };
-    Ok((account_for(prepared, provider, rule), j))
-}
-
-fn account_for(
-    prepared: Prepared,
-    provider: BetfairProvider,
-    rule: LoginRule,
-) -> Account<BetfairProvider> {
-    Account::new(prepared, provider, rule).ban_code("TEMPORARY_BAN_TOO_MANY_REQUESTS")
+    let account = Account::new(prepared, provider, LoginRule::when(login, NAME));
+    Ok((account.ban_code("TEMPORARY_BAN_TOO_MANY_REQUESTS"), j))
 }
 
 fn build(
@@ -167,48 +168,6 @@ fn limited(report: Report, session: &BetfairSession) -> Report {
     match session.limited_access() {
         Some(reason) => report.field("limited", true).field("reason", reason),
         None => report.field("limited", false),
-    }
-}
-
-async fn execute(globals: &Globals, args: BetfairArgs) -> Result<Report> {
-    match &args.command {
-        BetfairCommand::Status => return common::status(globals, NAME).await,
-        BetfairCommand::Profiles => return common::profiles(globals, NAME).await,
-        _ => {}
-    }
-    let (account, j) = account(globals, &args).await?;
-    match &args.command {
-        BetfairCommand::Login { reveal, .. } => login(&account, *reveal).await,
-        BetfairCommand::Keepalive => {
-            let (lease, _) = account.renew().await?;
-            Ok(limited(
-                Report::new().expires_at(lease.expires_at()),
-                &lease.session().inner,
-            ))
-        }
-        BetfairCommand::Logout => account.logout(globals.now()).await,
-        BetfairCommand::Vendor { command } => vendor(globals, &account, j, command).await,
-        BetfairCommand::Status => common::status(globals, NAME).await,
-        BetfairCommand::Profiles => common::profiles(globals, NAME).await,
-        BetfairCommand::Exec(exec) => {
-            let app_key = env_required(NAME, "BETFAIR_APP_KEY")?;
-            let code = common::exec(
-                &account,
-                |s: &BetfairSession| {
-                    vec![
-                        (
-                            "BETFAIR_SESSION_TOKEN",
-                            s.token().expose_secret().to_owned(),
-                        ),
-                        ("BETFAIR_APP_KEY", app_key),
-                    ]
-                },
-                &HIDDEN,
-                &exec.command,
-            )
-            .await?;
-            Ok(Report::passthrough(code))
-        }
     }
 }
 

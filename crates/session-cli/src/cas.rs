@@ -8,11 +8,12 @@
 use session_cas::{ApiKeySecret, CasProvider, CasSession, Flavor, Territory};
 use session_core::{Password, Result, UsernamePassword};
 
-use crate::cli::{CasArgs, CasCommand, CasFlavor, CasTerritory};
+use crate::cli::cas::{CasArgs, CasCommand};
 use crate::common::{
     self, Account, Globals, LoginRule, Obtained, OptionSpec, SessionOptions, env_opt, env_required,
 };
-use crate::output::{Outcome, Report};
+use crate::output::Report;
+use crate::registry::{Provider, answered_by_run};
 
 const NAME: &str = "cas";
 
@@ -22,39 +23,51 @@ const HIDDEN: [&str; 2] = ["CAS_PASSWORD", "CAS_API_SECRET"];
 /// The documented William Hill Sessions API base.
 pub(crate) const DEFAULT_WHAPI_BASE: &str = "https://sandbox.whapi.com/v2/sessions";
 
-/// Runs one `sessions cas` command.
-pub(crate) async fn run(globals: &Globals, args: CasArgs) -> Outcome {
-    let command = match &args.command {
-        CasCommand::Login { .. } => "login",
-        CasCommand::Status => "status",
-        CasCommand::Validate => "validate",
-        CasCommand::ServiceTicket { .. } => "service-ticket",
-        CasCommand::Logout => "logout",
-        CasCommand::Profiles => "profiles",
-        CasCommand::Exec(_) => "exec",
-    };
-    Outcome {
-        provider: NAME,
-        command: command.to_owned(),
-        result: execute(globals, args).await,
-    }
-}
+/// `sessions cas`, as registered in the table of providers.
+pub(crate) struct Cas;
 
-fn flavor_name(f: CasFlavor) -> String {
-    match f {
-        CasFlavor::Whapi => "whapi",
-        CasFlavor::Apereo => "apereo",
-    }
-    .to_owned()
-}
+impl Provider for Cas {
+    const NAME: &'static str = NAME;
+    type Args = CasArgs;
 
-fn territory_name(t: CasTerritory) -> String {
-    match t {
-        CasTerritory::Com => "COM",
-        CasTerritory::Es => "ES",
-        CasTerritory::It => "IT",
+    fn command(args: &CasArgs) -> &'static str {
+        match &args.command {
+            CasCommand::Login { .. } => "login",
+            CasCommand::Status => "status",
+            CasCommand::Validate => "validate",
+            CasCommand::ServiceTicket { .. } => "service-ticket",
+            CasCommand::Logout => "logout",
+            CasCommand::Profiles => "profiles",
+            CasCommand::Exec(_) => "exec",
+        }
     }
-    .to_owned()
+
+    async fn execute(globals: &Globals, args: CasArgs) -> Result<Report> {
+        let (account, base) = account(globals, &args).await?;
+        match &args.command {
+            CasCommand::Login { reveal, .. } => login(&account, *reveal).await,
+            CasCommand::Validate => {
+                let (lease, _) = account.renew().await?;
+                Ok(Report::new()
+                    .expires_at(Some(lease.session().inner.deadline()))
+                    .field("valid", true))
+            }
+            CasCommand::ServiceTicket { target, reveal } => {
+                service_ticket(&account, target, *reveal).await
+            }
+            CasCommand::Logout => account.logout(globals.now()).await,
+            CasCommand::Exec(exec) => {
+                let env = |s: &CasSession| {
+                    vec![
+                        ("CAS_TGT", s.ticket().expose_secret().to_owned()),
+                        ("CAS_BASE_URL", base),
+                    ]
+                };
+                common::exec(&account, env, &HIDDEN, &exec.command).await
+            }
+            CasCommand::Status | CasCommand::Profiles => Err(answered_by_run(NAME)),
+        }
+    }
 }
 
 fn build(
@@ -108,8 +121,8 @@ async fn account(globals: &Globals, args: &CasArgs) -> Result<(Account<CasProvid
         _ => (false, false),
     };
     let specs = vec![
-        OptionSpec::new("flavor", args.flavor.map(flavor_name), Some("whapi")),
-        OptionSpec::new("territory", args.territory.map(territory_name), None),
+        OptionSpec::new("flavor", common::value_name(args.flavor), Some("whapi")),
+        OptionSpec::new("territory", common::value_name(args.territory), None),
         // A plain login reuses a stored extended ticket; `--extended` never reuses a short one.
         OptionSpec::new("extended", extended.then(|| "true".to_owned()), None),
     ];
@@ -117,11 +130,7 @@ async fn account(globals: &Globals, args: &CasArgs) -> Result<(Account<CasProvid
     let extended = prepared.options.get("extended") == Some("true");
     let provider = build(globals, &prepared.options, login, extended)?;
     let base = provider_base(globals, &prepared.options);
-    let rule = if login {
-        LoginRule::Allowed
-    } else {
-        LoginRule::Refused(common::needs_login(NAME))
-    };
+    let rule = LoginRule::when(login, NAME);
     Ok((Account::new(prepared, provider, rule), base))
 }
 
@@ -134,57 +143,26 @@ fn provider_base(globals: &Globals, options: &SessionOptions) -> String {
     }
 }
 
-async fn execute(globals: &Globals, args: CasArgs) -> Result<Report> {
-    match &args.command {
-        CasCommand::Status => return common::status(globals, NAME).await,
-        CasCommand::Profiles => return common::profiles(globals, NAME).await,
-        _ => {}
+async fn service_ticket(
+    account: &Account<CasProvider>,
+    target: &str,
+    reveal: bool,
+) -> Result<Report> {
+    let lease = account.session().await?;
+    let session = &lease.session().inner;
+    let ticket = account
+        .provider()
+        .inner()
+        .service_ticket(session, target)
+        .await?;
+    account.save_used(&lease).await?;
+    let mut report = Report::new()
+        .expires_at(Some(session.deadline()))
+        .field("target", target);
+    if reveal {
+        report = report.reveal("service_ticket", ticket.expose_secret());
     }
-    let (account, base) = account(globals, &args).await?;
-    match &args.command {
-        CasCommand::Login { reveal, .. } => login(&account, *reveal).await,
-        CasCommand::Validate => {
-            let (lease, _) = account.renew().await?;
-            Ok(Report::new()
-                .expires_at(Some(lease.session().inner.deadline()))
-                .field("valid", true))
-        }
-        CasCommand::ServiceTicket { target, reveal } => {
-            let lease = account.session().await?;
-            let session = &lease.session().inner;
-            let ticket = account
-                .provider()
-                .inner()
-                .service_ticket(session, target)
-                .await?;
-            account.save_used(&lease).await?;
-            let mut report = Report::new()
-                .expires_at(Some(session.deadline()))
-                .field("target", target.as_str());
-            if *reveal {
-                report = report.reveal("service_ticket", ticket.expose_secret());
-            }
-            Ok(report)
-        }
-        CasCommand::Logout => account.logout(globals.now()).await,
-        CasCommand::Exec(exec) => {
-            let code = common::exec(
-                &account,
-                |s: &CasSession| {
-                    vec![
-                        ("CAS_TGT", s.ticket().expose_secret().to_owned()),
-                        ("CAS_BASE_URL", base),
-                    ]
-                },
-                &HIDDEN,
-                &exec.command,
-            )
-            .await?;
-            Ok(Report::passthrough(code))
-        }
-        CasCommand::Status => common::status(globals, NAME).await,
-        CasCommand::Profiles => common::profiles(globals, NAME).await,
-    }
+    Ok(report)
 }
 
 async fn login(account: &Account<CasProvider>, reveal: bool) -> Result<Report> {

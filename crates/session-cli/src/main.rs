@@ -31,6 +31,7 @@ mod logging;
 mod output;
 mod pagos;
 mod progress;
+mod registry;
 mod seaware;
 mod simulate;
 
@@ -82,18 +83,11 @@ fn usage_error(argv: &[OsString], e: &clap::Error) -> ExitCode {
     if !wants_json || informational {
         e.exit();
     }
-    let provider = argv.iter().skip(1).filter_map(|a| a.to_str()).find(|a| {
-        [
-            "cas",
-            "betfair",
-            "seaware",
-            "pagos",
-            "demo",
-            "simulate",
-            "completions",
-        ]
-        .contains(a)
-    });
+    let provider = argv
+        .iter()
+        .skip(1)
+        .filter_map(|a| a.to_str())
+        .find_map(|a| registry::command_words().find(|w| *w == a));
     let rendered = e.render().to_string();
     let message = rendered
         .lines()
@@ -127,10 +121,7 @@ async fn run(cli: Cli) -> u8 {
         no_proxy,
     };
     let outcome = match cli.provider {
-        ProviderCommand::Cas(args) => cas::run(&globals, args).await,
-        ProviderCommand::Betfair(args) => betfair::run(&globals, args).await,
-        ProviderCommand::Seaware(args) => seaware::run(&globals, args).await,
-        ProviderCommand::Pagos(args) => pagos::run(&globals, args).await,
+        ProviderCommand::Provider(provider) => provider.run(&globals).await,
         ProviderCommand::Demo => return run_demo(json).await,
         ProviderCommand::Simulate(args) => return simulate::run(args, json).await,
         ProviderCommand::Completions { shell } => return completions(shell),

@@ -27,31 +27,67 @@ use session_core::{
 };
 use session_pagos::{DedicatedSession, PagosProvider, TokenSource};
 
-use crate::cli::{PagosArgs, PagosCommand};
+use crate::cli::pagos::{PagosArgs, PagosCommand};
 use crate::common::{
     self, Account, Globals, LoginRule, Obtained, OptionSpec, env_opt, env_required,
 };
-use crate::output::{Outcome, Report};
+use crate::output::Report;
+use crate::registry::{Provider, answered_by_run};
 
 const NAME: &str = "pagos";
 
 /// The secret variables `exec` keeps from its child.
 const HIDDEN: [&str; 2] = ["PAGOS_CLIENT_SECRET", "PAGOS_TOKEN"];
 
-/// Runs one `sessions pagos` command. The JSON `command` is `open` or `close` whichever
-/// spelling was typed.
-pub(crate) async fn run(globals: &Globals, args: PagosArgs) -> Outcome {
-    let command = match &args.command {
-        PagosCommand::Open { .. } => "open",
-        PagosCommand::Status => "status",
-        PagosCommand::Close => "close",
-        PagosCommand::Profiles => "profiles",
-        PagosCommand::Exec(_) => "exec",
-    };
-    Outcome {
-        provider: NAME,
-        command: command.to_owned(),
-        result: execute(globals, args).await,
+/// `sessions pagos`, as registered in the table of providers.
+pub(crate) struct Pagos;
+
+impl Provider for Pagos {
+    const NAME: &'static str = NAME;
+    type Args = PagosArgs;
+
+    /// The JSON `command` is `open` or `close` whichever spelling was typed.
+    fn command(args: &PagosArgs) -> &'static str {
+        match &args.command {
+            PagosCommand::Open { .. } => "open",
+            PagosCommand::Status => "status",
+            PagosCommand::Close => "close",
+            PagosCommand::Profiles => "profiles",
+            PagosCommand::Exec(_) => "exec",
+        }
+    }
+
+    async fn execute(globals: &Globals, args: PagosArgs) -> Result<Report> {
+        let (account, application_key) = account(globals, &args).await?;
+        match &args.command {
+            PagosCommand::Open { reveal } => {
+                let (lease, obtained) = account.login().await?;
+                let mut report = Report::new()
+                    .expires_at(lease.expires_at())
+                    .field("stored", account.has_store())
+                    .field("reused", obtained == Obtained::Reused);
+                if *reveal {
+                    let id = lease.session().inner.session_id().expose_secret();
+                    report = report.reveal("session_id", id);
+                }
+                Ok(report)
+            }
+            PagosCommand::Close => account.logout(globals.now()).await,
+            PagosCommand::Exec(exec) => {
+                let base = globals.base_url.clone().unwrap_or_default();
+                let env = |s: &PagosSession| {
+                    let id = s.session_id().expose_secret().to_owned();
+                    let key = application_key.expose_secret().to_owned();
+                    vec![
+                        ("PAGOS_SESSION_ID", id),
+                        ("PAGOS_APPLICATION_KEY", key),
+                        ("PAGOS_BASE_URL", base),
+                    ]
+                };
+                common::exec(&account, env, &HIDDEN, &exec.command).await
+            }
+            PagosCommand::Status | PagosCommand::Profiles => Err(answered_by_run(NAME)),
+        }
     }
 }
 
@@ -423,63 +459,8 @@ async fn account(globals: &Globals, args: &PagosArgs) -> Result<(Account<PagosCl
         application_key: application_key.clone(),
         http: http_client(globals)?,
     };
-    let rule = if login {
-        LoginRule::Allowed
-    } else {
-        LoginRule::Refused(common::needs_login(NAME))
-    };
+    let rule = LoginRule::when(login, NAME);
     Ok((Account::new(prepared, cli, rule), application_key))
-}
-
-async fn execute(globals: &Globals, args: PagosArgs) -> Result<Report> {
-    match &args.command {
-        PagosCommand::Status => return common::status(globals, NAME).await,
-        PagosCommand::Profiles => return common::profiles(globals, NAME).await,
-        _ => {}
-    }
-    let (account, application_key) = account(globals, &args).await?;
-    match &args.command {
-        PagosCommand::Open { reveal } => {
-            let (lease, obtained) = account.login().await?;
-            let mut report = Report::new()
-                .expires_at(lease.expires_at())
-                .field("stored", account.has_store())
-                .field("reused", obtained == Obtained::Reused);
-            if *reveal {
-                report = report.reveal(
-                    "session_id",
-                    lease.session().inner.session_id().expose_secret(),
-                );
-            }
-            Ok(report)
-        }
-        PagosCommand::Close => account.logout(globals.now()).await,
-        PagosCommand::Exec(exec) => {
-            let base = globals.base_url.clone().unwrap_or_default();
-            let code = common::exec(
-                &account,
-                |s: &PagosSession| {
-                    vec![
-                        (
-                            "PAGOS_SESSION_ID",
-                            s.session_id().expose_secret().to_owned(),
-                        ),
-                        (
-                            "PAGOS_APPLICATION_KEY",
-                            application_key.expose_secret().to_owned(),
-                        ),
-                        ("PAGOS_BASE_URL", base),
-                    ]
-                },
-                &HIDDEN,
-                &exec.command,
-            )
-            .await?;
-            Ok(Report::passthrough(code))
-        }
-        PagosCommand::Status => common::status(globals, NAME).await,
-        PagosCommand::Profiles => common::profiles(globals, NAME).await,
-    }
 }
 
 #[cfg(test)]

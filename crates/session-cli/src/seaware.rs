@@ -10,40 +10,77 @@ use session_core::oauth::Placement;
 use session_core::{ClientSecret, Error, Password, Result};
 use session_seaware::{DEFAULT_CLIENT_ID, SeawareProvider, SeawareSession};
 
-use crate::cli::{SeawareArgs, SeawareCommand, SeawareParams};
+use crate::cli::seaware::{SeawareArgs, SeawareCommand};
 use crate::common::{
     self, Account, Globals, LoginRule, Obtained, OptionSpec, SessionOptions, env_opt, env_required,
 };
-use crate::output::{Outcome, Report};
+use crate::output::Report;
+use crate::registry::{Provider, answered_by_run};
 
 const NAME: &str = "seaware";
 
 /// The password variables `exec` keeps from its child.
 const HIDDEN: [&str; 2] = ["SEAWARE_PASSWORD", "SEAWARE_CLIENT_SECRET"];
 
-/// Runs one `sessions seaware` command.
-pub(crate) async fn run(globals: &Globals, args: SeawareArgs) -> Outcome {
-    let command = match &args.command {
-        SeawareCommand::Login { .. } => "login",
-        SeawareCommand::Status => "status",
-        SeawareCommand::Refresh => "refresh",
-        SeawareCommand::Logout => "logout",
-        SeawareCommand::Profiles => "profiles",
-        SeawareCommand::Exec(_) => "exec",
-    };
-    Outcome {
-        provider: NAME,
-        command: command.to_owned(),
-        result: execute(globals, args).await,
-    }
-}
+/// `sessions seaware`, as registered in the table of providers.
+pub(crate) struct Seaware;
 
-fn params_name(p: SeawareParams) -> String {
-    match p {
-        SeawareParams::Query => "query",
-        SeawareParams::Form => "form",
+impl Provider for Seaware {
+    const NAME: &'static str = NAME;
+    type Args = SeawareArgs;
+
+    fn command(args: &SeawareArgs) -> &'static str {
+        match &args.command {
+            SeawareCommand::Login { .. } => "login",
+            SeawareCommand::Status => "status",
+            SeawareCommand::Refresh => "refresh",
+            SeawareCommand::Logout => "logout",
+            SeawareCommand::Profiles => "profiles",
+            SeawareCommand::Exec(_) => "exec",
+        }
     }
-    .to_owned()
+
+    async fn execute(globals: &Globals, args: SeawareArgs) -> Result<Report> {
+        let account = account(globals, &args).await?;
+        match &args.command {
+            SeawareCommand::Login { reveal } => {
+                let (lease, obtained) = account.login().await?;
+                let session = &lease.session().inner;
+                let mut report = Report::new()
+                    .expires_at(lease.expires_at())
+                    .field("scope", session.scope())
+                    .field("stored", account.has_store())
+                    .field("reused", obtained == Obtained::Reused);
+                if *reveal && let Some(token) = session.access_token() {
+                    report = report.reveal("token", token.expose_secret());
+                }
+                Ok(report)
+            }
+            SeawareCommand::Refresh => {
+                let (lease, obtained) = account.renew().await?;
+                let by = match obtained {
+                    Obtained::LoggedIn => "login",
+                    _ => "refresh",
+                };
+                Ok(Report::new()
+                    .expires_at(lease.expires_at())
+                    .field("renewed_by", by))
+            }
+            SeawareCommand::Logout => account.logout(globals.now()).await,
+            SeawareCommand::Exec(exec) => {
+                let base = globals.base_url.clone().unwrap_or_default();
+                let env = |s: &SeawareSession| {
+                    let token = s.access_token().map(|t| t.expose_secret().to_owned());
+                    vec![
+                        ("SEAWARE_ACCESS_TOKEN", token.unwrap_or_default()),
+                        ("SEAWARE_BASE_URL", base),
+                    ]
+                };
+                common::exec(&account, env, &HIDDEN, &exec.command).await
+            }
+            SeawareCommand::Status | SeawareCommand::Profiles => Err(answered_by_run(NAME)),
+        }
+    }
 }
 
 fn build(
@@ -75,9 +112,10 @@ async fn account(globals: &Globals, args: &SeawareArgs) -> Result<Account<Seawar
         args.command,
         SeawareCommand::Login { .. } | SeawareCommand::Exec(_)
     );
+    let refresh = matches!(args.command, SeawareCommand::Refresh);
     let specs = vec![
         OptionSpec::new("scope", args.scope.clone(), Some("travelagent")),
-        OptionSpec::new("params", args.params.map(params_name), Some("query")),
+        OptionSpec::new("params", common::value_name(args.params), Some("query")),
     ];
     let prepared = common::prepare(globals, NAME, login, specs).await?;
     // The user name is asked for (or reported missing) before the password.
@@ -88,76 +126,19 @@ async fn account(globals: &Globals, args: &SeawareArgs) -> Result<Account<Seawar
             LoginRule::Allowed,
         )
     } else {
-        match env_opt(NAME, "SEAWARE_PASSWORD")? {
+        match (refresh, env_opt(NAME, "SEAWARE_PASSWORD")?) {
             // A refused refresh falls back to one login.
-            Some(p) if matches!(args.command, SeawareCommand::Refresh) => {
-                (Some(p), LoginRule::Allowed)
-            }
-            _ if matches!(args.command, SeawareCommand::Refresh) => (
+            (true, Some(p)) => (Some(p), LoginRule::Allowed),
+            (true, None) => (
                 None,
                 LoginRule::Refused(Error::configuration(
                     NAME,
                     "the refresh was refused and SEAWARE_PASSWORD is not set to log in again",
                 )),
             ),
-            _ => (None, LoginRule::Refused(common::needs_login(NAME))),
+            (false, _) => (None, LoginRule::when(false, NAME)),
         }
     };
     let provider = build(globals, &prepared.options, username, password)?;
     Ok(Account::new(prepared, provider, rule))
-}
-
-async fn execute(globals: &Globals, args: SeawareArgs) -> Result<Report> {
-    match &args.command {
-        SeawareCommand::Status => return common::status(globals, NAME).await,
-        SeawareCommand::Profiles => return common::profiles(globals, NAME).await,
-        _ => {}
-    }
-    let account = account(globals, &args).await?;
-    match &args.command {
-        SeawareCommand::Login { reveal } => {
-            let (lease, obtained) = account.login().await?;
-            let session = &lease.session().inner;
-            let mut report = Report::new()
-                .expires_at(lease.expires_at())
-                .field("scope", session.scope())
-                .field("stored", account.has_store())
-                .field("reused", obtained == Obtained::Reused);
-            if *reveal && let Some(token) = session.access_token() {
-                report = report.reveal("token", token.expose_secret());
-            }
-            Ok(report)
-        }
-        SeawareCommand::Refresh => {
-            let (lease, obtained) = account.renew().await?;
-            let by = if obtained == Obtained::LoggedIn {
-                "login"
-            } else {
-                "refresh"
-            };
-            Ok(Report::new()
-                .expires_at(lease.expires_at())
-                .field("renewed_by", by))
-        }
-        SeawareCommand::Logout => account.logout(globals.now()).await,
-        SeawareCommand::Exec(exec) => {
-            let base = globals.base_url.clone().unwrap_or_default();
-            let code = common::exec(
-                &account,
-                |s: &SeawareSession| {
-                    let token = s
-                        .access_token()
-                        .map(|t| t.expose_secret().to_owned())
-                        .unwrap_or_default();
-                    vec![("SEAWARE_ACCESS_TOKEN", token), ("SEAWARE_BASE_URL", base)]
-                },
-                &HIDDEN,
-                &exec.command,
-            )
-            .await?;
-            Ok(Report::passthrough(code))
-        }
-        SeawareCommand::Status => common::status(globals, NAME).await,
-        SeawareCommand::Profiles => common::profiles(globals, NAME).await,
-    }
 }

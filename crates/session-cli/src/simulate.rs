@@ -3,8 +3,10 @@
 //! faithful local Betfair, CAS, Seaware or Pagos. It prints the base URL and the test
 //! credentials (`--json`: one object), then serves until Ctrl-C.
 //!
-//! With `--port N` the simulator is reachable on `127.0.0.1:N`: the CLI listens there and relays
-//! each connection to the simulator's own loopback port.
+//! Each provider starts its own simulator ([`crate::demo::Demo::simulate`], returning a
+//! [`Simulator`]); this module serves it. With `--port N` the simulator is reachable on
+//! `127.0.0.1:N`: the CLI listens there and relays each connection to the simulator's own
+//! loopback port.
 
 #![allow(
     clippy::print_stdout,
@@ -17,17 +19,12 @@ use session_core::Error;
 #[cfg(feature = "demo")]
 use session_core::Result;
 
-use crate::cli::{SimProvider, SimulateArgs};
+use crate::cli::SimulateArgs;
 use crate::output::{Outcome, Report};
 
 /// Runs `sessions simulate`; returns the exit code.
 pub(crate) async fn run(args: SimulateArgs, json: bool) -> u8 {
-    let provider = match args.provider {
-        SimProvider::Cas => "cas",
-        SimProvider::Betfair => "betfair",
-        SimProvider::Seaware => "seaware",
-        SimProvider::Pagos => "pagos",
-    };
+    let provider = args.provider.name();
     match imp::serve(provider, &args, json).await {
         Ok(()) => crate::output::EXIT_OK,
         Err(e) => Outcome {
@@ -41,7 +38,7 @@ pub(crate) async fn run(args: SimulateArgs, json: bool) -> u8 {
 
 /// The `user:pass` of `--account`, or the default.
 #[cfg(feature = "demo")]
-fn account(
+pub(crate) fn account(
     provider: &'static str,
     given: Option<&str>,
     default: (&str, &str),
@@ -58,18 +55,82 @@ fn account(
     }
 }
 
-/// What `simulate` prints once the simulator is up.
+/// The error for a simulator that could not start listening.
 #[cfg(feature = "demo")]
-struct Banner {
+pub(crate) fn unavailable(provider: &'static str) -> impl Fn(std::io::Error) -> Error {
+    move |_| {
+        Error::new(
+            session_core::ErrorKind::Unavailable,
+            provider,
+            "cannot start the simulator",
+        )
+    }
+}
+
+/// A started simulator and what `simulate` prints about it: its base URL, the variables (and
+/// values) a client of it sets, and extra URLs (token endpoint, identity host).
+#[cfg(feature = "demo")]
+pub(crate) struct Simulator {
     base_url: String,
-    /// The variables (and values) a client of the simulator sets.
     env: Vec<(&'static str, String)>,
-    /// Extra URLs (token endpoint, API base).
     urls: Vec<(&'static str, String)>,
+    /// The simulator itself (and a relay), alive until `simulate` ends.
+    keep: Vec<Box<dyn std::any::Any + Send>>,
 }
 
 #[cfg(feature = "demo")]
-fn print_banner(provider: &'static str, banner: &Banner, json: bool) {
+impl Simulator {
+    /// A simulator serving at `base_url`, kept alive while `sessions simulate` runs.
+    pub(crate) fn new(simulator: impl std::any::Any + Send, base_url: String) -> Self {
+        Self {
+            base_url,
+            env: Vec::new(),
+            urls: Vec::new(),
+            keep: vec![Box::new(simulator)],
+        }
+    }
+
+    /// A variable a client of the simulator sets, with its test value.
+    pub(crate) fn env(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.env.push((name, value.into()));
+        self
+    }
+
+    /// An extra URL (`token_url`, `identity_url`, ...).
+    pub(crate) fn url(mut self, name: &'static str, url: String) -> Self {
+        self.urls.push((name, url));
+        self
+    }
+
+    /// The base URL.
+    #[cfg(test)]
+    pub(crate) fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The variables a client sets.
+    #[cfg(test)]
+    pub(crate) fn variables(&self) -> &[(&'static str, String)] {
+        &self.env
+    }
+}
+
+/// Starts `P`'s simulator with the options of `sessions simulate`.
+#[cfg(feature = "demo")]
+pub(crate) async fn start<P: crate::demo::Demo + crate::registry::Provider>(
+    args: &SimulateArgs,
+) -> Result<Simulator> {
+    if args.flavor.is_some() && !P::TAKES_FLAVOR {
+        return Err(Error::configuration(
+            P::NAME,
+            "--flavor is for the cas simulator",
+        ));
+    }
+    P::simulate(args).await
+}
+
+#[cfg(feature = "demo")]
+fn print_banner(provider: &'static str, banner: &Simulator, json: bool) {
     if json {
         let mut m = crate::output::head(Value::from(provider), Value::from("simulate"), true);
         m.insert(
@@ -103,157 +164,19 @@ fn print_banner(provider: &'static str, banner: &Banner, json: bool) {
 mod imp {
     use std::time::Duration;
 
-    use session_betfair::BetfairSim;
-    use session_cas::{CasSim, Flavor};
     use session_core::{Error, Result};
-    use session_pagos::PagosSim;
-    use session_seaware::SeawareSim;
     use tokio::net::{TcpListener, TcpStream};
     use url::Url;
 
-    use super::{Banner, account, print_banner};
-    use crate::cli::{CasFlavor, SimProvider, SimulateArgs};
-
-    const APP_KEY: &str = "sim-app-key";
-    const API_KEY: &str = "sim-api-key";
-    const API_SECRET: &str = "sim-api-secret";
-    const PAGOS_APP: &str = "sim-application-key";
-    const PAGOS_TOKEN: &str = "sim-static-token";
-
-    fn unavailable(provider: &'static str) -> impl Fn(std::io::Error) -> Error {
-        move |_| {
-            Error::new(
-                session_core::ErrorKind::Unavailable,
-                provider,
-                "cannot start the simulator",
-            )
-        }
-    }
+    use super::print_banner;
+    use crate::cli::SimulateArgs;
 
     pub(super) async fn serve(
         provider: &'static str,
         args: &SimulateArgs,
         json: bool,
     ) -> Result<()> {
-        if args.flavor.is_some() && args.provider != SimProvider::Cas {
-            return Err(Error::configuration(
-                provider,
-                "--flavor is for the cas simulator",
-            ));
-        }
-        // The simulators stay alive in these bindings until the end of this function.
-        let mut keep: Vec<Box<dyn std::any::Any + Send>> = Vec::new();
-        let mut banner = match args.provider {
-            SimProvider::Betfair => {
-                let (user, pass) = account(
-                    provider,
-                    args.account.as_deref(),
-                    ("sim_user", "sim-password"),
-                )?;
-                let sim = BetfairSim::builder()
-                    .account(&user, &pass)
-                    .app_key(APP_KEY)
-                    .start()
-                    .await?;
-                let base = sim.api_url().trim_end_matches('/').to_owned();
-                let banner = Banner {
-                    base_url: base,
-                    env: vec![
-                        ("BETFAIR_APP_KEY", APP_KEY.to_owned()),
-                        ("BETFAIR_USERNAME", user),
-                        ("BETFAIR_PASSWORD", pass),
-                    ],
-                    urls: vec![("identity_url", sim.identity_url())],
-                };
-                keep.push(Box::new(sim));
-                banner
-            }
-            SimProvider::Cas => {
-                let flavor = match args.flavor {
-                    Some(CasFlavor::Apereo) => Flavor::Apereo,
-                    _ => Flavor::WhApi,
-                };
-                let (user, pass) = account(
-                    provider,
-                    args.account.as_deref(),
-                    ("sim_user", "sim-password"),
-                )?;
-                let sim = CasSim::builder(flavor)
-                    .user(&user, &pass)
-                    .api_credentials(API_KEY, API_SECRET)
-                    .start()
-                    .await
-                    .map_err(unavailable(provider))?;
-                let mut env = vec![("CAS_USERNAME", user), ("CAS_PASSWORD", pass)];
-                if flavor == Flavor::WhApi {
-                    env.push(("CAS_API_KEY", API_KEY.to_owned()));
-                    env.push(("CAS_API_SECRET", API_SECRET.to_owned()));
-                }
-                let banner = Banner {
-                    base_url: sim.base_url(),
-                    env,
-                    urls: Vec::new(),
-                };
-                keep.push(Box::new(sim));
-                banner
-            }
-            SimProvider::Seaware => {
-                let (user, pass) = account(
-                    provider,
-                    args.account.as_deref(),
-                    ("sim_agent", "sim-password"),
-                )?;
-                let sim = SeawareSim::builder()
-                    .user(user.clone(), pass.clone())
-                    .start()
-                    .await
-                    .map_err(unavailable(provider))?;
-                let banner = Banner {
-                    base_url: sim.base_url(),
-                    env: vec![
-                        ("SEAWARE_USERNAME", user),
-                        ("SEAWARE_PASSWORD", pass),
-                        (
-                            "SEAWARE_CLIENT_ID",
-                            session_seaware::DEFAULT_CLIENT_ID.to_owned(),
-                        ),
-                        (
-                            "SEAWARE_CLIENT_SECRET",
-                            session_seaware::DEFAULT_CLIENT_SECRET.to_owned(),
-                        ),
-                    ],
-                    urls: Vec::new(),
-                };
-                keep.push(Box::new(sim));
-                banner
-            }
-            SimProvider::Pagos => {
-                let (id, secret) = account(
-                    provider,
-                    args.account.as_deref(),
-                    ("sim-client", "sim-client-secret"),
-                )?;
-                let sim = PagosSim::builder()
-                    .client(id.clone(), secret.clone())
-                    .application(PAGOS_APP)
-                    .static_token(PAGOS_TOKEN)
-                    .start()
-                    .await
-                    .map_err(unavailable(provider))?;
-                let banner = Banner {
-                    base_url: sim.base_url(),
-                    env: vec![
-                        ("PAGOS_APPLICATION_KEY", PAGOS_APP.to_owned()),
-                        ("PAGOS_TOKEN", PAGOS_TOKEN.to_owned()),
-                        ("PAGOS_CLIENT_ID", id),
-                        ("PAGOS_CLIENT_SECRET", secret),
-                    ],
-                    urls: vec![("token_url", sim.token_url())],
-                };
-                keep.push(Box::new(sim));
-                banner
-            }
-        };
+        let mut banner = args.provider.start(args).await?;
         if let Some(port) = args.port {
             let target = port_of(&banner.base_url)
                 .ok_or_else(|| Error::configuration(provider, "the simulator has no port"))?;
@@ -261,7 +184,7 @@ mod imp {
                 Error::configuration(provider, "cannot listen on that --port (in use?)")
             })?;
             let relay = tokio::spawn(relay(listener, target));
-            keep.push(Box::new(relay));
+            banner.keep.push(Box::new(relay));
             banner.base_url = with_port(&banner.base_url, port);
             for (_, url) in &mut banner.urls {
                 *url = with_port(url, port);
@@ -269,7 +192,7 @@ mod imp {
         }
         print_banner(provider, &banner, json);
         let _ = tokio::signal::ctrl_c().await;
-        drop(keep);
+        drop(banner);
         // Let open connections see the simulator go.
         tokio::time::sleep(Duration::from_millis(10)).await;
         Ok(())

@@ -8,6 +8,7 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -20,6 +21,7 @@ use session_core::{
     AppKey, Attempt, ClientCredentials, Error, ErrorKind, Resend, Result, Session, SessionProvider,
     SessionSource, Sourced, call_with_session, sensitive_value,
 };
+use tracing::Instrument;
 use url::Url;
 
 use crate::config::Jurisdiction;

@@ -11,6 +11,18 @@ pub(crate) enum LoginRule {
     Refused(Error),
 }
 
+impl LoginRule {
+    /// [`LoginRule::Allowed`] for a command that logs in (`login`, `exec`), otherwise refused
+    /// with [`needs_login`].
+    pub(crate) fn when(login: bool, provider: &'static str) -> Self {
+        if login {
+            Self::Allowed
+        } else {
+            Self::Refused(needs_login(provider))
+        }
+    }
+}
+
 /// The error for a command that needs a live stored session and found none it could use.
 pub(crate) fn needs_login(provider: &'static str) -> Error {
     Error::new(

@@ -104,14 +104,14 @@ pub(crate) type ChildEnv = Vec<(&'static str, String)>;
 
 /// `exec -- CMD ARGS...`: runs the command with the session in its environment (and without the
 /// provider's password variables), keeps the session alive while it runs, and returns its exit
-/// code (128 + signal when a signal ended it, 127 when it could not be started). Without a store
-/// the session is logged out after the child exits.
+/// code (128 + signal when a signal ended it, 127 when it could not be started) as the report's
+/// [`Report::passthrough`]. Without a store the session is logged out after the child exits.
 pub(crate) async fn exec<P: SessionProvider>(
     account: &Account<P>,
     env: impl FnOnce(&P::Session) -> ChildEnv,
     hide: &[&str],
     command: &[OsString],
-) -> Result<u8> {
+) -> Result<Report> {
     let (lease, _) = account.login().await?;
     let Some((program, args)) = command.split_first() else {
         return Err(Error::configuration(
@@ -163,7 +163,7 @@ pub(crate) async fn exec<P: SessionProvider>(
         }
     };
     account.end_unstored().await?;
-    Ok(code)
+    Ok(Report::passthrough(code))
 }
 
 pub(super) fn exit_status_code(status: Option<std::process::ExitStatus>) -> u8 {

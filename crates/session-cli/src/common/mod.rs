@@ -33,12 +33,12 @@ mod provider;
 mod tests;
 
 use account::no_session;
-pub(crate) use account::{Account, LoginRule, Obtained, Prepared, needs_login, prepare};
+pub(crate) use account::{Account, LoginRule, Obtained, prepare};
 pub(crate) use commands::{exec, profiles, status};
 pub(crate) use env::{env_opt, env_required};
 use globals::check_profile_name;
 pub(crate) use globals::{Globals, profile_folder, proxy_from_env, with_globals};
-pub(crate) use options::{OptionSpec, SessionOptions, stored_options};
+pub(crate) use options::{OptionSpec, SessionOptions, stored_options, value_name};
 use options::{WRAP, unwrap_state};
 pub(crate) use provider::{CliProvider, CliSession};
 use provider::{CliStore, STORE_LOCK_TTL};

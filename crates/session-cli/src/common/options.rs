@@ -41,6 +41,14 @@ impl OptionSpec {
     }
 }
 
+/// The name clap gives a value (`form` for `--params form`, `COM` for `--territory com`): the
+/// form an option is stored in with the session.
+pub(crate) fn value_name<V: clap::ValueEnum>(value: Option<V>) -> Option<String> {
+    value
+        .and_then(|v| v.to_possible_value())
+        .map(|p| p.get_name().to_owned())
+}
+
 /// The options stored with a session, resolved for one command.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct SessionOptions(pub(super) Map<String, Value>);

@@ -7,7 +7,14 @@ use session_core::http::{HttpClient, finish, request};
 use session_core::{Error, ErrorKind, Lease, Session, SessionManager, SessionProvider};
 use url::Url;
 
-use super::{REQUEST_TIMEOUT, Table, expect_count, expect_kind, failed};
+use super::{
+    Demo, REQUEST_TIMEOUT, Table, expect_count, expect_kind, expect_local_ban, expect_relogin,
+    failed,
+};
+use crate::betfair::Betfair;
+use crate::cli::SimulateArgs;
+use crate::registry::Provider;
+use crate::simulate::{Simulator, account};
 
 const APP_KEY: &str = "demo-app-key";
 const USER: &str = "demo_punter";
@@ -52,8 +59,33 @@ async fn account_call(
     Ok((lease, accepted))
 }
 
+const SIM_APP_KEY: &str = "sim-app-key";
+
+impl Demo for Betfair {
+    async fn simulate(args: &SimulateArgs) -> Result<Simulator, Error> {
+        let default = ("sim_user", "sim-password");
+        let (user, pass) = account(Betfair::NAME, args.account.as_deref(), default)?;
+        let sim = BetfairSim::builder()
+            .account(&user, &pass)
+            .app_key(SIM_APP_KEY)
+            .start()
+            .await?;
+        let base = sim.api_url().trim_end_matches('/').to_owned();
+        let identity = sim.identity_url();
+        Ok(Simulator::new(sim, base)
+            .env("BETFAIR_APP_KEY", SIM_APP_KEY)
+            .env("BETFAIR_USERNAME", user)
+            .env("BETFAIR_PASSWORD", pass)
+            .url("identity_url", identity))
+    }
+
+    async fn lifecycle(t: &mut Table) {
+        run(t).await;
+    }
+}
+
 /// Runs Betfair's lifecycle.
-pub(super) async fn run(t: &mut Table) {
+async fn run(t: &mut Table) {
     let clock = super::clock();
     let sim = match BetfairSim::builder()
         .account(USER, PASSWORD)
@@ -111,21 +143,9 @@ pub(super) async fn run(t: &mut Table) {
 
     t.step("rejection → re-login", async {
         sim.expire_all_sessions();
-        let (lease, accepted) = account_call(&manager, &http, &api)
-            .await
-            .map_err(|e| failed(&e))?;
-        if accepted {
-            return Err("an expired session was accepted".to_owned());
-        }
-        manager.invalidate(&lease);
-        let (_, accepted) = account_call(&manager, &http, &api)
-            .await
-            .map_err(|e| failed(&e))?;
-        if !accepted {
-            return Err("the new session was refused".to_owned());
-        }
-        expect_count("logins", sim.logins(), 2)?;
-        Ok("INVALID_SESSION_INFORMATION → one login, retried".to_owned())
+        let call = || account_call(&manager, &http, &api);
+        let done = "INVALID_SESSION_INFORMATION → one login, retried";
+        expect_relogin(&manager, call, || sim.logins(), "session", done).await
     })
     .await;
 
@@ -154,11 +174,7 @@ pub(super) async fn run(t: &mut Table) {
                 "TEMPORARY_BAN_TOO_MANY_REQUESTS",
             )),
         );
-        let first = expect_kind(fresh.get().await, ErrorKind::RateLimited)?;
-        let before = sim.logins();
-        expect_kind(fresh.get().await, ErrorKind::RateLimited)?;
-        expect_count("logins during the ban", sim.logins(), before)?;
-        Ok(format!("{first}; next login refused locally"))
+        expect_local_ban(|| fresh.get(), || sim.logins(), "login").await
     })
     .await;
 }

@@ -11,7 +11,15 @@ use session_core::{
 };
 use url::Url;
 
-use super::{REQUEST_TIMEOUT, Table, expect_count, expect_kind, failed};
+use super::{
+    Demo, REQUEST_TIMEOUT, Table, expect_count, expect_kind, expect_local_ban, expect_relogin,
+    failed,
+};
+use crate::cas::Cas;
+use crate::cli::SimulateArgs;
+use crate::cli::cas::CasFlavor;
+use crate::registry::Provider;
+use crate::simulate::{Simulator, account, unavailable};
 
 const USER: &str = "demo_punter";
 const PASSWORD: &str = "demo-password-cas";
@@ -52,8 +60,44 @@ async fn use_ticket(
     Ok((lease, accepted))
 }
 
+const SIM_API_KEY: &str = "sim-api-key";
+const SIM_API_SECRET: &str = "sim-api-secret";
+
+impl Demo for Cas {
+    const TAKES_FLAVOR: bool = true;
+
+    async fn simulate(args: &SimulateArgs) -> Result<Simulator, Error> {
+        let flavor = match args.flavor {
+            Some(CasFlavor::Apereo) => Flavor::Apereo,
+            _ => Flavor::WhApi,
+        };
+        let default = ("sim_user", "sim-password");
+        let (user, pass) = account(Cas::NAME, args.account.as_deref(), default)?;
+        let sim = CasSim::builder(flavor)
+            .user(&user, &pass)
+            .api_credentials(SIM_API_KEY, SIM_API_SECRET)
+            .start()
+            .await
+            .map_err(unavailable(Cas::NAME))?;
+        let base = sim.base_url();
+        let banner = Simulator::new(sim, base)
+            .env("CAS_USERNAME", user)
+            .env("CAS_PASSWORD", pass);
+        Ok(match flavor {
+            Flavor::WhApi => banner
+                .env("CAS_API_KEY", SIM_API_KEY)
+                .env("CAS_API_SECRET", SIM_API_SECRET),
+            _ => banner,
+        })
+    }
+
+    async fn lifecycle(t: &mut Table) {
+        run(t).await;
+    }
+}
+
 /// Runs CAS's lifecycle.
-pub(super) async fn run(t: &mut Table) {
+async fn run(t: &mut Table) {
     let clock = super::clock();
     let sim = match CasSim::builder(Flavor::WhApi)
         .user(USER, PASSWORD)
@@ -127,21 +171,9 @@ pub(super) async fn run(t: &mut Table) {
 
     t.step("rejection → re-login", async {
         sim.revoke_all();
-        let (lease, accepted) = use_ticket(&manager, &http, &resource)
-            .await
-            .map_err(|e| failed(&e))?;
-        if accepted {
-            return Err("a revoked ticket was accepted".to_owned());
-        }
-        manager.invalidate(&lease);
-        let (_, accepted) = use_ticket(&manager, &http, &resource)
-            .await
-            .map_err(|e| failed(&e))?;
-        if !accepted {
-            return Err("the new ticket was refused".to_owned());
-        }
-        expect_count("logins", sim.calls(SimOp::Login), 2)?;
-        Ok("20511 ticket not found → one login, retried".to_owned())
+        let call = || use_ticket(&manager, &http, &resource);
+        let done = "20511 ticket not found → one login, retried";
+        expect_relogin(&manager, call, || sim.calls(SimOp::Login), "ticket", done).await
     })
     .await;
 
@@ -164,11 +196,7 @@ pub(super) async fn run(t: &mut Table) {
     t.step("ban", async {
         let fresh = new_manager(&sim, PASSWORD, &clock)?;
         sim.ban_for(Duration::from_secs(600));
-        let first = expect_kind(fresh.get().await, ErrorKind::RateLimited)?;
-        let before = sim.calls(SimOp::Login);
-        expect_kind(fresh.get().await, ErrorKind::RateLimited)?;
-        expect_count("logins during the ban", sim.calls(SimOp::Login), before)?;
-        Ok(format!("{first}; next login refused locally"))
+        expect_local_ban(|| fresh.get(), || sim.calls(SimOp::Login), "login").await
     })
     .await;
 }

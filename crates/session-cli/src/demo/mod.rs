@@ -5,6 +5,9 @@
 //! Each provider gets a short table (step, result, time) on stdout; a progress line runs on
 //! stderr meanwhile. The demo needs no credentials and no network beyond loopback, and exits 0
 //! only if every step behaved as expected.
+//!
+//! Each provider gives its lifecycle and its simulator through [`Demo`], implemented in its
+//! `demo/<name>.rs`; the list of providers is the table's (`crate::registry::demos`).
 
 #![allow(
     clippy::print_stdout,
@@ -24,7 +27,24 @@ use std::time::Duration;
 use serde_json::Value;
 use session_core::{Clock, Error, ErrorKind, SystemClock};
 
+use crate::cli::SimulateArgs;
 use crate::output::{head, print_json};
+use crate::simulate::Simulator;
+
+/// A provider's part of `sessions demo` and `sessions simulate`, implemented by its marker type
+/// (`crate::cas::Cas`, ...) in `demo/<name>.rs`.
+pub(crate) trait Demo {
+    /// Whether `sessions simulate` takes `--flavor` for this provider (CAS only).
+    const TAKES_FLAVOR: bool = false;
+
+    /// Starts the simulator `sessions simulate <name>` serves, with the test account of
+    /// `--account` (see [`crate::simulate::account`]) or a built-in one.
+    async fn simulate(args: &SimulateArgs) -> Result<Simulator, Error>;
+
+    /// Runs the provider's lifecycle against its simulator, one step of `table` at a time:
+    /// login, use, renewal, rejection and re-login, logout, a bad password and a ban.
+    async fn lifecycle(table: &mut Table);
+}
 
 /// How long one provider's lifecycle may take before the demo gives up on it.
 const PROVIDER_DEADLINE: Duration = Duration::from_secs(5);
@@ -54,6 +74,52 @@ pub(crate) fn expect_kind<T>(result: Result<T, Error>, kind: ErrorKind) -> StepR
 /// Turns a client error into a step failure.
 pub(crate) fn failed(e: &Error) -> String {
     format!("{} ({e})", e.kind().as_str())
+}
+
+/// The `ban` step's check, after the simulator was told to rate-limit the next `what` (`login`,
+/// `open`): the first `attempt` meets the ban, the second is refused locally, without a request
+/// (the simulator's `requests` count does not move).
+pub(crate) async fn expect_local_ban<T, Fut>(
+    attempt: impl Fn() -> Fut,
+    requests: impl Fn() -> usize,
+    what: &str,
+) -> StepResult
+where
+    Fut: Future<Output = Result<T, Error>>,
+{
+    let first = expect_kind(attempt().await, ErrorKind::RateLimited)?;
+    let before = requests();
+    expect_kind(attempt().await, ErrorKind::RateLimited)?;
+    expect_count(&format!("{what}s during the ban"), requests(), before)?;
+    Ok(format!("{first}; next {what} refused locally"))
+}
+
+/// The `rejection → re-login` step's check, once the simulator has forgotten every session:
+/// `call` (an upstream call with the managed session, giving its lease and whether the upstream
+/// accepted it) is refused, the lease is invalidated, and the next `call` logs in once more
+/// (`logins` reaches 2) and is accepted. `noun` is what the session is called (`ticket`).
+pub(crate) async fn expect_relogin<P, Fut>(
+    manager: &session_core::SessionManager<P>,
+    call: impl Fn() -> Fut,
+    logins: impl Fn() -> usize,
+    noun: &str,
+    done: &str,
+) -> StepResult
+where
+    P: session_core::SessionProvider,
+    Fut: Future<Output = Result<(session_core::Lease<P::Session>, bool), Error>>,
+{
+    let (lease, accepted) = call().await.map_err(|e| failed(&e))?;
+    if accepted {
+        return Err(format!("a forgotten {noun} was accepted"));
+    }
+    manager.invalidate(&lease);
+    let (_, accepted) = call().await.map_err(|e| failed(&e))?;
+    if !accepted {
+        return Err(format!("the new {noun} was refused"));
+    }
+    expect_count("logins", logins(), 2)?;
+    Ok(done.to_owned())
 }
 
 /// Checks a simulator counter.
@@ -216,16 +282,13 @@ impl Progress {
     }
 }
 
-type Runner = for<'a> fn(&'a mut Table) -> std::pin::Pin<Box<dyn Future<Output = ()> + 'a>>;
+/// A provider's lifecycle, as `crate::registry::demos` lists it.
+pub(crate) type Runner =
+    for<'a> fn(&'a mut Table) -> std::pin::Pin<Box<dyn Future<Output = ()> + 'a>>;
 
 /// Runs the demo and returns the exit code (0 only if every step behaved).
 pub(crate) async fn run(json: bool) -> u8 {
-    let runners: [(&'static str, Runner); 4] = [
-        ("cas", |t| Box::pin(cas::run(t))),
-        ("betfair", |t| Box::pin(betfair::run(t))),
-        ("seaware", |t| Box::pin(seaware::run(t))),
-        ("pagos", |t| Box::pin(pagos::run(t))),
-    ];
+    let runners = crate::registry::demos();
     let tty = std::io::stderr().is_terminal();
     let started = SystemClock.now();
     let mut tables = Vec::new();

@@ -1,12 +1,16 @@
 //! The Pagos part of the demo: `PagosSim` and `PagosProvider` (OAuth client-credentials bearer)
 //! under a `PagosClient`'s session manager.
 
-use session_core::ErrorKind;
+use session_core::{Error, ErrorKind};
 use session_pagos::{
     ClientCredentials, PagosClient, PagosProvider, PagosSim, SimFault, SimOp, TokenSource,
 };
 
-use super::{REQUEST_TIMEOUT, Table, expect_count, expect_kind, failed};
+use super::{Demo, REQUEST_TIMEOUT, Table, expect_count, expect_kind, expect_local_ban, failed};
+use crate::cli::SimulateArgs;
+use crate::pagos::Pagos;
+use crate::registry::Provider;
+use crate::simulate::{Simulator, account, unavailable};
 
 /// The application key the simulator knows by default (the vendor sample's).
 const APP_KEY: &str = "a4dcfb4f0464453b928ce1d6bcfb6aa3";
@@ -35,8 +39,36 @@ fn get_result_body() -> serde_json::Value {
     serde_json::json!({ "Inputs": [{ "Ref": "Quantity", "Value": [[{ "Value": "3" }]] }], "Outputs": ["Total"] })
 }
 
+const SIM_APP: &str = "sim-application-key";
+const SIM_TOKEN: &str = "sim-static-token";
+
+impl Demo for Pagos {
+    async fn simulate(args: &SimulateArgs) -> Result<Simulator, Error> {
+        let default = ("sim-client", "sim-client-secret");
+        let (id, secret) = account(Pagos::NAME, args.account.as_deref(), default)?;
+        let sim = PagosSim::builder()
+            .client(id.clone(), secret.clone())
+            .application(SIM_APP)
+            .static_token(SIM_TOKEN)
+            .start()
+            .await
+            .map_err(unavailable(Pagos::NAME))?;
+        let (base, token_url) = (sim.base_url(), sim.token_url());
+        Ok(Simulator::new(sim, base)
+            .env("PAGOS_APPLICATION_KEY", SIM_APP)
+            .env("PAGOS_TOKEN", SIM_TOKEN)
+            .env("PAGOS_CLIENT_ID", id)
+            .env("PAGOS_CLIENT_SECRET", secret)
+            .url("token_url", token_url))
+    }
+
+    async fn lifecycle(t: &mut Table) {
+        run(t).await;
+    }
+}
+
 /// Runs Pagos's lifecycle.
-pub(super) async fn run(t: &mut Table) {
+async fn run(t: &mut Table) {
     let clock = super::clock();
     let sim = match PagosSim::builder().clock(clock.shared()).start().await {
         Ok(sim) => sim,
@@ -143,11 +175,7 @@ pub(super) async fn run(t: &mut Table) {
                 retry_after: Some(std::time::Duration::from_secs(120)),
             },
         );
-        let first = expect_kind(fresh.session().await, ErrorKind::RateLimited)?;
-        let before = sim.calls(SimOp::Open);
-        expect_kind(fresh.session().await, ErrorKind::RateLimited)?;
-        expect_count("opens during the ban", sim.calls(SimOp::Open), before)?;
-        Ok(format!("{first}; next open refused locally"))
+        expect_local_ban(|| fresh.session(), || sim.calls(SimOp::Open), "open").await
     })
     .await;
 }

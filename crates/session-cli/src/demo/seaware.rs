@@ -8,7 +8,14 @@ use session_core::http::{HttpClient, finish, request};
 use session_core::{Error, ErrorKind, Lease, SessionManager, SessionProvider};
 use session_seaware::{SeawareProvider, SeawareSession, SeawareSim, SimFault, SimOp, authorize};
 
-use super::{REQUEST_TIMEOUT, Table, expect_count, expect_kind, failed};
+use super::{
+    Demo, REQUEST_TIMEOUT, Table, expect_count, expect_kind, expect_local_ban, expect_relogin,
+    failed,
+};
+use crate::cli::SimulateArgs;
+use crate::registry::Provider;
+use crate::seaware::Seaware;
+use crate::simulate::{Simulator, account, unavailable};
 
 const USER: &str = "DEMO_AGENT";
 const PASSWORD: &str = "demo-password-5ea";
@@ -49,8 +56,33 @@ fn new_manager(
         .build())
 }
 
+impl Demo for Seaware {
+    async fn simulate(args: &SimulateArgs) -> Result<Simulator, Error> {
+        let default = ("sim_agent", "sim-password");
+        let (user, pass) = account(Seaware::NAME, args.account.as_deref(), default)?;
+        let sim = SeawareSim::builder()
+            .user(user.clone(), pass.clone())
+            .start()
+            .await
+            .map_err(unavailable(Seaware::NAME))?;
+        let base = sim.base_url();
+        Ok(Simulator::new(sim, base)
+            .env("SEAWARE_USERNAME", user)
+            .env("SEAWARE_PASSWORD", pass)
+            .env("SEAWARE_CLIENT_ID", session_seaware::DEFAULT_CLIENT_ID)
+            .env(
+                "SEAWARE_CLIENT_SECRET",
+                session_seaware::DEFAULT_CLIENT_SECRET,
+            ))
+    }
+
+    async fn lifecycle(t: &mut Table) {
+        run(t).await;
+    }
+}
+
 /// Runs Seaware's lifecycle.
-pub(super) async fn run(t: &mut Table) {
+async fn run(t: &mut Table) {
     let clock = super::clock();
     let sim = match SeawareSim::builder()
         .user(USER, PASSWORD)
@@ -102,17 +134,9 @@ pub(super) async fn run(t: &mut Table) {
 
     t.step("rejection → re-login", async {
         sim.drop_sessions();
-        let (lease, accepted) = ping(&manager, &http).await.map_err(|e| failed(&e))?;
-        if accepted {
-            return Err("a dropped session was accepted".to_owned());
-        }
-        manager.invalidate(&lease);
-        let (_, accepted) = ping(&manager, &http).await.map_err(|e| failed(&e))?;
-        if !accepted {
-            return Err("the new session was refused".to_owned());
-        }
-        expect_count("logins", sim.calls(SimOp::Login), 2)?;
-        Ok("401 invalid_token → one login, retried".to_owned())
+        let call = || ping(&manager, &http);
+        let done = "401 invalid_token → one login, retried";
+        expect_relogin(&manager, call, || sim.calls(SimOp::Login), "session", done).await
     })
     .await;
 
@@ -140,11 +164,7 @@ pub(super) async fn run(t: &mut Table) {
                 retry_after: Some(Duration::from_secs(120)),
             },
         );
-        let first = expect_kind(fresh.get().await, ErrorKind::RateLimited)?;
-        let before = sim.calls(SimOp::Login);
-        expect_kind(fresh.get().await, ErrorKind::RateLimited)?;
-        expect_count("logins during the ban", sim.calls(SimOp::Login), before)?;
-        Ok(format!("{first}; next login refused locally"))
+        expect_local_ban(|| fresh.get(), || sim.calls(SimOp::Login), "login").await
     })
     .await;
 }

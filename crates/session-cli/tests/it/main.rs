@@ -13,6 +13,8 @@ mod leaks;
 mod options;
 mod pagos;
 mod profiles;
+#[cfg(feature = "demo")]
+mod registry;
 mod seaware;
 mod shared;
 #[cfg(feature = "demo")]

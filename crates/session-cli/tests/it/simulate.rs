@@ -10,9 +10,9 @@ use serde_json::Value;
 use crate::support::sessions;
 
 /// A running `sessions simulate`, killed when dropped.
-struct Simulator {
-    child: Child,
-    banner: Value,
+pub(crate) struct Simulator {
+    pub(crate) child: Child,
+    pub(crate) banner: Value,
 }
 
 impl Drop for Simulator {
@@ -23,7 +23,7 @@ impl Drop for Simulator {
 }
 
 /// Starts `sessions --json simulate <args>` and reads its banner line.
-async fn simulate(args: &[&str]) -> Simulator {
+pub(crate) async fn simulate(args: &[&str]) -> Simulator {
     let mut command = sessions().args(["--json", "simulate"]).args(args).command();
     command
         .stdout(Stdio::piped())
