@@ -1,4 +1,4 @@
-//! `sessions`: log in to CAS, Betfair, Seaware and Pagos from the command line, keep the session
+//! `sessions`: log in to CAS, Betfair, Seaware, Pagos and Matchbook from the command line, keep the session
 //! alive, inspect it and log out — without ever printing a password, secret, token, ticket or
 //! session id unless `--reveal` asks for the one the command created.
 //!
@@ -28,6 +28,7 @@ mod common;
 #[cfg(feature = "demo")]
 mod demo;
 mod logging;
+mod matchbook;
 mod output;
 mod pagos;
 mod progress;

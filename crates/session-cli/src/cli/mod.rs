@@ -73,6 +73,7 @@ fn parse_timeout(s: &str) -> Result<Duration, String> {
 
 pub(crate) mod betfair;
 pub(crate) mod cas;
+pub(crate) mod matchbook;
 pub(crate) mod pagos;
 pub(crate) mod seaware;
 
@@ -110,6 +111,7 @@ macro_rules! with_providers {
             betfair: Betfair(BetfairArgs),
             seaware: Seaware(SeawareArgs),
             pagos: Pagos(PagosArgs),
+            matchbook: Matchbook(MatchbookArgs),
         }
     };
 }

@@ -17,6 +17,7 @@
 
 mod betfair;
 mod cas;
+mod matchbook;
 mod pagos;
 mod seaware;
 

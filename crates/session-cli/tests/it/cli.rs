@@ -34,7 +34,14 @@ async fn help_and_version_exit_0() {
     let run = sessions().args(["--help"]).run().await;
     run.code(0);
     for word in [
-        "cas", "betfair", "seaware", "pagos", "demo", "--store", "--json",
+        "cas",
+        "betfair",
+        "seaware",
+        "pagos",
+        "matchbook",
+        "demo",
+        "--store",
+        "--json",
     ] {
         assert!(run.stdout.contains(word), "{word}: {}", run.stdout);
     }

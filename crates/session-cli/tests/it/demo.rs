@@ -17,7 +17,7 @@ async fn demo_runs_every_provider_and_succeeds_quickly() {
         .unwrap_or_default();
     run.code(0);
     assert!(took < Duration::from_secs(10), "demo took {took:?}");
-    for provider in ["cas", "betfair", "seaware", "pagos"] {
+    for provider in ["cas", "betfair", "seaware", "pagos", "matchbook"] {
         assert!(
             run.stdout.contains(&format!("{provider} — ok")),
             "{provider}: {}",
@@ -55,7 +55,7 @@ async fn demo_json_is_one_object_with_every_step() {
     assert_eq!(v["ok"], true, "{v}");
     assert_eq!(v["command"], "demo");
     let providers = v["providers"].as_array().unwrap();
-    assert_eq!(providers.len(), 4);
+    assert_eq!(providers.len(), 5);
     for p in providers {
         assert_eq!(p["ok"], true, "{p}");
         assert!(p["steps"].as_array().unwrap().len() >= 7, "{p}");
@@ -66,6 +66,7 @@ async fn demo_json_is_one_object_with_every_step() {
         "demo-password",
         session_betfair::SIM_TOKEN_PREFIX,
         session_seaware::SIM_TOKEN_PREFIX,
+        session_matchbook::SIM_TOKEN_PREFIX,
         "sim-client-secret",
         "sim-token-",
     ]);

@@ -130,6 +130,10 @@ async fn every_provider_documents_and_sets_its_variables() {
         ("betfair", &["BETFAIR_SESSION_TOKEN", "BETFAIR_APP_KEY"]),
         ("seaware", &["SEAWARE_ACCESS_TOKEN", "SEAWARE_PASSWORD"]),
         ("pagos", &["PAGOS_SESSION_ID", "PAGOS_TOKEN"]),
+        (
+            "matchbook",
+            &["MATCHBOOK_SESSION_TOKEN", "MATCHBOOK_MFA_CODE"],
+        ),
     ] {
         let help = crate::support::sessions()
             .args([provider, "--help"])

@@ -10,6 +10,7 @@ mod cli;
 mod demo;
 mod exec;
 mod leaks;
+mod matchbook;
 mod options;
 mod pagos;
 mod profiles;

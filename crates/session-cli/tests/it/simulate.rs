@@ -126,7 +126,7 @@ async fn the_betfair_simulator_answers_a_real_http_client_on_the_chosen_port() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_provider_can_be_simulated_and_an_interrupt_stops_it() {
-    for provider in ["cas", "seaware", "pagos", "betfair"] {
+    for provider in ["cas", "seaware", "pagos", "betfair", "matchbook"] {
         let mut sim = simulate(&[provider]).await;
         let base = sim.banner["base_url"].as_str().unwrap().to_owned();
         assert!(base.starts_with("http://127.0.0.1:"), "{provider}: {base}");
