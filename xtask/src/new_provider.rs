@@ -90,6 +90,7 @@ pub(crate) const REGISTRATIONS: &[&str] = &[
     "tests/tests/surface.rs (the re-export surface check)",
     "tests/tests/fuzz.rs (the bounded fuzz run)",
     "README.md (the crate table)",
+    "crates/session-cli: the table of providers in src/cli/mod.rs, the modules src/cli/<name>.rs, src/<name>.rs and src/demo/<name>.rs, and the dependency (`sessions <name>`, `sessions demo`, `sessions simulate <name>`)",
 ];
 
 /// The name used for the self-test's provider.
@@ -193,23 +194,19 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
     fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// Inserts `line` after the last line of `text` that starts with `after` (or before the first
-/// that starts with `before`), unless a line equal to it is already there.
+/// Inserts `line` at `anchor` in `text`, unless a line equal to it is already there.
 fn insert_line(text: &str, line: &str, anchor: Anchor<'_>) -> Result<String, String> {
     let mut lines: Vec<&str> = text.lines().collect();
     if lines.iter().any(|l| l.trim_end() == line) {
         return Ok(text.to_owned());
     }
     let at = match anchor {
-        Anchor::AfterLast(prefix) => lines
-            .iter()
-            .rposition(|l| l.starts_with(prefix))
-            .map(|i| i + 1),
-        Anchor::BeforeFirst(prefix) => lines.iter().position(|l| l.starts_with(prefix)),
+        Anchor::AfterLast(matches) => lines.iter().rposition(|l| matches(l)).map(|i| i + 1),
+        Anchor::BeforeFirst(matches) => lines.iter().position(|l| matches(l)),
         Anchor::End => Some(lines.len()),
     };
     let Some(at) = at else {
-        return Err(format!("no line starting with the anchor for `{line}`"));
+        return Err(format!("no place found for `{line}`"));
     };
     lines.insert(at, line);
     let mut out = lines.join("\n");
@@ -217,10 +214,11 @@ fn insert_line(text: &str, line: &str, anchor: Anchor<'_>) -> Result<String, Str
     Ok(out)
 }
 
-/// Where [`insert_line`] puts a line.
+/// Where [`insert_line`] puts a line: after the last line or before the first line that
+/// matches, or at the end.
 enum Anchor<'a> {
-    AfterLast(&'a str),
-    BeforeFirst(&'a str),
+    AfterLast(&'a dyn Fn(&str) -> bool),
+    BeforeFirst(&'a dyn Fn(&str) -> bool),
     End,
 }
 
@@ -229,6 +227,91 @@ fn edit(root: &Path, file: &str, line: &str, anchor: Anchor<'_>) -> Result<(), S
     let text = fs::read_to_string(&path).map_err(|e| format!("cannot read {file}: {e}"))?;
     let changed = insert_line(&text, line, anchor).map_err(|e| format!("{file}: {e}"))?;
     fs::write(&path, changed).map_err(|e| format!("cannot write {file}: {e}"))
+}
+
+/// Whether `crates/session-cli` has the table of providers a new provider registers in.
+fn has_cli(root: &Path) -> bool {
+    fs::read_to_string(root.join(CLI_TABLE))
+        .is_ok_and(|t| t.contains("macro_rules! with_providers"))
+}
+
+/// The CLI's table of providers.
+pub(crate) const CLI_TABLE: &str = "crates/session-cli/src/cli/mod.rs";
+
+/// Writes the provider's three CLI modules (from `templates/cli/`) and registers them: the
+/// table line, the module declarations and the dependency with its features.
+fn register_cli(root: &Path, names: &Names) -> Result<(), String> {
+    let n = &names.lower;
+    let c = &names.camel;
+    let cli = root.join("crates/session-cli");
+    for (path, template) in [
+        (
+            format!("src/cli/{n}.rs"),
+            include_str!("../templates/cli/args.rs.tmpl"),
+        ),
+        (
+            format!("src/{n}.rs"),
+            include_str!("../templates/cli/provider.rs.tmpl"),
+        ),
+        (
+            format!("src/demo/{n}.rs"),
+            include_str!("../templates/cli/demo.rs.tmpl"),
+        ),
+    ] {
+        let target = cli.join(path);
+        if target.exists() {
+            return Err(format!("{} already exists", target.display()));
+        }
+        write(&target, &names.render(template))?;
+    }
+    let table_line = |l: &str| l.trim_end().ends_with("Args),") && l.contains(": ");
+    edit(
+        root,
+        CLI_TABLE,
+        &format!("            {n}: {c}({c}Args),"),
+        Anchor::AfterLast(&table_line),
+    )?;
+    let declared = |l: &str| l.starts_with("pub(crate) mod ") && l != "pub(crate) mod tests;";
+    edit(
+        root,
+        CLI_TABLE,
+        &format!("pub(crate) mod {n};"),
+        Anchor::AfterLast(&declared),
+    )?;
+    let module = |l: &str| l.starts_with("mod ") && !l.starts_with("mod tests");
+    edit(
+        root,
+        "crates/session-cli/src/main.rs",
+        &format!("mod {n};"),
+        Anchor::AfterLast(&module),
+    )?;
+    edit(
+        root,
+        "crates/session-cli/src/demo/mod.rs",
+        &format!("mod {n};"),
+        Anchor::AfterLast(&module),
+    )?;
+    let manifest = "crates/session-cli/Cargo.toml";
+    for feature in ["rustls", "rustls-ring", "native-tls", "test-util"] {
+        let suffix = format!("/{feature}\",");
+        let listed = |l: &str| l.starts_with("    \"session-") && l.ends_with(suffix.as_str());
+        edit(
+            root,
+            manifest,
+            &format!("    \"session-{n}/{feature}\","),
+            Anchor::AfterLast(&listed),
+        )?;
+    }
+    let dependency = |l: &str| l.starts_with("session-") && l.ends_with(".workspace = true");
+    edit(
+        root,
+        manifest,
+        &format!("session-{n}.workspace = true"),
+        Anchor::AfterLast(&dependency),
+    )?;
+    let dev = |l: &str| l.starts_with("session-") && l.ends_with("features = [\"test-util\"] }");
+    let dev_line = format!("session-{n} = {{ workspace = true, features = [\"test-util\"] }}");
+    edit(root, manifest, &dev_line, Anchor::AfterLast(&dev))
 }
 
 /// Registers the provider in every file of [`REGISTRATIONS`].
@@ -241,7 +324,7 @@ fn register(root: &Path, names: &Names) -> Result<(), String> {
         &format!(
             "session-{n} = {{ path = \"crates/session-{n}\", version = \"0.1.0\", default-features = false }}"
         ),
-        Anchor::AfterLast("session-"),
+        Anchor::AfterLast(&|l| l.starts_with("session-")),
     )?;
     edit(
         root,
@@ -249,13 +332,13 @@ fn register(root: &Path, names: &Names) -> Result<(), String> {
         &format!(
             "session-{n} = {{ path = \"../crates/session-{n}\", features = [\"fuzzing\", \"blocking\"] }}"
         ),
-        Anchor::AfterLast("session-"),
+        Anchor::AfterLast(&|l| l.starts_with("session-")),
     )?;
     edit(
         root,
         "tests/tests/surface.rs",
         &format!("surface!({n}_reexports_the_core_surface, session_{n});"),
-        Anchor::BeforeFirst("surface!(the_core_prelude_is_that_surface"),
+        Anchor::BeforeFirst(&|l| l.starts_with("surface!(the_core_prelude_is_that_surface")),
     )?;
     let fuzz = format!(
         "\n#[test]\nfn {n}_parsers() {{\n    run(\n        \"{n}\",\n        session_{n}::__fuzz::responses,\n        &[\n            input(0, 0, r#\"{{\"session-token\":\"FUZZ!SENTINEL\"}}\"#),\n            input(\n                4,\n                0,\n                r#\"{{\"errors\":[{{\"messages\":[\"FUZZ!SENTINEL\"],\"codes\":[\"ACCOUNT_LOCKED\"]}}]}}\"#,\n            ),\n        ],\n    );\n}}"
@@ -272,8 +355,12 @@ fn register(root: &Path, names: &Names) -> Result<(), String> {
         &format!(
             "| [`session-{n}`](crates/session-{n}) | {c} (`{{base}}/session`: token login, check, logout) | a session token sent as the `session-token` header |"
         ),
-        Anchor::BeforeFirst("| [`session-cli`]"),
-    )
+        Anchor::BeforeFirst(&|l| l.starts_with("| [`session-cli`]")),
+    )?;
+    if has_cli(root) {
+        register_cli(root, names)?;
+    }
+    Ok(())
 }
 
 fn cargo(dir: &Path, args: &[&str], target: &Path) -> Result<(), String> {
@@ -299,7 +386,10 @@ fn cargo(dir: &Path, args: &[&str], target: &Path) -> Result<(), String> {
 /// Formats the new crate and the cross-crate suites its registration edited.
 fn fmt(root: &Path, name: &str) -> Result<(), String> {
     let package = format!("session-{name}");
-    let args = ["fmt", "-p", &package, "-p", "session-tests"];
+    let mut args = vec!["fmt", "-p", &package, "-p", "session-tests"];
+    if has_cli(root) {
+        args.extend(["-p", "session-cli"]);
+    }
     cargo(root, &args, &target_dir(root))
 }
 
@@ -371,6 +461,28 @@ pub(crate) fn self_test() -> Result<(), String> {
         "fuzz",
     ];
     cargo(&copy, &suites, &target)?;
+    // The CLI knows the provider: its commands, its demo section and its simulator.
+    let cli = [
+        "clippy",
+        "-p",
+        "session-cli",
+        "--all-targets",
+        "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ];
+    cargo(&copy, &cli, &target)?;
+    let registry = [
+        "test",
+        "-p",
+        "session-cli",
+        "--all-features",
+        "--test",
+        "it",
+        "registry",
+    ];
+    cargo(&copy, &registry, &target)?;
     let problems = crate::tidy::check(&copy);
     if !problems.is_empty() {
         return Err(format!(

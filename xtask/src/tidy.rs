@@ -179,6 +179,19 @@ pub(crate) fn registration(root: &Path) -> Vec<String> {
                 "README.md: a row in the crate table",
             ),
         ];
+        let cli = fs::read_to_string(root.join(crate::new_provider::CLI_TABLE)).unwrap_or_default();
+        if cli.contains("macro_rules! with_providers") {
+            let name = krate.trim_start_matches("session-");
+            if !cli
+                .lines()
+                .any(|l| l.trim_start().starts_with(&format!("{name}: ")))
+            {
+                problems.push(format!(
+                    "{krate} is a provider but lacks a line in the CLI's table of providers ({})",
+                    crate::new_provider::CLI_TABLE
+                ));
+            }
+        }
         for (ok, what) in checks {
             if !ok {
                 problems.push(format!(
