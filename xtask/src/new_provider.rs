@@ -1,4 +1,5 @@
-//! `cargo xtask new-provider <name>`: generates `crates/session-<name>/` in the house shape from
+//! `cargo xtask new-provider <name> [--into WORKSPACE]`: generates `crates/session-<name>/` (in
+//! this workspace, or the one at `WORKSPACE`) in the house shape from
 //! the templates under `xtask/templates/` (derived from `session-matchbook`) and registers it
 //! everywhere a provider must be registered (see [`REGISTRATIONS`]). `cargo xtask new-provider
 //! --self-test` (also run by `cargo xtask test`) generates a provider into a copy of the
@@ -140,8 +141,8 @@ impl Names {
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
         Some("--self-test") => self_test(),
-        Some(name) if args.len() == 1 => {
-            let root = crate::root();
+        Some(name) if args.len() == 1 || (args.len() == 3 && args[1] == "--into") => {
+            let root = args.get(2).map_or_else(crate::root, PathBuf::from);
             let written = generate(&root, name)?;
             fmt(&root, name)?;
             eprintln!(
@@ -156,7 +157,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             );
             Ok(())
         }
-        _ => Err("usage: cargo xtask new-provider <name> | --self-test".into()),
+        _ => Err("usage: cargo xtask new-provider <name> [--into WORKSPACE] | --self-test".into()),
     }
 }
 
