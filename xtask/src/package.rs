@@ -41,6 +41,7 @@ const GRAPHS: &[&str] = &[
     "quick-start-betfair",
     "quick-start-seaware",
     "quick-start-pagos",
+    "quick-start-matchbook",
 ];
 
 /// Runs every step; stops at the first failure.
@@ -129,6 +130,7 @@ fn graphs() -> Result<(), String> {
                 ("SSL_CERT_FILE", &ca),
                 ("QUICK_START_CA", &ca),
                 ("SEAWARE_PASSWORD", "quick-start-password"),
+                ("MATCHBOOK_PASSWORD", "quick-start-password"),
             ],
         )?;
     }
