@@ -365,12 +365,22 @@ fn register(root: &Path, names: &Names) -> Result<(), String> {
 }
 
 fn cargo(dir: &Path, args: &[&str], target: &Path) -> Result<(), String> {
+    cargo_with(dir, args, target, &[])
+}
+
+fn cargo_with(
+    dir: &Path,
+    args: &[&str],
+    target: &Path,
+    env: &[(&str, &str)],
+) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     eprintln!("xtask: (in {}) cargo {}", dir.display(), args.join(" "));
     let status = Command::new(cargo)
         .args(args)
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", target)
+        .envs(env.iter().copied())
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if status.success() {
@@ -421,8 +431,8 @@ fn copy_workspace(from: &Path, to: &Path) -> Result<(), String> {
 }
 
 /// Generates a provider into a copy of the workspace (under `target/scaffold-check`, a fixed
-/// path so repeated runs reuse their build), checks the formatting of the whole copy, lints and
-/// tests the new crate, runs the surface and fuzz suites its registration edited, and runs
+/// path so repeated runs reuse their build), checks the formatting of the whole copy, lints,
+/// tests and documents (warnings denied) the new crate, runs the surface and fuzz suites its registration edited, and runs
 /// `tidy` on the copy.
 pub(crate) fn self_test() -> Result<(), String> {
     let root = crate::root();
@@ -451,6 +461,8 @@ pub(crate) fn self_test() -> Result<(), String> {
         &target,
     )?;
     cargo(&copy, &["test", "-p", &package, "--all-features"], &target)?;
+    let doc = ["doc", "-p", &package, "--no-deps", "--all-features"];
+    cargo_with(&copy, &doc, &target, &[("RUSTDOCFLAGS", "-D warnings")])?;
     // The registration's edits to the cross-crate suites compile and pass.
     let suites = [
         "test",
