@@ -150,12 +150,17 @@ fn forget_stale_overlay_sources() -> Result<(), String> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
         .ok_or("neither CARGO_HOME nor HOME is set")?;
+    forget_sources_in(&cargo_home, &published_members()?)
+}
+
+/// Removes `<name>-<version>` of each member from every registry's unpacked sources under
+/// `cargo_home`, and nothing else.
+fn forget_sources_in(cargo_home: &Path, members: &[(String, String)]) -> Result<(), String> {
     let Ok(registries) = std::fs::read_dir(cargo_home.join("registry/src")) else {
         return Ok(());
     };
-    let members = published_members()?;
     for registry in registries.flatten() {
-        for (name, version) in &members {
+        for (name, version) in members {
             let stale = registry.path().join(format!("{name}-{version}"));
             if stale.exists() {
                 std::fs::remove_dir_all(&stale)
@@ -344,7 +349,7 @@ pub(crate) fn ensure_openssl() -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{UNPUBLISHED, package_name};
+    use super::*;
 
     /// The excluded list names exactly the members that say `publish = false`.
     #[test]
@@ -376,5 +381,45 @@ mod tests {
         assert_eq!(package_name("session-core-0.1.0"), "session-core");
         assert_eq!(package_name("session-betfair-12.3.4"), "session-betfair");
         assert_eq!(package_name("session-cas-0.2.0-alpha.1"), "session-cas");
+    }
+
+    #[test]
+    fn only_this_workspaces_unpacked_crates_are_forgotten() {
+        let home = scratch("stale-sources");
+        let registry = home.join("registry/src/index.crates.io-1949cf8c6b5b557f");
+        for dir in ["session-core-0.1.0", "session-core-0.0.9", "serde-1.0.0"] {
+            std::fs::create_dir_all(registry.join(dir).join("src")).expect("create");
+            std::fs::write(registry.join(dir).join("src/lib.rs"), "// old").expect("write");
+        }
+        let members = vec![
+            ("session-core".to_owned(), "0.1.0".to_owned()),
+            ("session-cas".to_owned(), "0.1.0".to_owned()),
+        ];
+        forget_sources_in(&home, &members).expect("forget");
+        assert!(!registry.join("session-core-0.1.0").exists());
+        assert!(registry.join("session-core-0.0.9/src/lib.rs").exists());
+        assert!(registry.join("serde-1.0.0/src/lib.rs").exists());
+        // No registry folder at all (a machine that never downloaded a crate) is fine.
+        let empty = scratch("no-registry");
+        forget_sources_in(&empty, &members).expect("nothing to forget");
+    }
+
+    #[test]
+    fn the_published_members_are_the_crates_folder_without_the_unpublished_ones() {
+        let members = published_members().expect("members");
+        let names: Vec<&str> = members.iter().map(|(n, _)| n.as_str()).collect();
+        assert!(names.contains(&"session-core"), "{names:?}");
+        assert!(names.contains(&"session-cli"), "{names:?}");
+        assert!(!names.contains(&"xtask"), "{names:?}");
+        let version = workspace_version().expect("version");
+        assert!(members.iter().all(|(_, v)| *v == version));
+    }
+
+    /// An empty folder of its own under the target folder.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = target_dir().join("xtask-tests").join(name);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create scratch folder");
+        dir
     }
 }
