@@ -91,7 +91,7 @@ pub(crate) const REGISTRATIONS: &[&str] = &[
     "tests/tests/surface.rs (the re-export surface check)",
     "tests/tests/fuzz.rs (the bounded fuzz run)",
     "README.md (the crate table)",
-    "crates/session-cli: the table of providers in src/cli/mod.rs, the modules src/cli/<name>.rs, src/<name>.rs and src/demo/<name>.rs, and the dependency (`sessions <name>`, `sessions demo`, `sessions simulate <name>`)",
+    "crates/session-cli: the table of providers in src/cli/mod.rs, the modules src/cli/<name>.rs, src/<name>.rs and src/demo/<name>.rs, the tests tests/it/<name>.rs, and the dependency (`sessions <name>`, `sessions demo`, `sessions simulate <name>`)",
 ];
 
 /// The name used for the self-test's provider.
@@ -239,8 +239,9 @@ fn has_cli(root: &Path) -> bool {
 /// The CLI's table of providers.
 pub(crate) const CLI_TABLE: &str = "crates/session-cli/src/cli/mod.rs";
 
-/// Writes the provider's three CLI modules (from `templates/cli/`) and registers them: the
-/// table line, the module declarations and the dependency with its features.
+/// Writes the provider's three CLI modules and its CLI black-box tests (from `templates/cli/`)
+/// and registers them: the table line, the module declarations and the dependency with its
+/// features.
 fn register_cli(root: &Path, names: &Names) -> Result<(), String> {
     let n = &names.lower;
     let c = &names.camel;
@@ -257,6 +258,10 @@ fn register_cli(root: &Path, names: &Names) -> Result<(), String> {
         (
             format!("src/demo/{n}.rs"),
             include_str!("../templates/cli/demo.rs.tmpl"),
+        ),
+        (
+            format!("tests/it/{n}.rs"),
+            include_str!("../templates/cli/tests.rs.tmpl"),
         ),
     ] {
         let target = cli.join(path);
@@ -289,6 +294,12 @@ fn register_cli(root: &Path, names: &Names) -> Result<(), String> {
     edit(
         root,
         "crates/session-cli/src/demo/mod.rs",
+        &format!("mod {n};"),
+        Anchor::AfterLast(&module),
+    )?;
+    edit(
+        root,
+        "crates/session-cli/tests/it/main.rs",
         &format!("mod {n};"),
         Anchor::AfterLast(&module),
     )?;
@@ -496,6 +507,17 @@ pub(crate) fn self_test() -> Result<(), String> {
         "registry",
     ];
     cargo(&copy, &registry, &target)?;
+    let own = format!("{SELF_TEST_NAME}::");
+    let commands = [
+        "test",
+        "-p",
+        "session-cli",
+        "--all-features",
+        "--test",
+        "it",
+        own.as_str(),
+    ];
+    cargo(&copy, &commands, &target)?;
     let problems = crate::tidy::check(&copy);
     if !problems.is_empty() {
         return Err(format!(
