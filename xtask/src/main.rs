@@ -23,6 +23,7 @@ mod new_provider;
 mod oauth_server;
 mod package;
 mod redis_cluster;
+mod scaffold_check;
 mod tidy;
 
 use std::path::{Path, PathBuf};
@@ -127,7 +128,7 @@ fn test(extra: &[String]) -> Result<(), String> {
     let mut args = vec!["test", "--workspace", "--all-features"];
     args.extend(extra.iter().map(String::as_str));
     cargo(&args, &[])?;
-    new_provider::self_test()
+    scaffold_check::self_test()
 }
 
 fn ci() -> Result<(), String> {

@@ -2,8 +2,9 @@
 //! this workspace, or the one at `WORKSPACE`) in the house shape from
 //! the templates under `xtask/templates/` (derived from `session-matchbook`) and registers it
 //! everywhere a provider must be registered (see [`REGISTRATIONS`]). `cargo xtask new-provider
-//! --self-test` (also run by `cargo xtask test`) generates a provider into a copy of the
-//! workspace, then builds, lints and tests it there and runs `tidy` on the copy.
+//! --self-test` (also run by `cargo xtask test`; see `scaffold_check`) generates a provider into
+//! a copy of the workspace, then builds, lints, tests and documents it there and runs `tidy` on
+//! the copy.
 //!
 //! The generated crate is a compiling, tested skeleton with a placeholder wire format (a token
 //! login on `{base}/session`, the token in a `session-token` header, `GET` to check, `DELETE`
@@ -95,7 +96,7 @@ pub(crate) const REGISTRATIONS: &[&str] = &[
 ];
 
 /// The name used for the self-test's provider.
-const SELF_TEST_NAME: &str = "scaffoldcheck";
+pub(crate) const SELF_TEST_NAME: &str = "scaffoldcheck";
 
 /// The spellings of a provider name the templates use.
 struct Names {
@@ -140,7 +141,7 @@ impl Names {
 /// `cargo xtask new-provider <name> | --self-test`.
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
-        Some("--self-test") => self_test(),
+        Some("--self-test") => crate::scaffold_check::self_test(),
         Some(name) if args.len() == 1 || (args.len() == 3 && args[1] == "--into") => {
             let root = args.get(2).map_or_else(crate::root, PathBuf::from);
             let written = generate(&root, name)?;
@@ -375,11 +376,11 @@ fn register(root: &Path, names: &Names) -> Result<(), String> {
     Ok(())
 }
 
-fn cargo(dir: &Path, args: &[&str], target: &Path) -> Result<(), String> {
+pub(crate) fn cargo(dir: &Path, args: &[&str], target: &Path) -> Result<(), String> {
     cargo_with(dir, args, target, &[])
 }
 
-fn cargo_with(
+pub(crate) fn cargo_with(
     dir: &Path,
     args: &[&str],
     target: &Path,
@@ -406,7 +407,7 @@ fn cargo_with(
 }
 
 /// Formats the new crate and the cross-crate suites its registration edited.
-fn fmt(root: &Path, name: &str) -> Result<(), String> {
+pub(crate) fn fmt(root: &Path, name: &str) -> Result<(), String> {
     let package = format!("session-{name}");
     let mut args = vec!["fmt", "-p", &package, "-p", "session-tests"];
     if has_cli(root) {
@@ -416,117 +417,8 @@ fn fmt(root: &Path, name: &str) -> Result<(), String> {
 }
 
 /// The workspace's target folder (reused by the self-test so dependencies are built once).
-fn target_dir(root: &Path) -> PathBuf {
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
-}
-
-/// Copies the workspace's sources (not `target`, `.git` or the fuzz folder) to `to`.
-fn copy_workspace(from: &Path, to: &Path) -> Result<(), String> {
-    let entries = fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
-    fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name == "target" || name.starts_with('.') || name == "fuzz" {
-            continue;
-        }
-        let path = entry.path();
-        let dest = to.join(&*name);
-        if path.is_dir() {
-            copy_workspace(&path, &dest)?;
-        } else {
-            fs::copy(&path, &dest).map_err(|e| format!("cannot copy {}: {e}", path.display()))?;
-        }
-    }
-    Ok(())
-}
-
-/// Generates a provider into a copy of the workspace (under `target/scaffold-check`, a fixed
-/// path so repeated runs reuse their build), checks the formatting of the whole copy, lints,
-/// tests and documents (warnings denied) the new crate, runs the surface and fuzz suites its registration edited, and runs
-/// `tidy` on the copy.
-pub(crate) fn self_test() -> Result<(), String> {
-    let root = crate::root();
-    let copy = target_dir(&root).join("scaffold-check/workspace");
-    if copy.exists() {
-        fs::remove_dir_all(&copy).map_err(|e| format!("cannot clear {}: {e}", copy.display()))?;
-    }
-    copy_workspace(&root, &copy)?;
-    generate(&copy, SELF_TEST_NAME)?;
-    let package = format!("session-{SELF_TEST_NAME}");
-    let target = target_dir(&root);
-    fmt(&copy, SELF_TEST_NAME)?;
-    cargo(&copy, &["fmt", "--all", "--", "--check"], &target)?;
-    cargo(
-        &copy,
-        &[
-            "clippy",
-            "-p",
-            &package,
-            "--all-targets",
-            "--all-features",
-            "--",
-            "-D",
-            "warnings",
-        ],
-        &target,
-    )?;
-    cargo(&copy, &["test", "-p", &package, "--all-features"], &target)?;
-    let doc = ["doc", "-p", &package, "--no-deps", "--all-features"];
-    cargo_with(&copy, &doc, &target, &[("RUSTDOCFLAGS", "-D warnings")])?;
-    // The registration's edits to the cross-crate suites compile and pass.
-    let suites = [
-        "test",
-        "-p",
-        "session-tests",
-        "--test",
-        "surface",
-        "--test",
-        "fuzz",
-    ];
-    cargo(&copy, &suites, &target)?;
-    // The CLI knows the provider: its commands, its demo section and its simulator.
-    let cli = [
-        "clippy",
-        "-p",
-        "session-cli",
-        "--all-targets",
-        "--all-features",
-        "--",
-        "-D",
-        "warnings",
-    ];
-    cargo(&copy, &cli, &target)?;
-    let registry = [
-        "test",
-        "-p",
-        "session-cli",
-        "--all-features",
-        "--test",
-        "it",
-        "registry",
-    ];
-    cargo(&copy, &registry, &target)?;
-    let own = format!("{SELF_TEST_NAME}::");
-    let commands = [
-        "test",
-        "-p",
-        "session-cli",
-        "--all-features",
-        "--test",
-        "it",
-        own.as_str(),
-    ];
-    cargo(&copy, &commands, &target)?;
-    let problems = crate::tidy::check(&copy);
-    if !problems.is_empty() {
-        return Err(format!(
-            "tidy fails right after generation:\n{}",
-            problems.join("\n")
-        ));
-    }
-    eprintln!("xtask: new-provider self-test: ok");
-    Ok(())
 }
 
 #[cfg(test)]
