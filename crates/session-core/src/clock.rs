@@ -94,7 +94,8 @@ impl SystemClock {
 }
 
 #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
-fn coarse_system_now() -> SystemTime {
+#[inline]
+pub(crate) fn coarse_system_now() -> SystemTime {
     use rustix::time::{ClockId, clock_getres, clock_gettime};
     static LEAD: OnceLock<Duration> = OnceLock::new();
     let lead = *LEAD.get_or_init(|| {
@@ -117,7 +118,8 @@ fn coarse_system_now() -> SystemTime {
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
-fn coarse_system_now() -> SystemTime {
+#[inline]
+pub(crate) fn coarse_system_now() -> SystemTime {
     SystemTime::now()
 }
 

@@ -1,5 +1,9 @@
 //! Cache entries and the leases handed out from them, and installing a new session.
 
+use std::cell::RefCell;
+
+use thread_local::ThreadLocal;
+
 use super::*;
 
 pub(super) const SHARDS: usize = 16;
@@ -20,7 +24,22 @@ pub(super) struct LeaseInner<S> {
     pub(super) session: Arc<S>,
     pub(super) generation: u64,
     pub(super) expires_at: Option<SystemTime>,
+    /// The cached entry's renewal point, checked on the hot path.
+    renew_at: Option<SystemTime>,
+    /// Whether the entry this lease came from is still the cached one; cleared by
+    /// [`Entry::retire`] when it leaves the cache.
+    current: AtomicBool,
 }
+
+/// Each thread's last lease, per manager: the hot path upgrades it and checks that its entry is
+/// still cached and fresh, instead of loading the cache. A weak reference, so that a thread that
+/// stops calling keeps no session alive.
+pub(super) type HotLeases<S> = ThreadLocal<HotSlot<S>>;
+
+/// One thread's slot, on its own cache lines: the slots of all threads sit side by side, and
+/// each read writes the slot's borrow flag.
+#[repr(align(128))]
+pub(super) struct HotSlot<S>(RefCell<Weak<LeaseInner<S>>>);
 
 pub(super) struct Entry<S> {
     pub(super) shards: Box<[Arc<LeaseInner<S>>]>,
@@ -43,6 +62,14 @@ impl<S> Entry<S> {
             expires_at: lease.inner.expires_at,
             renew_at: lease.inner.expires_at,
             _expiry_event: None,
+        }
+    }
+
+    /// Marks the entry's leases as no longer cached, so that no thread's hot path hands them
+    /// out again. Called by whoever takes the entry out of the cache.
+    pub(super) fn retire(&self) {
+        for shard in &self.shards {
+            shard.current.store(false, Ordering::Release);
         }
     }
 
@@ -114,6 +141,25 @@ impl<S> fmt::Debug for Lease<S> {
 }
 
 impl<P: SessionProvider> Inner<P> {
+    /// The hot path: this thread's last lease, if its entry is still cached and fresh. No lock,
+    /// no cache load: a thread-local read, a weak upgrade, a flag and a clock comparison.
+    #[inline]
+    pub(super) fn hot_lease(&self) -> Option<Lease<P::Session>> {
+        let inner = self.hot.get()?.0.borrow().upgrade()?;
+        let fresh = inner.current.load(Ordering::Acquire)
+            && inner.renew_at.is_none_or(|at| self.coarse_now() < at);
+        fresh.then_some(Lease { inner })
+    }
+
+    /// Remembers `lease` as this thread's last one, for [`hot_lease`](Self::hot_lease).
+    pub(super) fn remember(&self, lease: &Lease<P::Session>) {
+        let slot = self.hot.get_or(|| HotSlot(RefCell::new(Weak::new())));
+        let mut last = slot.0.borrow_mut();
+        if !std::ptr::eq(last.as_ptr(), Arc::as_ptr(&lease.inner)) {
+            *last = Arc::downgrade(&lease.inner);
+        }
+    }
+
     pub(super) fn drop_generation(&self, generation: u64) -> bool {
         let current = self.cache.load();
         let Some(entry) = current.as_ref() else {
@@ -128,6 +174,7 @@ impl<P: SessionProvider> Inner<P> {
             _ => false,
         };
         if dropped {
+            entry.retire();
             self.rejected.store(true, Ordering::Release);
             self.min_store_generation
                 .fetch_max(generation + 1, Ordering::AcqRel);
@@ -181,6 +228,8 @@ impl<P: SessionProvider> Inner<P> {
                     session: session.clone(),
                     generation,
                     expires_at,
+                    renew_at,
+                    current: AtomicBool::new(true),
                 })
             })
             .collect();
@@ -193,7 +242,9 @@ impl<P: SessionProvider> Inner<P> {
             _expiry_event: expiry_event,
         });
         let lease = entry.lease();
-        self.cache.store(Some(entry));
+        if let Some(previous) = self.cache.swap(Some(entry)) {
+            previous.retire();
+        }
         self.logged_out.store(false, Ordering::Release);
         self.installed.send_replace(());
         lease

@@ -3,12 +3,18 @@
 //! opt-in keep-alive supervisor.
 //!
 //! # Hot path
-//! [`SessionManager::get`] on a fresh cached session is an `arc-swap` load, one comparison of the
-//! entry's renewal deadline with [`Clock::coarse_now`] (a vDSO read of `CLOCK_REALTIME_COARSE`
-//! for the [`SystemClock`]) and a reference-count increment on a per-thread shard; it takes no
-//! lock. Freshness is checked against the wall clock on every call and never depends on a timer
-//! having fired, so a session is never handed out past its renewal point, let alone its expiry,
-//! after the runtime that installed it was dropped, after a suspend, or after a clock jump.
+//! [`SessionManager::get`] on a fresh cached session takes no lock and does not load the cache:
+//! each thread remembers (weakly) the last lease it was handed, and the next call upgrades it,
+//! checks the entry's "still cached" flag and compares its renewal deadline with
+//! [`Clock::coarse_now`] (a vDSO read of `CLOCK_REALTIME_COARSE` for the [`SystemClock`]). Only
+//! when that fails does it fall back to an `arc-swap` load of the cache. Whatever takes a session
+//! out of the cache (a newer login, an invalidation, a logout, a new provider) clears the flag on
+//! every lease of it, so no thread's remembered lease is handed out again. Each thread's slot
+//! sits on its own cache lines, and each thread clones its own shard's lease, so threads do not
+//! contend. Freshness is checked against the wall clock on every call and never depends on a
+//! timer having fired, so a session is never handed out past its renewal point, let alone its
+//! expiry, after the runtime that installed it was dropped, after a suspend, or after a clock
+//! jump.
 //!
 //! # Single flight
 //! Callers that find no usable session join the one login or renewal in progress, which runs on
@@ -124,7 +130,8 @@ pub struct Health {
 /// Manager settings. Build with [`SessionManager::builder`].
 pub struct ManagerBuilder<P> {
     provider: P,
-    clock: Arc<dyn Clock>,
+    /// `None`: the [`SystemClock`], whose coarse reading the hot path calls directly.
+    clock: Option<Arc<dyn Clock>>,
     store: Option<Arc<dyn SessionStore>>,
     default_ban: Duration,
     backoff_base: Duration,
@@ -148,7 +155,7 @@ impl<P: SessionProvider> ManagerBuilder<P> {
     /// The clock (default [`SystemClock`]).
     #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.clock = Some(clock);
         self
     }
 
@@ -213,7 +220,8 @@ impl<P: SessionProvider> ManagerBuilder<P> {
                 account: self.account.unwrap_or_else(|| observe::fingerprint(&key)),
                 key,
                 provider: ArcSwap::from_pointee(self.provider),
-                clock: self.clock,
+                system_clock: self.clock.is_none(),
+                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 policy,
                 store: self.store.map(|s| observe::observed_store(s, name)),
                 guard: LoginGuard::new(self.default_ban),
@@ -223,6 +231,7 @@ impl<P: SessionProvider> ManagerBuilder<P> {
                 lock_ttl: self.lock_ttl,
                 lock_wait: self.lock_wait,
                 cache: ArcSwapOption::empty(),
+                hot: lease::HotLeases::new(),
                 flight: Mutex::new(None),
                 state: Mutex::new(State::default()),
                 generation: AtomicU64::new(0),
@@ -273,6 +282,8 @@ struct Inner<P: SessionProvider> {
     /// Whether the session was rejected since the last login (for the re-login metric).
     rejected: AtomicBool,
     clock: Arc<dyn Clock>,
+    /// Whether `clock` is the [`SystemClock`].
+    system_clock: bool,
     policy: RenewPolicy,
     store: Option<Arc<dyn SessionStore>>,
     /// The login guard: remembered final failures and rate-limit bans.
@@ -283,6 +294,8 @@ struct Inner<P: SessionProvider> {
     lock_ttl: Duration,
     lock_wait: Duration,
     cache: ArcSwapOption<Entry<P::Session>>,
+    /// Each thread's last lease, validated on the hot path instead of loading `cache`.
+    hot: lease::HotLeases<P::Session>,
     flight: Mutex<Option<Arc<Flight<P::Session>>>>,
     state: Mutex<State>,
     generation: AtomicU64,
@@ -325,7 +338,7 @@ impl<P: SessionProvider> SessionManager<P> {
     pub fn builder(provider: P) -> ManagerBuilder<P> {
         ManagerBuilder {
             provider,
-            clock: Arc::new(SystemClock),
+            clock: None,
             store: None,
             default_ban: Duration::from_secs(60),
             backoff_base: Duration::from_secs(1),
@@ -358,7 +371,9 @@ impl<P: SessionProvider> SessionManager<P> {
     /// clears the login guard.
     pub fn set_provider(&self, provider: P) {
         self.inner.provider.store(Arc::new(provider));
-        self.inner.cache.store(None);
+        if let Some(previous) = self.inner.cache.swap(None) {
+            previous.retire();
+        }
         self.reset();
     }
 
@@ -371,12 +386,22 @@ impl<P: SessionProvider> SessionManager<P> {
     /// The cached session if it is fresh, without waiting and without any I/O.
     #[inline]
     pub fn cached(&self) -> Option<Lease<P::Session>> {
+        if let Some(lease) = self.inner.hot_lease() {
+            return Some(lease);
+        }
+        self.cached_slow()
+    }
+
+    #[inline(never)]
+    fn cached_slow(&self) -> Option<Lease<P::Session>> {
         let guard = self.inner.cache.load();
         let entry = guard.as_ref()?;
-        if !entry.is_fresh(self.inner.clock.coarse_now()) {
+        if !entry.is_fresh(self.inner.coarse_now()) {
             return None;
         }
-        Some(entry.lease())
+        let lease = entry.lease();
+        self.inner.remember(&lease);
+        Some(lease)
     }
 
     /// A usable session: the cached one if fresh, otherwise the result of the one renewal or login
@@ -401,7 +426,9 @@ impl<P: SessionProvider> SessionManager<P> {
             }
             // Boxed, so that the future of the cached path stays a few words: it is created and
             // moved on every call.
-            Box::pin(self.inner.fly(Mode::Get)).await
+            let lease = Box::pin(self.inner.fly(Mode::Get)).await?;
+            self.inner.remember(&lease);
+            Ok(lease)
         }
     }
 
@@ -431,6 +458,7 @@ impl<P: SessionProvider> SessionManager<P> {
         let Some(entry) = self.inner.cache.swap(None) else {
             return Ok(());
         };
+        entry.retire();
         self.inner
             .min_store_generation
             .fetch_max(entry.generation + 1, Ordering::AcqRel);
@@ -498,6 +526,16 @@ impl<P: SessionProvider> SessionManager<P> {
 }
 
 impl<P: SessionProvider> Inner<P> {
+    /// The clock's coarse reading; the [`SystemClock`]'s without a dynamic call.
+    #[inline]
+    fn coarse_now(&self) -> SystemTime {
+        if self.system_clock {
+            crate::clock::coarse_system_now()
+        } else {
+            self.clock.coarse_now()
+        }
+    }
+
     fn lock_state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }

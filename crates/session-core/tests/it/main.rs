@@ -5,6 +5,7 @@
 mod blocking;
 mod conformance;
 mod freshness;
+mod hot_path;
 mod http_rules;
 mod keep_alive;
 mod leaks;
