@@ -93,27 +93,33 @@ impl SystemClock {
     }
 }
 
+/// How far the coarse clock reading is moved ahead so that it is never behind the precise one:
+/// twice its tick, and at least 10 ms (it lags by at most one tick).
 #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
-#[inline]
-pub(crate) fn coarse_system_now() -> SystemTime {
-    use rustix::time::{ClockId, clock_getres, clock_gettime};
+fn coarse_lead() -> Duration {
+    use rustix::time::{ClockId, clock_getres};
     static LEAD: OnceLock<Duration> = OnceLock::new();
-    let lead = *LEAD.get_or_init(|| {
+    *LEAD.get_or_init(|| {
         let res = clock_getres(ClockId::RealtimeCoarse);
         let res = Duration::new(
             u64::try_from(res.tv_sec).unwrap_or(0),
             u32::try_from(res.tv_nsec).unwrap_or(0).min(999_999_999),
         );
-        // Twice the tick, and at least 10 ms: the coarse clock lags by at most one tick.
         res.saturating_mul(2).max(Duration::from_millis(10))
-    });
+    })
+}
+
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+#[inline]
+pub(crate) fn coarse_system_now() -> SystemTime {
+    use rustix::time::{ClockId, clock_gettime};
     let ts = clock_gettime(ClockId::RealtimeCoarse);
     let (Ok(secs), Ok(nanos)) = (u64::try_from(ts.tv_sec), u32::try_from(ts.tv_nsec)) else {
         return SystemTime::now();
     };
-    // The hot path: one checked add, no clamping (a clock past year 9999 falls back).
+    // One checked add, no clamping (a clock past year 9999 falls back).
     SystemTime::UNIX_EPOCH
-        .checked_add(Duration::new(secs, nanos.min(999_999_999)).saturating_add(lead))
+        .checked_add(Duration::new(secs, nanos.min(999_999_999)).saturating_add(coarse_lead()))
         .unwrap_or_else(SystemTime::now)
 }
 
@@ -121,6 +127,64 @@ pub(crate) fn coarse_system_now() -> SystemTime {
 #[inline]
 pub(crate) fn coarse_system_now() -> SystemTime {
     SystemTime::now()
+}
+
+/// A deadline prepared for the [`SystemClock`]'s coarse reading: whether it has passed is one
+/// read of `CLOCK_REALTIME_COARSE` and one comparison with the raw reading, with the lead already
+/// taken off, so the check costs no conversion. It answers exactly as
+/// `SystemClock.coarse_now() >= at` does.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CoarseDeadline {
+    at: SystemTime,
+    /// `at` minus the coarse lead, as a raw reading; `None` when that is before 1970 (every
+    /// reading after 1970 is then past it).
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+    raw: Option<(rustix::time::Secs, rustix::time::Nsecs)>,
+}
+
+impl CoarseDeadline {
+    /// Prepares `at`.
+    pub(crate) fn new(at: SystemTime) -> Self {
+        Self {
+            at,
+            #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+            raw: at
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .ok()
+                .and_then(|since| since.checked_sub(coarse_lead()))
+                .map(|d| {
+                    (
+                        rustix::time::Secs::try_from(d.as_secs())
+                            .unwrap_or(rustix::time::Secs::MAX),
+                        rustix::time::Nsecs::from(d.subsec_nanos()),
+                    )
+                }),
+        }
+    }
+
+    /// The deadline itself.
+    pub(crate) fn at(self) -> SystemTime {
+        self.at
+    }
+
+    /// Whether the [`SystemClock`]'s coarse reading has reached the deadline.
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+    #[inline]
+    pub(crate) fn passed_on_system_clock(self) -> bool {
+        use rustix::time::{ClockId, clock_gettime};
+        let ts = clock_gettime(ClockId::RealtimeCoarse);
+        if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+            return coarse_system_now() >= self.at;
+        }
+        self.raw.is_none_or(|raw| (ts.tv_sec, ts.tv_nsec) >= raw)
+    }
+
+    /// Whether the [`SystemClock`]'s coarse reading has reached the deadline.
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+    #[inline]
+    pub(crate) fn passed_on_system_clock(self) -> bool {
+        coarse_system_now() >= self.at
+    }
 }
 
 impl Clock for SystemClock {
@@ -254,6 +318,29 @@ mod tests {
             let precise = SystemClock.now();
             let coarse = SystemClock.coarse_now();
             assert!(coarse >= precise, "{coarse:?} < {precise:?}");
+        }
+    }
+
+    /// The prepared comparison answers as `coarse_now() >= at` does, for deadlines long past,
+    /// far ahead, at and before 1970, at the end of time, and right at the current reading
+    /// (where the raw reading plus the lead meets the deadline exactly).
+    #[test]
+    fn a_prepared_deadline_agrees_with_the_coarse_reading() {
+        let now = SystemClock.coarse_now();
+        let hour = Duration::from_secs(3600);
+        let cases = [
+            (timing::before(now, hour), true),
+            (timing::after(now, hour), false),
+            (SystemTime::UNIX_EPOCH, true),
+            (timing::before(SystemTime::UNIX_EPOCH, hour), true),
+            (timing::after(now, Duration::MAX), false),
+            (now, true),
+        ];
+        for (at, passed) in cases {
+            let deadline = CoarseDeadline::new(at);
+            assert_eq!(deadline.at(), at);
+            assert_eq!(deadline.passed_on_system_clock(), passed, "{at:?}");
+            assert_eq!(SystemClock.coarse_now() >= at, passed, "{at:?}");
         }
     }
 

@@ -4,6 +4,8 @@ use std::cell::RefCell;
 
 use thread_local::ThreadLocal;
 
+use crate::clock::CoarseDeadline;
+
 use super::*;
 
 pub(super) const SHARDS: usize = 16;
@@ -25,7 +27,7 @@ pub(super) struct LeaseInner<S> {
     pub(super) generation: u64,
     pub(super) expires_at: Option<SystemTime>,
     /// The cached entry's renewal point, checked on the hot path.
-    renew_at: Option<SystemTime>,
+    renew_at: Option<CoarseDeadline>,
     /// Whether the entry this lease came from is still the cached one; cleared by
     /// [`Entry::retire`] when it leaves the cache.
     current: AtomicBool,
@@ -147,7 +149,7 @@ impl<P: SessionProvider> Inner<P> {
     pub(super) fn hot_lease(&self) -> Option<Lease<P::Session>> {
         let inner = self.hot.get()?.0.borrow().upgrade()?;
         let fresh = inner.current.load(Ordering::Acquire)
-            && inner.renew_at.is_none_or(|at| self.coarse_now() < at);
+            && inner.renew_at.is_none_or(|at| !self.passed(at));
         fresh.then_some(Lease { inner })
     }
 
@@ -228,7 +230,7 @@ impl<P: SessionProvider> Inner<P> {
                     session: session.clone(),
                     generation,
                     expires_at,
-                    renew_at,
+                    renew_at: renew_at.map(CoarseDeadline::new),
                     current: AtomicBool::new(true),
                 })
             })

@@ -536,6 +536,17 @@ impl<P: SessionProvider> Inner<P> {
         }
     }
 
+    /// Whether the clock's coarse reading has reached `deadline` (for the [`SystemClock`], one
+    /// raw comparison).
+    #[inline]
+    fn passed(&self, deadline: crate::clock::CoarseDeadline) -> bool {
+        if self.system_clock {
+            deadline.passed_on_system_clock()
+        } else {
+            self.clock.coarse_now() >= deadline.at()
+        }
+    }
+
     fn lock_state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
