@@ -110,8 +110,7 @@ fn coarse_lead() -> Duration {
 }
 
 #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
-#[inline]
-pub(crate) fn coarse_system_now() -> SystemTime {
+fn coarse_system_now() -> SystemTime {
     use rustix::time::{ClockId, clock_gettime};
     let ts = clock_gettime(ClockId::RealtimeCoarse);
     let (Ok(secs), Ok(nanos)) = (u64::try_from(ts.tv_sec), u32::try_from(ts.tv_nsec)) else {
@@ -124,8 +123,7 @@ pub(crate) fn coarse_system_now() -> SystemTime {
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
-#[inline]
-pub(crate) fn coarse_system_now() -> SystemTime {
+fn coarse_system_now() -> SystemTime {
     SystemTime::now()
 }
 

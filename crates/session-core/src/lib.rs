@@ -47,9 +47,9 @@
 //! - **Hot path without locks**: `get()` on a fresh session re-checks the calling thread's last
 //!   lease (a thread-local weak reference, a "still cached" flag) and compares the renewal
 //!   deadline with [`Clock::coarse_now`] (a vDSO read of `CLOCK_REALTIME_COARSE` for the
-//!   [`SystemClock`]); only when that fails does it load the cache. Freshness never depends on a timer: a
-//!   session is not handed out past its renewal point after the runtime that installed it was
-//!   dropped, after a suspend or VM pause, or after the wall clock jumped.
+//!   [`SystemClock`]); only when that fails does it load the cache. Freshness never depends on
+//!   a timer: a session is not handed out past its renewal point after the runtime that
+//!   installed it was dropped, after a suspend or VM pause, or after the wall clock jumped.
 //! - **Single flight**: when the session is missing or due, one task logs in or renews and all
 //!   callers wait for its result. The flight runs on its own task, so a cancelled caller does not
 //!   cancel it; errors are handed to that flight's waiters and not cached.

@@ -148,9 +148,14 @@ impl<P: SessionProvider> Inner<P> {
     #[inline]
     pub(super) fn hot_lease(&self) -> Option<Lease<P::Session>> {
         let inner = self.hot.get()?.0.borrow().upgrade()?;
-        let fresh = inner.current.load(Ordering::Acquire)
-            && inner.renew_at.is_none_or(|at| !self.passed(at));
-        fresh.then_some(Lease { inner })
+        self.servable(&inner).then_some(Lease { inner })
+    }
+
+    /// Whether a lease may be handed out from the cache: its entry is still the cached one and
+    /// the renewal point has not passed on the clock's coarse reading.
+    #[inline]
+    pub(super) fn servable(&self, lease: &LeaseInner<P::Session>) -> bool {
+        lease.current.load(Ordering::Acquire) && lease.renew_at.is_none_or(|at| !self.passed(at))
     }
 
     /// Remembers `lease` as this thread's last one, for [`hot_lease`](Self::hot_lease).

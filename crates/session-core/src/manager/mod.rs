@@ -394,12 +394,10 @@ impl<P: SessionProvider> SessionManager<P> {
 
     #[inline(never)]
     fn cached_slow(&self) -> Option<Lease<P::Session>> {
-        let guard = self.inner.cache.load();
-        let entry = guard.as_ref()?;
-        if !entry.is_fresh(self.inner.coarse_now()) {
+        let lease = self.inner.cache.load().as_ref()?.lease();
+        if !self.inner.servable(&lease.inner) {
             return None;
         }
-        let lease = entry.lease();
         self.inner.remember(&lease);
         Some(lease)
     }
@@ -526,16 +524,6 @@ impl<P: SessionProvider> SessionManager<P> {
 }
 
 impl<P: SessionProvider> Inner<P> {
-    /// The clock's coarse reading; the [`SystemClock`]'s without a dynamic call.
-    #[inline]
-    fn coarse_now(&self) -> SystemTime {
-        if self.system_clock {
-            crate::clock::coarse_system_now()
-        } else {
-            self.clock.coarse_now()
-        }
-    }
-
     /// Whether the clock's coarse reading has reached `deadline` (for the [`SystemClock`], one
     /// raw comparison).
     #[inline]
